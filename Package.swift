@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "DeployAdvisor",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "deploy-advisor", targets: ["deploy-advisor"]),
+        .library(name: "Inference", targets: ["Inference"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Advisor", targets: ["Advisor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "Inference",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "Simulation",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "Advisor",
+            dependencies: ["Inference", .product(name: "Yams", package: "Yams")],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "deploy-advisor",
+            dependencies: [
+                "Inference", "Simulation", "Advisor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"], swiftSettings: upcoming),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: upcoming),
+        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Inference"], swiftSettings: upcoming),
+        .testTarget(
+            name: "DeployAdvisorCLITests",
+            dependencies: ["deploy-advisor"],
+            swiftSettings: upcoming
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

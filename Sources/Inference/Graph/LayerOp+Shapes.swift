@@ -1,0 +1,139 @@
+// MARK: - Shape inference and parameter shapes
+
+extension LayerOp {
+    /// How many parameter tensors a node with this op carries.
+    public var parameterTensorCount: Int {
+        switch self {
+        case .dense(_, let bias): bias ? 2 : 1
+        case .conv2d(let a): a.hasBias ? 2 : 1
+        case .batchNorm: 4
+        case .lstm, .gru: 3
+        default: 0
+        }
+    }
+
+    /// The per-sample output shape for the given input shapes.
+    ///
+    /// - Throws: ``InferenceError`` naming `layer` and the offending shapes.
+    public func outputShape(for inputs: [[Int]], layer: String) throws(InferenceError) -> [Int] {
+        func fail(_ why: String) -> InferenceError {
+            InferenceError("layer '\(layer)' (\(kind)): \(why)")
+        }
+        func single() throws(InferenceError) -> [Int] {
+            guard inputs.count == 1 else { throw fail("takes 1 input, got \(inputs.count)") }
+            return inputs[0]
+        }
+        func image() throws(InferenceError) -> (Int, Int, Int) {
+            let s = try single()
+            guard s.count == 3 else {
+                throw fail("expects a [C, H, W] input, got \(describe(s))")
+            }
+            return (s[0], s[1], s[2])
+        }
+        switch self {
+        case .dense(let units, _):
+            let s = try single()
+            guard s.count == 1 else {
+                throw fail("expects a [features] input, got \(describe(s)); add a Flatten before it")
+            }
+            guard units > 0 else { throw fail("units must be positive, got \(units)") }
+            return [units]
+        case .conv2d(let a):
+            let (c, h, w) = try image()
+            guard a.outChannels > 0, a.kernelH > 0, a.kernelW > 0, a.strideH > 0, a.strideW > 0,
+                a.dilationH > 0, a.dilationW > 0, a.groups > 0,
+                min(a.padTop, a.padLeft, a.padBottom, a.padRight) >= 0
+            else {
+                throw fail("attributes must be positive (padding non-negative): \(a)")
+            }
+            guard c % a.groups == 0, a.outChannels % a.groups == 0 else {
+                throw fail(
+                    "input channels \(c) and output channels \(a.outChannels) must both be divisible by groups \(a.groups) (input \(describe(inputs[0])))")
+            }
+            let (oh, ow) = a.outputSize(height: h, width: w)
+            guard oh > 0, ow > 0 else {
+                throw fail(
+                    "kernel \(a.kernelH)×\(a.kernelW) (dilation \(a.dilationH)×\(a.dilationW)) does not fit input \(describe(inputs[0])) with padding \(a.padTop),\(a.padLeft),\(a.padBottom),\(a.padRight)")
+            }
+            return [a.outChannels, oh, ow]
+        case .batchNorm(let eps):
+            let s = try single()
+            guard eps >= 0 else { throw fail("epsilon must be non-negative, got \(eps)") }
+            guard s.count == 3 || s.count == 1 else {
+                throw fail("expects a [C, H, W] or [C] input, got \(describe(s))")
+            }
+            return s
+        case .activation, .softmax:
+            return try single()
+        case .maxPool(let a), .avgPool(let a):
+            let (c, h, w) = try image()
+            guard a.kernelH > 0, a.kernelW > 0, a.strideH > 0, a.strideW > 0,
+                min(a.padTop, a.padLeft, a.padBottom, a.padRight) >= 0
+            else { throw fail("attributes must be positive (padding non-negative): \(a)") }
+            guard a.padTop < a.kernelH, a.padBottom < a.kernelH, a.padLeft < a.kernelW, a.padRight < a.kernelW else {
+                throw fail("padding must be smaller than the window \(a.kernelH)×\(a.kernelW)")
+            }
+            let (oh, ow) = a.outputSize(height: h, width: w)
+            guard oh > 0, ow > 0 else {
+                throw fail("window \(a.kernelH)×\(a.kernelW) does not fit input \(describe(inputs[0]))")
+            }
+            return [c, oh, ow]
+        case .globalAvgPool:
+            let (c, _, _) = try image()
+            return [c, 1, 1]
+        case .add:
+            guard inputs.count >= 2 else { throw fail("takes at least 2 inputs, got \(inputs.count)") }
+            for s in inputs.dropFirst() where s != inputs[0] {
+                throw fail("inputs must have the same shape, got \(inputs.map(describe).joined(separator: " and "))")
+            }
+            return inputs[0]
+        case .concat:
+            guard !inputs.isEmpty else { throw fail("takes at least 1 input") }
+            let rest = inputs[0].dropFirst()
+            for s in inputs where s.count != inputs[0].count || s.dropFirst() != rest {
+                throw fail(
+                    "inputs must agree on every axis but the first, got \(inputs.map(describe).joined(separator: " and "))")
+            }
+            return [inputs.reduce(0) { $0 + $1[0] }] + rest
+        case .flatten:
+            let s = try single()
+            return [s.reduce(1, *)]
+        case .reshape(let target):
+            let s = try single()
+            guard !target.isEmpty, target.allSatisfy({ $0 > 0 }), target.reduce(1, *) == s.reduce(1, *) else {
+                throw fail("cannot reshape \(describe(s)) (\(s.reduce(1, *)) elements) to \(describe(target))")
+            }
+            return target
+        case .lstm(let a), .gru(let a):
+            let s = try single()
+            guard s.count == 2 else {
+                throw fail("expects a [timesteps, features] input, got \(describe(s))")
+            }
+            guard a.hiddenSize > 0 else { throw fail("hidden size must be positive, got \(a.hiddenSize)") }
+            return a.returnSequences ? [s[0], a.hiddenSize] : [a.hiddenSize]
+        }
+    }
+
+    /// The shapes of the parameter tensors for the given input shapes (see ``LayerOp``).
+    public func parameterShapes(for inputs: [[Int]], layer: String) throws(InferenceError) -> [[Int]] {
+        _ = try outputShape(for: inputs, layer: layer)
+        let s = inputs[0]
+        switch self {
+        case .dense(let units, let bias):
+            return bias ? [[units, s[0]], [units]] : [[units, s[0]]]
+        case .conv2d(let a):
+            let w = [a.outChannels, s[0] / a.groups, a.kernelH, a.kernelW]
+            return a.hasBias ? [w, [a.outChannels]] : [w]
+        case .batchNorm:
+            return Array(repeating: [s[0]], count: 4)
+        case .lstm(let a):
+            let h = a.hiddenSize
+            return [[4 * h, s[1]], [4 * h, h], [8 * h]]
+        case .gru(let a):
+            let h = a.hiddenSize
+            return [[3 * h, s[1]], [3 * h, h], [6 * h]]
+        default:
+            return []
+        }
+    }
+}

@@ -1,0 +1,202 @@
+/// Elementwise activation functions.
+public enum Activation: String, Sendable, CaseIterable, Codable {
+    case relu
+    case relu6
+    case sigmoid
+    case tanh
+    /// GELU, exact form `0.5·x·(1 + erf(x/√2))`.
+    case gelu
+
+    /// The name used in tables (`ReLU`, `ReLU6`, `Sigmoid`, `Tanh`, `GELU`).
+    public var displayName: String {
+        switch self {
+        case .relu: "ReLU"
+        case .relu6: "ReLU6"
+        case .sigmoid: "Sigmoid"
+        case .tanh: "Tanh"
+        case .gelu: "GELU"
+        }
+    }
+}
+
+/// Attributes of a 2-D convolution over `[C, H, W]` inputs.
+public struct Conv2DAttributes: Sendable, Equatable {
+    public var outChannels: Int
+    public var kernelH: Int
+    public var kernelW: Int
+    public var strideH: Int
+    public var strideW: Int
+    public var padTop: Int
+    public var padLeft: Int
+    public var padBottom: Int
+    public var padRight: Int
+    public var dilationH: Int
+    public var dilationW: Int
+    /// Channel groups; `groups == inChannels == outChannels` is a depthwise convolution.
+    public var groups: Int
+    public var hasBias: Bool
+
+    /// A square convolution with symmetric padding.
+    public init(
+        outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+        groups: Int = 1, bias: Bool = false
+    ) {
+        self.init(
+            outChannels: outChannels, kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride,
+            padTop: padding, padLeft: padding, padBottom: padding, padRight: padding,
+            dilationH: dilation, dilationW: dilation, groups: groups, bias: bias)
+    }
+
+    /// A convolution with every attribute explicit.
+    public init(
+        outChannels: Int, kernelH: Int, kernelW: Int, strideH: Int, strideW: Int,
+        padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
+        dilationH: Int, dilationW: Int, groups: Int, bias: Bool
+    ) {
+        self.outChannels = outChannels
+        self.kernelH = kernelH
+        self.kernelW = kernelW
+        self.strideH = strideH
+        self.strideW = strideW
+        self.padTop = padTop
+        self.padLeft = padLeft
+        self.padBottom = padBottom
+        self.padRight = padRight
+        self.dilationH = dilationH
+        self.dilationW = dilationW
+        self.groups = groups
+        self.hasBias = bias
+    }
+
+    /// Output spatial extent for an input extent (floor mode, as ONNX and PyTorch).
+    public func outputSize(height: Int, width: Int) -> (Int, Int) {
+        let effH = dilationH * (kernelH - 1) + 1
+        let effW = dilationW * (kernelW - 1) + 1
+        let oh = (height + padTop + padBottom - effH) / strideH + 1
+        let ow = (width + padLeft + padRight - effW) / strideW + 1
+        return (oh, ow)
+    }
+}
+
+/// Attributes of max and average pooling.
+public struct PoolAttributes: Sendable, Equatable {
+    public var kernelH: Int
+    public var kernelW: Int
+    public var strideH: Int
+    public var strideW: Int
+    public var padTop: Int
+    public var padLeft: Int
+    public var padBottom: Int
+    public var padRight: Int
+    /// Average pooling only: whether padded positions count in the divisor.
+    public var countIncludePad: Bool
+    /// Output size rounds up instead of down (ONNX `ceil_mode`).
+    public var ceilMode: Bool
+
+    /// A square window with symmetric padding.
+    public init(kernel: Int, stride: Int, padding: Int = 0, countIncludePad: Bool = false, ceilMode: Bool = false) {
+        self.init(
+            kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride,
+            padTop: padding, padLeft: padding, padBottom: padding, padRight: padding,
+            countIncludePad: countIncludePad, ceilMode: ceilMode)
+    }
+
+    /// A window with every attribute explicit.
+    public init(
+        kernelH: Int, kernelW: Int, strideH: Int, strideW: Int,
+        padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
+        countIncludePad: Bool, ceilMode: Bool
+    ) {
+        self.kernelH = kernelH
+        self.kernelW = kernelW
+        self.strideH = strideH
+        self.strideW = strideW
+        self.padTop = padTop
+        self.padLeft = padLeft
+        self.padBottom = padBottom
+        self.padRight = padRight
+        self.countIncludePad = countIncludePad
+        self.ceilMode = ceilMode
+    }
+
+    /// Output spatial extent for an input extent.
+    public func outputSize(height: Int, width: Int) -> (Int, Int) {
+        func extent(_ n: Int, _ k: Int, _ s: Int, _ begin: Int, _ end: Int) -> Int {
+            let span = n + begin + end - k
+            if span < 0 { return 0 }
+            var out = (ceilMode ? (span + s - 1) / s : span / s) + 1
+            // PyTorch/ONNX rule: the last window must start inside the input or the leading padding.
+            if ceilMode && out > 1 && (out - 1) * s >= n + begin { out -= 1 }
+            return out
+        }
+        return (
+            extent(height, kernelH, strideH, padTop, padBottom),
+            extent(width, kernelW, strideW, padLeft, padRight)
+        )
+    }
+}
+
+/// Attributes of LSTM and GRU layers (ONNX layouts: gates `i, o, f, c` for LSTM, `z, r, h` for GRU).
+public struct RecurrentAttributes: Sendable, Equatable {
+    public var hiddenSize: Int
+    /// Output every timestep `[T, H]` (true) or only the last hidden state `[H]` (false).
+    public var returnSequences: Bool
+    /// GRU only: apply the recurrent weights before the reset gate (cuDNN / DeepBench form).
+    public var linearBeforeReset: Bool
+
+    public init(hiddenSize: Int, returnSequences: Bool = false, linearBeforeReset: Bool = true) {
+        self.hiddenSize = hiddenSize
+        self.returnSequences = returnSequences
+        self.linearBeforeReset = linearBeforeReset
+    }
+}
+
+/// The operation a graph node performs.
+///
+/// Parameter tensors, in order:
+/// - `dense`: weight `[units, in]`, bias `[units]` when present.
+/// - `conv2d`: weight `[outC, inC/groups, kH, kW]`, bias `[outC]` when present.
+/// - `batchNorm`: scale `[C]`, offset `[C]`, running mean `[C]`, running variance `[C]`.
+/// - `lstm`: `W [4H, I]`, `R [4H, H]`, `B [8H]` (ONNX: `Wb` then `Rb`), gates `i, o, f, c`.
+/// - `gru`: `W [3H, I]`, `R [3H, H]`, `B [6H]`, gates `z, r, h`.
+public enum LayerOp: Sendable, Equatable {
+    case dense(units: Int, bias: Bool)
+    case conv2d(Conv2DAttributes)
+    case batchNorm(epsilon: Float)
+    case activation(Activation)
+    case maxPool(PoolAttributes)
+    case avgPool(PoolAttributes)
+    case globalAvgPool
+    /// Elementwise sum of two or more inputs of the same shape.
+    case add
+    /// Concatenation along the channel / feature axis (the first per-sample axis).
+    case concat
+    /// `[C, H, W]` → `[C·H·W]`.
+    case flatten
+    /// Reshape to a per-sample shape with the same element count.
+    case reshape([Int])
+    /// Softmax over the last axis.
+    case softmax
+    case lstm(RecurrentAttributes)
+    case gru(RecurrentAttributes)
+
+    /// A short name for tables and messages.
+    public var kind: String {
+        switch self {
+        case .dense: "Dense"
+        case .conv2d(let a): a.groups > 1 && a.groups == a.outChannels ? "DepthwiseConv2D" : "Conv2D"
+        case .batchNorm: "BatchNorm"
+        case .activation(let a): a.displayName
+        case .maxPool: "MaxPool"
+        case .avgPool: "AvgPool"
+        case .globalAvgPool: "GlobalAvgPool"
+        case .add: "Add"
+        case .concat: "Concat"
+        case .flatten: "Flatten"
+        case .reshape: "Reshape"
+        case .softmax: "Softmax"
+        case .lstm: "LSTM"
+        case .gru: "GRU"
+        }
+    }
+}

@@ -1,0 +1,66 @@
+/// A model as a list of layers in topological order, over one float32 input.
+///
+/// Values are numbered: `0` is the input, node `i` produces value `i + 1`.
+/// Shapes are per sample (no batch axis); the batch size is chosen when the model runs.
+public struct ModelGraph: Sendable, Equatable {
+    public var name: String
+    /// The name of the input (ONNX input name on import and export).
+    public var inputName: String
+    /// The per-sample input shape, e.g. `[3, 224, 224]`.
+    public var inputShape: [Int]
+    public var nodes: [Node]
+    /// The value id of the output (by default the last node's).
+    public var output: Int
+
+    public init(name: String, inputName: String = "input", inputShape: [Int], nodes: [Node], output: Int? = nil) {
+        self.name = name
+        self.inputName = inputName
+        self.inputShape = inputShape
+        self.nodes = nodes
+        self.output = output ?? nodes.count
+    }
+
+    /// Whether every node carries its parameter tensors.
+    public var hasWeights: Bool {
+        nodes.allSatisfy { node in node.parameters.count == node.op.parameterTensorCount }
+    }
+
+    /// The per-sample shape of every value (index = value id), validating every layer.
+    ///
+    /// - Throws: ``InferenceError`` naming the layer and the shapes involved.
+    public func inferShapes() throws(InferenceError) -> [[Int]] {
+        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
+            throw InferenceError("model '\(name)': input shape \(describe(inputShape)) must have positive extents")
+        }
+        var shapes: [[Int]] = [inputShape]
+        shapes.reserveCapacity(nodes.count + 1)
+        var names = Set<String>()
+        for (index, node) in nodes.enumerated() {
+            guard names.insert(node.name).inserted else {
+                throw InferenceError("model '\(name)': layer name '\(node.name)' is used twice")
+            }
+            for input in node.inputs where input < 0 || input > index {
+                throw InferenceError(
+                    "layer '\(node.name)' reads value \(input), which is not produced before it (valid: 0...\(index))")
+            }
+            let inShapes = node.inputs.map { shapes[$0] }
+            let out = try node.op.outputShape(for: inShapes, layer: node.name)
+            if !node.parameters.isEmpty {
+                let expected = try node.op.parameterShapes(for: inShapes, layer: node.name)
+                guard expected.count == node.parameters.count else {
+                    throw InferenceError(
+                        "layer '\(node.name)' (\(node.op.kind)) has \(node.parameters.count) parameter tensors, expected \(expected.count)")
+                }
+                for (k, (want, have)) in zip(expected, node.parameters.map(\.shape)).enumerated() where want != have {
+                    throw InferenceError(
+                        "layer '\(node.name)' (\(node.op.kind)) parameter \(k) has shape \(describe(have)), expected \(describe(want)) for input \(describe(inShapes[0]))")
+                }
+            }
+            shapes.append(out)
+        }
+        guard output >= 0 && output < shapes.count else {
+            throw InferenceError("model '\(name)': output value \(output) does not exist (0...\(shapes.count - 1))")
+        }
+        return shapes
+    }
+}

@@ -1,0 +1,62 @@
+/// SplitMix64 (Steele, Lea & Flood, "Fast Splittable Pseudorandom Number Generators",
+/// OOPSLA 2014): a tiny, well-mixed generator used to make reproducible weights.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform float in [-1, 1).
+    @inlinable
+    public mutating func nextSymmetricUnit() -> Float {
+        Float(Int32(truncatingIfNeeded: next() >> 32)) * (1.0 / 2_147_483_648.0)
+    }
+}
+
+extension ModelGraph {
+    /// The graph with every parameter tensor filled from `seed`: He-uniform weights
+    /// (variance `2 / fan-in`) for dense and convolution layers, `1/√H`-uniform for
+    /// recurrent layers, small biases, and batch-norm statistics near identity. Each node
+    /// draws from its own stream (seed, node index), so the weights of one layer do not
+    /// depend on the others.
+    public func withRandomWeights(seed: UInt64) throws(InferenceError) -> ModelGraph {
+        let shapes = try inferShapes()
+        var copy = self
+        for (i, node) in nodes.enumerated() {
+            var rng = SplitMix64(seed: seed ^ (UInt64(i + 1) &* 0xD1B5_4A32_D192_ED03))
+            let paramShapes = try node.op.parameterShapes(for: node.inputs.map { shapes[$0] }, layer: node.name)
+            func uniform(_ shape: [Int], scale: Float, offset: Float = 0) -> Tensor {
+                var data = [Float](repeating: 0, count: shape.reduce(1, *))
+                for k in data.indices { data[k] = offset + scale * rng.nextSymmetricUnit() }
+                return Tensor(shape: shape, data: data)
+            }
+            switch node.op {
+            case .dense, .conv2d:
+                let w = paramShapes[0]
+                let fanIn = w.dropFirst().reduce(1, *)
+                var tensors = [uniform(w, scale: (6.0 / Float(fanIn)).squareRoot())]
+                if paramShapes.count > 1 { tensors.append(uniform(paramShapes[1], scale: 0.05)) }
+                copy.nodes[i].parameters = tensors
+            case .batchNorm:
+                let c = paramShapes[0]
+                copy.nodes[i].parameters = [
+                    uniform(c, scale: 0.2, offset: 1), uniform(c, scale: 0.1),
+                    uniform(c, scale: 0.1), uniform(c, scale: 0.2, offset: 1),
+                ]
+            case .lstm(let a), .gru(let a):
+                let s = 1 / Float(a.hiddenSize).squareRoot()
+                copy.nodes[i].parameters = paramShapes.map { uniform($0, scale: s) }
+            default:
+                copy.nodes[i].parameters = []
+            }
+        }
+        return copy
+    }
+}
