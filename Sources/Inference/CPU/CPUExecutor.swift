@@ -1,0 +1,237 @@
+import Foundation
+
+/// Runs a ``ModelGraph`` on the CPU with BLAS-backed kernels.
+///
+/// Preparing an executor (once per model and batch size) folds batch-norm into the
+/// preceding convolution, fuses bias, residual add and activation into the layer that
+/// produces them, chooses a kernel per layer (pointwise GEMM, im2col + GEMM, depthwise),
+/// and plans memory: every value gets a slice of one arena, slices are reused once their
+/// value is dead, and scratch space is sized for the largest step. After that, ``run(input:output:)``
+/// performs no heap allocation.
+///
+/// Internally activations use a channel-major layout `[d0, N, rest…]` (the first
+/// per-sample axis outermost, then the batch), so that a convolution over the whole batch
+/// is one GEMM and channel concatenation is a block copy; inputs and outputs are
+/// batch-first (`NCHW`) as everywhere else.
+///
+/// An executor is a class because it owns its memory; it is not thread-safe (one run at a time).
+public final class CPUExecutor: @unchecked Sendable {
+    /// The model as prepared.
+    public let graph: ModelGraph
+    /// Samples per run.
+    public let batch: Int
+    /// Per-sample input and output shapes.
+    public let inputShape: [Int]
+    public let outputShape: [Int]
+    /// Floats in one batch of input / output.
+    public let inputCount: Int
+    public let outputCount: Int
+    /// The names of the steps (fused layers joined with `+`), in execution order.
+    public let stepNames: [String]
+    /// Bytes of the activation arena plus scratch.
+    public let plannedBytes: Int
+
+    let steps: [ExecutionStep]
+    private var owned: [UnsafeMutableRawPointer] = []
+    private let arena: UnsafeMutablePointer<Float>
+    private let scratch: UnsafeMutablePointer<Float>
+    /// Value id → its buffer.
+    private let values: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    private let valueCount: Int
+    private let outputValue: Int
+
+    /// Prepares `graph` for runs of `batch` samples.
+    ///
+    /// - Parameters:
+    ///   - graph: a graph with weights (``ModelGraph/withRandomWeights(seed:)`` or an import).
+    ///   - batch: samples per run (≥ 1).
+    ///   - threads: OpenBLAS threads (default: all cores).
+    /// - Throws: ``InferenceError`` when the graph is invalid or has no weights.
+    public init(graph: ModelGraph, batch: Int = 1, threads: Int? = nil) throws(InferenceError) {
+        guard batch >= 1 else { throw InferenceError("batch must be at least 1, got \(batch)") }
+        let shapes = try graph.inferShapes()
+        for node in graph.nodes where node.parameters.count != node.op.parameterTensorCount {
+            throw InferenceError(
+                "layer '\(node.name)' (\(node.op.kind)) has no weights; build the model with weights before running it")
+        }
+        BLAS.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.graph = graph
+        self.batch = batch
+        self.inputShape = graph.inputShape
+        self.outputShape = shapes[graph.output]
+        self.inputCount = batch * graph.inputShape.reduce(1, *)
+        self.outputCount = batch * shapes[graph.output].reduce(1, *)
+        self.outputValue = graph.output
+
+        var planner = StepPlanner(graph: graph, shapes: shapes, batch: batch)
+        let planned = planner.plan()
+        owned = planner.owned
+        self.steps = planned.steps
+        self.stepNames = planned.names
+
+        // Memory: value → buffer, buffers reused after their last reader.
+        valueCount = shapes.count
+        let elements = shapes.map { $0.reduce(1, *) * batch }
+        let memory = MemoryPlan(steps: planned.steps, elements: elements, graphOutput: graph.output)
+        let arenaCount = max(1, memory.totalElements)
+        let scratchCount = max(1, planned.scratchElements)
+        arena = .allocate(capacity: arenaCount)
+        arena.initialize(repeating: 0, count: arenaCount)
+        scratch = .allocate(capacity: scratchCount)
+        scratch.initialize(repeating: 0, count: scratchCount)
+        values = .allocate(capacity: valueCount)
+        for v in 0..<valueCount { values[v] = arena + max(0, memory.offset[v]) }
+        plannedBytes = (arenaCount + scratchCount) * 4
+    }
+
+    deinit {
+        for p in owned { p.deallocate() }
+        arena.deallocate()
+        scratch.deallocate()
+        values.deallocate()
+    }
+
+    /// Runs one batch: `input` holds `inputCount` floats (batch-first), `output` receives `outputCount`.
+    /// Allocates nothing.
+    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        runSteps(input: input, output: output, stepTimes: nil)
+    }
+
+    /// Runs one batch and records each step's wall time in seconds into `stepTimes`
+    /// (`stepNames.count` entries).
+    public func run(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stepTimes: UnsafeMutablePointer<Double>
+    ) {
+        runSteps(input: input, output: output, stepTimes: stepTimes)
+    }
+
+    /// Runs one batch from an array (convenience; allocates the result).
+    ///
+    /// - Throws: ``InferenceError`` when `input.count != inputCount`.
+    public func run(_ input: [Float]) throws(InferenceError) -> [Float] {
+        guard input.count == inputCount else {
+            throw InferenceError(
+                "input has \(input.count) values, expected \(inputCount) (batch \(batch) × \(describe(inputShape)))")
+        }
+        var out = [Float](repeating: 0, count: outputCount)
+        input.withUnsafeBufferPointer { i in
+            out.withUnsafeMutableBufferPointer { o in run(input: i.baseAddress!, output: o.baseAddress!) }
+        }
+        return out
+    }
+
+    private func runSteps(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stepTimes: UnsafeMutablePointer<Double>?) {
+        let first = inputShape[0]
+        let rest = inputShape.dropFirst().reduce(1, *)
+        // Batch-first [N, d0, rest] → channel-major [d0, N, rest].
+        LayoutKernels.swapOuterAxes(input, values[0], a: batch, b: first, inner: rest)
+        for (index, step) in steps.enumerated() {
+            let start = stepTimes == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+            execute(step)
+            if let stepTimes {
+                stepTimes[index] = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            }
+        }
+        let outFirst = outputShape[0]
+        let outRest = outputShape.dropFirst().reduce(1, *)
+        LayoutKernels.swapOuterAxes(values[outputValue], output, a: outFirst, b: batch, inner: outRest)
+    }
+
+    @inline(__always)
+    private func execute(_ step: ExecutionStep) {
+        switch step {
+        case .convolution(let s):
+            let g = s.geometry
+            let columns = batch * g.outH * g.outW
+            let kPerGroup = (s.inChannels / s.groups) * g.kernelH * g.kernelW
+            let mPerGroup = s.outChannels / s.groups
+            let b: UnsafePointer<Float>
+            if s.isPointwise {
+                b = UnsafePointer(values[s.x])
+            } else {
+                ConvolutionKernels.im2col(values[s.x], channels: s.inChannels, batch: batch, g, cols: scratch)
+                b = UnsafePointer(scratch)
+            }
+            let y = values[s.y]
+            for group in 0..<s.groups {
+                BLAS.sgemm(
+                    m: mPerGroup, n: columns, k: kPerGroup, a: s.weights + group * mPerGroup * kPerGroup, lda: kPerGroup,
+                    b: b + group * kPerGroup * columns, ldb: columns, c: y + group * mPerGroup * columns, ldc: columns)
+            }
+            ElementwiseKernels.biasResidualActivation(
+                y, channels: s.outChannels, rowLength: columns, bias: s.bias,
+                residual: s.residual.map { UnsafePointer(values[$0]) }, activation: s.activation)
+        case .depthwise(let s):
+            let g = s.geometry
+            let y = values[s.y]
+            ConvolutionKernels.depthwise(values[s.x], channels: s.inChannels, batch: batch, g, weights: s.weights, y: y)
+            ElementwiseKernels.biasResidualActivation(
+                y, channels: s.outChannels, rowLength: batch * g.outH * g.outW, bias: s.bias,
+                residual: s.residual.map { UnsafePointer(values[$0]) }, activation: s.activation)
+        case .dense(let s):
+            let y = values[s.y]
+            BLAS.sgemm(
+                m: s.units, n: batch, k: s.inFeatures, a: s.weights, lda: s.inFeatures, b: values[s.x], ldb: batch,
+                c: y, ldc: batch)
+            ElementwiseKernels.biasResidualActivation(
+                y, channels: s.units, rowLength: batch, bias: s.bias, residual: nil, activation: s.activation)
+        case .scaleShift(let s):
+            ElementwiseKernels.scaleShift(
+                values[s.x], values[s.y], channels: s.channels, rowLength: s.rowLength, scale: s.scale, shift: s.shift,
+                activation: s.activation)
+        case .activation(let x, let y, let count, let activation):
+            if x != y { values[y].update(from: values[x], count: count) }
+            ElementwiseKernels.apply(activation, values[y], count)
+        case .maxPool(let s):
+            PoolingKernels.maxPool(values[s.x], planes: s.planes, s.geometry, y: values[s.y])
+        case .avgPool(let s):
+            PoolingKernels.avgPool(values[s.x], planes: s.planes, s.geometry, inverseCount: s.inverseCount!, y: values[s.y])
+        case .globalAvgPool(let x, let y, let planes, let planeSize):
+            PoolingKernels.globalAverage(values[x], planes: planes, planeSize: planeSize, y: values[y])
+        case .sum(let inputs, let y, let count, let activation):
+            let out = values[y]
+            let a = values[inputs[0]]
+            let b = values[inputs[1]]
+            for i in 0..<count { out[i] = a[i] + b[i] }
+            for k in 2..<max(2, inputs.count) {
+                let x = values[inputs[k]]
+                for i in 0..<count { out[i] += x[i] }
+            }
+            ElementwiseKernels.apply(activation, out, count)
+        case .concat(let inputs, let counts, let y):
+            var dst = values[y]
+            for (v, n) in zip(inputs, counts) {
+                dst.update(from: values[v], count: n)
+                dst += n
+            }
+        case .relayout(let x, let y, let fromOuter, let fromInner, let toOuter, let toInner):
+            // [d0, N, rest] → batch-first scratch → [e0, N, rest'].
+            LayoutKernels.swapOuterAxes(values[x], scratch, a: fromOuter, b: batch, inner: fromInner)
+            LayoutKernels.swapOuterAxes(scratch, values[y], a: batch, b: toOuter, inner: toInner)
+        case .softmax(let x, let y, let length, let stride, let groups, let groupStride):
+            ElementwiseKernels.softmax(
+                values[x], values[y], length: length, stride: stride, groups: groups, groupStride: groupStride)
+        case .lstm(let s):
+            let last: UnsafeMutablePointer<Float>? = s.returnSequences ? nil : (s.batch == 1 ? values[s.y] : scratch + RecurrentKernels.lstmScratch(timesteps: s.timesteps, batch: s.batch, hidden: s.hidden))
+            RecurrentKernels.lstm(
+                x: values[s.x], timesteps: s.timesteps, batch: s.batch, inputSize: s.inputSize, hidden: s.hidden,
+                w: s.w, r: s.r, bias: s.bias, scratch: scratch, sequenceOut: s.returnSequences ? values[s.y] : nil,
+                lastOut: last)
+            if !s.returnSequences && s.batch > 1, let last {
+                // [N, H] → the channel-major [H, N].
+                LayoutKernels.swapOuterAxes(last, values[s.y], a: s.batch, b: s.hidden, inner: 1)
+            }
+        case .gru(let s):
+            let last: UnsafeMutablePointer<Float>? = s.returnSequences ? nil : (s.batch == 1 ? values[s.y] : scratch + RecurrentKernels.gruScratch(timesteps: s.timesteps, batch: s.batch, hidden: s.hidden))
+            RecurrentKernels.gru(
+                x: values[s.x], timesteps: s.timesteps, batch: s.batch, inputSize: s.inputSize, hidden: s.hidden,
+                w: s.w, r: s.r, bias: s.bias, linearBeforeReset: s.linearBeforeReset, scratch: scratch,
+                sequenceOut: s.returnSequences ? values[s.y] : nil, lastOut: last)
+            if !s.returnSequences && s.batch > 1, let last {
+                LayoutKernels.swapOuterAxes(last, values[s.y], a: s.batch, b: s.hidden, inner: 1)
+            }
+        case .alias:
+            break
+        }
+    }
+}
