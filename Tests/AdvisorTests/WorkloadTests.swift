@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+@testable import Advisor
+
+@Suite("Workload file")
+struct WorkloadTests {
+    static let full = """
+        name: factory-camera
+        model: resnet50
+        batch: 2
+        payloadBytes: 150000
+        load:
+          rps: 30
+          peakRps: 60
+          pattern: diurnal
+          durationSeconds: 600
+        latency: { p99Ms: 50, p95Ms: 40 }
+        environment: production
+        connectivity: intermittent
+        privacy: on-premises
+        dataMBps: 40
+        deployDeadlineMinutes: 10
+        existingCluster: true
+        budgetUSDPerMonth: 500
+        network: { rttMs: 35, uplinkMbps: 10 }
+        seed: 7
+        """
+
+    @Test func everyKeyIsRead() throws {
+        let w = try Workload.parse(Self.full)
+        #expect(w.name == "factory-camera")
+        #expect(w.model == "resnet50")
+        #expect(w.batch == 2)
+        #expect(w.payloadBytes == 150_000)
+        #expect(w.load.rps == 30 && w.load.peakRps == 60 && w.load.pattern == .diurnal && w.load.durationSeconds == 600)
+        #expect(w.latency.p99Ms == 50 && w.latency.p95Ms == 40 && w.latency.p50Ms == nil)
+        #expect(w.environment == .production && w.connectivity == .intermittent && w.privacy == .onPremises)
+        #expect(w.dataMBps == 40 && w.deployDeadlineMinutes == 10 && w.existingCluster)
+        #expect(w.budgetUSDPerMonth == 500 && w.network.rttMs == 35 && w.network.uplinkMbps == 10 && w.seed == 7)
+    }
+
+    @Test func jsonIsAccepted() throws {
+        let json = #"{"model": "mobilenetv2", "load": {"rps": 12.5, "pattern": "constant"}, "latency": {"p99Ms": 20}, "environment": "dev-test", "seed": 3}"#
+        let w = try Workload.parse(json)
+        #expect(w.model == "mobilenetv2" && w.load.rps == 12.5 && w.load.pattern == .constant)
+        #expect(w.environment == .devTest && w.latency.p99Ms == 20 && w.seed == 3)
+    }
+
+    @Test func defaults() throws {
+        let w = try Workload.parse("model: mlp")
+        #expect(w.name == "workload" && w.batch == 1 && w.payloadBytes == nil)
+        #expect(w.load.rps == 10 && w.load.peakRps == nil && w.load.effectivePeakRps == 10)
+        #expect(w.load.pattern == .poisson && w.load.traceFile == nil && w.load.durationSeconds == 600)
+        #expect(w.latency == LatencySLO() && w.effectiveP99Ms == 100)
+        #expect(w.environment == .production && w.connectivity == .always && w.privacy == .none)
+        #expect(w.dataMBps == 0 && w.deployDeadlineMinutes == nil && !w.existingCluster && w.budgetUSDPerMonth == nil)
+        #expect(w.network.rttMs == 40 && w.network.uplinkMbps == 20 && w.seed == 1)
+    }
+
+    @Test func flagsOverrideTheFile() throws {
+        var o = WorkloadOverrides()
+        o.rps = 200
+        o.peakRps = 400
+        o.p99Ms = 45
+        o.connectivity = .offline
+        o.model = "vgg16"
+        o.existingCluster = false
+        o.seed = 99
+        let w = try Workload.parse(Self.full).applying(o)
+        #expect(w.load.rps == 200 && w.latency.p99Ms == 45 && w.connectivity == .offline && w.model == "vgg16")
+        #expect(!w.existingCluster && w.seed == 99)
+        #expect(w.load.peakRps == 400 && w.load.durationSeconds == 600, "untouched keys keep the file's value")
+        var bad = WorkloadOverrides()
+        bad.rps = 100  // above the file's peakRps of 60
+        #expect(throws: WorkloadError.self) { try Workload.parse(Self.full).applying(bad) }
+    }
+
+    struct BadCase: CustomTestStringConvertible, Sendable {
+        var yaml: String
+        var mentions: [String]
+        var testDescription: String { yaml.replacingOccurrences(of: "\n", with: " ⏎ ") }
+    }
+
+    @Test(
+        "bad input names the key, the value and what is allowed",
+        arguments: [
+            BadCase(yaml: "batch: 2", mentions: ["'model'", "required"]),
+            BadCase(yaml: "model: x\nmodle: y", mentions: ["unknown key 'modle'", "allowed keys"]),
+            BadCase(yaml: "model: x\nload: { rps: 3, burst: 2 }", mentions: ["'load.burst'", "rps, peakRps"]),
+            BadCase(yaml: "model: x\nbatch: two", mentions: ["'batch'", "'two'", "an integer"]),
+            BadCase(yaml: "model: x\nbatch: 0", mentions: ["'batch'", "1 to 4096"]),
+            BadCase(yaml: "model: x\nbatch: 2.5", mentions: ["'batch'", "an integer"]),
+            BadCase(yaml: "model: x\nload: { rps: -3 }", mentions: ["'load.rps'", "-3", "> 0"]),
+            BadCase(yaml: "model: x\nload: { rps: \"30\" }", mentions: ["'load.rps'", "a number"]),
+            BadCase(yaml: "model: x\nload: { rps: 30, peakRps: 10 }", mentions: ["'load.peakRps'", "at least load.rps"]),
+            BadCase(yaml: "model: x\nload: { pattern: bursty }", mentions: ["'load.pattern'", "'bursty'", "poisson | constant | diurnal | step | trace"]),
+            BadCase(yaml: "model: x\nload: { pattern: trace }", mentions: ["'load.traceFile'", "required"]),
+            BadCase(yaml: "model: x\nload: { traceFile: a.csv }", mentions: ["'load.traceFile'", "only used"]),
+            BadCase(yaml: "model: x\nload: { durationSeconds: 0 }", mentions: ["'load.durationSeconds'"]),
+            BadCase(yaml: "model: x\nload: 5", mentions: ["'load'", "a mapping"]),
+            BadCase(yaml: "model: x\nlatency: { p99Ms: 0 }", mentions: ["'latency.p99Ms'"]),
+            BadCase(yaml: "model: x\nlatency: { p99Ms: 10, p50Ms: 20 }", mentions: ["'latency.p50Ms'", "at most"]),
+            BadCase(yaml: "model: x\nlatency: { p90Ms: 10 }", mentions: ["'latency.p90Ms'"]),
+            BadCase(yaml: "model: x\nenvironment: staging", mentions: ["'environment'", "production | dev-test"]),
+            BadCase(yaml: "model: x\nconnectivity: sometimes", mentions: ["'connectivity'", "always | intermittent | offline"]),
+            BadCase(yaml: "model: x\nprivacy: strict", mentions: ["'privacy'", "none | on-premises | on-device"]),
+            BadCase(yaml: "model: x\ndataMBps: -1", mentions: ["'dataMBps'"]),
+            BadCase(yaml: "model: x\ndeployDeadlineMinutes: 0", mentions: ["'deployDeadlineMinutes'"]),
+            BadCase(yaml: "model: x\nexistingCluster: maybe", mentions: ["'existingCluster'", "true or false"]),
+            BadCase(yaml: "model: x\nbudgetUSDPerMonth: -5", mentions: ["'budgetUSDPerMonth'"]),
+            BadCase(yaml: "model: x\nnetwork: { rttMs: -1 }", mentions: ["'network.rttMs'"]),
+            BadCase(yaml: "model: x\nnetwork: { uplinkMbps: 0 }", mentions: ["'network.uplinkMbps'"]),
+            BadCase(yaml: "model: x\nnetwork: { latency: 3 }", mentions: ["'network.latency'"]),
+            BadCase(yaml: "model: x\nseed: -1", mentions: ["'seed'"]),
+            BadCase(yaml: "model: x\nname: [a, b]", mentions: ["'name'", "a string"]),
+            BadCase(yaml: "model: x\nmodel: y", mentions: ["'model'"]),
+            BadCase(yaml: "- model: x", mentions: ["mapping"]),
+            BadCase(yaml: "model: [unclosed", mentions: ["not valid YAML"]),
+            BadCase(yaml: "", mentions: ["mapping"]),
+            BadCase(yaml: "model:", mentions: ["'model'"]),
+        ])
+    func badInput(_ c: BadCase) {
+        do {
+            _ = try Workload.parse(c.yaml, source: "w.yaml")
+            Issue.record("accepted: \(c.yaml)")
+        } catch {
+            for m in c.mentions { #expect(error.message.contains(m), "\(error.message) should mention \(m)") }
+            #expect(error.message.hasPrefix("w.yaml"), "names the file: \(error.message)")
+        }
+    }
+
+    @Test func loadFromFileResolvesTheTraceRelativeToIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("w.yaml").path
+        try "model: mlp\nload: { pattern: trace, traceFile: arrivals.csv }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let w = try Workload.load(path: path)
+        #expect(w.load.traceFile == dir.appendingPathComponent("arrivals.csv").path)
+        #expect(throws: WorkloadError.self) { try Workload.load(path: dir.appendingPathComponent("missing.yaml").path) }
+    }
+}
