@@ -1,6 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 let upcoming: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -60,3 +62,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Benchmarks (ordo-one/benchmark) join the package only when asked for, so `make test`
+// and CI never build them: `DEPLOY_ADVISOR_BENCHMARKS=1 swift package benchmark` (`make bench`).
+if ProcessInfo.processInfo.environment["DEPLOY_ADVISOR_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "InferenceBenchmarks",
+            dependencies: ["Inference", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/InferenceBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
+}

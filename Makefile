@@ -1,0 +1,40 @@
+# DeployAdvisor — the two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libopenblas-dev gnuplot-nox pkg-config
+BIN := .build/release/deploy-advisor
+
+.PHONY: deps build release demo test bench clean
+
+# Installs the system packages that are missing (apt-get update once, only when needed).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product deploy-advisor
+
+# The main job as it stands: profile and measure ResNet-50 on this machine.
+demo: release
+	$(BIN) profile resnet50 --measure --iterations 10
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Package benchmarks (ordo-one/benchmark), kept out of the product's dependency graph.
+bench: deps
+	DEPLOY_ADVISOR_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark
+
+clean:
+	rm -rf .build-bench
+	rm -rf .build

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+
+/// `deploy-advisor`: where should this model run?
+@main
+struct DeployAdvisor: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "deploy-advisor",
+        abstract: "Tells where to deploy a model (ACI, AKS, IoT Edge, FPGA) and proves it with measurements and simulation.",
+        discussion: """
+            Exit codes: 0 success, 1 a check failed, 2 bad input or usage.
+            MODEL is a built-in name (see `deploy-advisor models`), with options such as gru:h=2816,t=750.
+            """,
+        version: version,
+        subcommands: [Models.self, Profile.self, Infer.self]
+    )
+
+    /// Runs the command line with the tool's exit-code contract: usage and input errors exit 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)  // --help, --version
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+}

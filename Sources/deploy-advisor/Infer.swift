@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Inference
+
+extension DeployAdvisor {
+    struct Infer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the model once on the CPU engine and write its output as .npy.")
+
+        @Argument(help: "A built-in model name or a path to an .onnx file.")
+        var model: String
+
+        @Option(help: "Input array (.npy, float32, shape [N, ...input] or [...input]); default: seeded random input.")
+        var input: String?
+
+        @Option(help: "Seed for built-in weights and for the random input.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Batch size of the random input (ignored with --input).")
+        var batch: Int = 1
+
+        @Option(help: "Where to write the output array (.npy).")
+        var output: String
+
+        @Option(help: "OpenBLAS threads (default: all cores).")
+        var threads: Int?
+
+        func validate() throws {
+            guard (1...4096).contains(batch) else { throw ValidationError("--batch must be 1 to 4096, got \(batch)") }
+        }
+
+        func run() throws {
+            let graph = try ModelLoading.withWeights(model, seed: seed)
+            let perSample = graph.inputShape.reduce(1, *)
+            var data: [Float]
+            var n = batch
+            if let input {
+                let t = try NPYFile.read(path: input)
+                if t.shape == graph.inputShape {
+                    n = 1
+                } else if t.shape.count == graph.inputShape.count + 1 && Array(t.shape.dropFirst()) == graph.inputShape && t.shape[0] >= 1 {
+                    n = t.shape[0]
+                } else {
+                    throw InferenceError(
+                        "\(input): array shape \(Show.shape(t.shape)) does not fit model '\(graph.name)'; expected [N, \(graph.inputShape.map(String.init).joined(separator: ", "))] or \(Show.shape(graph.inputShape))")
+                }
+                data = t.data
+            } else {
+                var rng = SplitMix64(seed: seed &+ 0x5EED)
+                data = (0..<(n * perSample)).map { _ in rng.nextSymmetricUnit() }
+            }
+            let executor = try CPUExecutor(graph: graph, batch: n, threads: threads)
+            let y = try executor.run(data)
+            try NPYFile.write(Tensor(shape: [n] + executor.outputShape, data: y), path: output)
+            print("wrote \(output): shape \(Show.shape([n] + executor.outputShape)), float32")
+        }
+    }
+}
