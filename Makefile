@@ -27,9 +27,11 @@ release: deps
 demo: release
 	$(BIN) profile resnet50 --measure --iterations 10
 
+# Tests run optimized (-c release with -enable-testing for @testable imports): the
+# simulation's validation cases replay tens of millions of customers.
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
+	$(SWIFT) test -c release --skip-build -Xswiftc -enable-testing
 
 # Package benchmarks (ordo-one/benchmark), kept out of the product's dependency graph.
 bench: deps

@@ -23,6 +23,11 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         s3 = next()
     }
 
+    /// A generator with an explicit state (not all zero), for reference vectors.
+    public init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        (s0, s1, s2, s3) = state
+    }
+
     @inlinable
     public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
