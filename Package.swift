@@ -75,4 +75,11 @@ if ProcessInfo.processInfo.environment["DEPLOY_ADVISOR_BENCHMARKS"] != nil {
             path: "Benchmarks/InferenceBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ))
+    package.targets.append(
+        .executableTarget(
+            name: "SimulationBenchmarks",
+            dependencies: ["Simulation", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/SimulationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
 }

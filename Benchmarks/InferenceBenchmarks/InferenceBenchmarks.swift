@@ -58,6 +58,13 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: - Whole models
 
+    // One OpenBLAS thread: OpenBLAS's threaded level-3 driver mallocs a job array per sgemm
+    // call (the 1 malloc per call counted above), so this run shows the executor's own count: 0.
+    Benchmark("resnet50 batch 1, 1 thread", configuration: .init(maxDuration: .seconds(10), maxIterations: 20)) { benchmark in
+        let executor = try CPUExecutor(graph: try ModelZoo.graph("resnet50").withRandomWeights(seed: 1), batch: 1, threads: 1)
+        try run(executor, benchmark)
+    }
+
     for model in ["resnet50", "mobilenetv2"] {
         for batch in [1, 8] {
             Benchmark("\(model) batch \(batch)", configuration: .init(maxDuration: .seconds(10), maxIterations: 50)) { benchmark in
