@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "deploy-advisor", targets: ["deploy-advisor"]),
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "FPGAEmulation", targets: ["FPGAEmulation"]),
         .library(name: "Advisor", targets: ["Advisor"]),
     ],
     dependencies: [
@@ -34,6 +35,11 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "FPGAEmulation",
+            dependencies: ["Inference"],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "Simulation",
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: upcoming
@@ -46,13 +52,14 @@ let package = Package(
         .executableTarget(
             name: "deploy-advisor",
             dependencies: [
-                "Inference", "Simulation", "Advisor",
+                "Inference", "FPGAEmulation", "Simulation", "Advisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], swiftSettings: upcoming),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: upcoming),
+        .testTarget(name: "FPGAEmulationTests", dependencies: ["FPGAEmulation", "Inference"], swiftSettings: upcoming),
         .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Inference"], swiftSettings: upcoming),
         .testTarget(
             name: "DeployAdvisorCLITests",

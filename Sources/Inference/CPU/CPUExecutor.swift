@@ -32,6 +32,8 @@ public final class CPUExecutor: @unchecked Sendable {
     public let plannedBytes: Int
 
     let steps: [ExecutionStep]
+    /// The number format of matrix operands, when emulating an accelerator.
+    public let quantizer: (any MatrixOperandQuantizer)?
     private var owned: [UnsafeMutableRawPointer] = []
     private let arena: UnsafeMutablePointer<Float>
     private let scratch: UnsafeMutablePointer<Float>
@@ -47,7 +49,11 @@ public final class CPUExecutor: @unchecked Sendable {
     ///   - batch: samples per run (≥ 1).
     ///   - threads: OpenBLAS threads (default: all cores).
     /// - Throws: ``InferenceError`` when the graph is invalid or has no weights.
-    public init(graph: ModelGraph, batch: Int = 1, threads: Int? = nil) throws(InferenceError) {
+    /// - Parameter quantizer: when set, weights and the activations entering every matrix
+    ///   product are rounded to its number format (accelerator emulation); nil runs float32.
+    public init(
+        graph: ModelGraph, batch: Int = 1, threads: Int? = nil, quantizer: (any MatrixOperandQuantizer)? = nil
+    ) throws(InferenceError) {
         guard batch >= 1 else { throw InferenceError("batch must be at least 1, got \(batch)") }
         let shapes = try graph.inferShapes()
         for node in graph.nodes where node.parameters.count != node.op.parameterTensorCount {
@@ -63,7 +69,8 @@ public final class CPUExecutor: @unchecked Sendable {
         self.outputCount = batch * shapes[graph.output].reduce(1, *)
         self.outputValue = graph.output
 
-        var planner = StepPlanner(graph: graph, shapes: shapes, batch: batch)
+        self.quantizer = quantizer
+        var planner = StepPlanner(graph: graph, shapes: shapes, batch: batch, quantizer: quantizer)
         let planned = planner.plan()
         owned = planner.owned
         self.steps = planned.steps
@@ -146,10 +153,19 @@ public final class CPUExecutor: @unchecked Sendable {
             let kPerGroup = (s.inChannels / s.groups) * g.kernelH * g.kernelW
             let mPerGroup = s.outChannels / s.groups
             let b: UnsafePointer<Float>
-            if s.isPointwise {
+            if s.isPointwise && quantizer == nil {
                 b = UnsafePointer(values[s.x])
             } else {
-                ConvolutionKernels.im2col(values[s.x], channels: s.inChannels, batch: batch, g, cols: scratch)
+                if s.isPointwise {
+                    scratch.update(from: values[s.x], count: s.inChannels * columns)
+                } else {
+                    ConvolutionKernels.im2col(values[s.x], channels: s.inChannels, batch: batch, g, cols: scratch)
+                }
+                if let quantizer {
+                    for group in 0..<s.groups {
+                        quantizer.quantizeColumns(scratch + group * kPerGroup * columns, k: kPerGroup, columns: columns)
+                    }
+                }
                 b = UnsafePointer(scratch)
             }
             let y = values[s.y]
@@ -165,13 +181,20 @@ public final class CPUExecutor: @unchecked Sendable {
             let g = s.geometry
             let y = values[s.y]
             ConvolutionKernels.depthwise(values[s.x], channels: s.inChannels, batch: batch, g, weights: s.weights, y: y)
+            quantizer?.roundVector(y, count: s.outChannels * batch * g.outH * g.outW)
             ElementwiseKernels.biasResidualActivation(
                 y, channels: s.outChannels, rowLength: batch * g.outH * g.outW, bias: s.bias,
                 residual: s.residual.map { UnsafePointer(values[$0]) }, activation: s.activation)
         case .dense(let s):
             let y = values[s.y]
+            var x = UnsafePointer(values[s.x])
+            if let quantizer {
+                scratch.update(from: values[s.x], count: s.inFeatures * batch)
+                quantizer.quantizeColumns(scratch, k: s.inFeatures, columns: batch)
+                x = UnsafePointer(scratch)
+            }
             BLAS.sgemm(
-                m: s.units, n: batch, k: s.inFeatures, a: s.weights, lda: s.inFeatures, b: values[s.x], ldb: batch,
+                m: s.units, n: batch, k: s.inFeatures, a: s.weights, lda: s.inFeatures, b: x, ldb: batch,
                 c: y, ldc: batch)
             ElementwiseKernels.biasResidualActivation(
                 y, channels: s.units, rowLength: batch, bias: s.bias, residual: nil, activation: s.activation)
@@ -211,23 +234,36 @@ public final class CPUExecutor: @unchecked Sendable {
         case .softmax(let x, let y, let length, let stride, let groups, let groupStride):
             ElementwiseKernels.softmax(
                 values[x], values[y], length: length, stride: stride, groups: groups, groupStride: groupStride)
-        case .lstm(let s):
-            let last: UnsafeMutablePointer<Float>? = s.returnSequences ? nil : (s.batch == 1 ? values[s.y] : scratch + RecurrentKernels.lstmScratch(timesteps: s.timesteps, batch: s.batch, hidden: s.hidden))
-            RecurrentKernels.lstm(
-                x: values[s.x], timesteps: s.timesteps, batch: s.batch, inputSize: s.inputSize, hidden: s.hidden,
-                w: s.w, r: s.r, bias: s.bias, scratch: scratch, sequenceOut: s.returnSequences ? values[s.y] : nil,
-                lastOut: last)
+        case .lstm(let s), .gru(let s):
+            var isLSTM = false
+            if case .lstm = step { isLSTM = true }
+            let kernelScratch =
+                isLSTM
+                ? RecurrentKernels.lstmScratch(timesteps: s.timesteps, batch: s.batch, hidden: s.hidden)
+                : RecurrentKernels.gruScratch(timesteps: s.timesteps, batch: s.batch, hidden: s.hidden)
+            let last: UnsafeMutablePointer<Float>? =
+                s.returnSequences ? nil : (s.batch == 1 ? values[s.y] : scratch + kernelScratch)
+            var x = UnsafePointer(values[s.x])
+            if let quantizer {
+                // The input projection's left operand [T·N, I], rounded along I.
+                let copy = scratch + kernelScratch + s.batch * s.hidden
+                copy.update(from: values[s.x], count: s.timesteps * s.batch * s.inputSize)
+                quantizer.quantizeRows(copy, rows: s.timesteps * s.batch, k: s.inputSize)
+                x = UnsafePointer(copy)
+            }
+            if isLSTM {
+                RecurrentKernels.lstm(
+                    x: x, timesteps: s.timesteps, batch: s.batch, inputSize: s.inputSize, hidden: s.hidden,
+                    w: s.w, r: s.r, bias: s.bias, scratch: scratch, sequenceOut: s.returnSequences ? values[s.y] : nil,
+                    lastOut: last, quantizer: quantizer)
+            } else {
+                RecurrentKernels.gru(
+                    x: x, timesteps: s.timesteps, batch: s.batch, inputSize: s.inputSize, hidden: s.hidden,
+                    w: s.w, r: s.r, bias: s.bias, linearBeforeReset: s.linearBeforeReset, scratch: scratch,
+                    sequenceOut: s.returnSequences ? values[s.y] : nil, lastOut: last, quantizer: quantizer)
+            }
             if !s.returnSequences && s.batch > 1, let last {
                 // [N, H] → the channel-major [H, N].
-                LayoutKernels.swapOuterAxes(last, values[s.y], a: s.batch, b: s.hidden, inner: 1)
-            }
-        case .gru(let s):
-            let last: UnsafeMutablePointer<Float>? = s.returnSequences ? nil : (s.batch == 1 ? values[s.y] : scratch + RecurrentKernels.gruScratch(timesteps: s.timesteps, batch: s.batch, hidden: s.hidden))
-            RecurrentKernels.gru(
-                x: values[s.x], timesteps: s.timesteps, batch: s.batch, inputSize: s.inputSize, hidden: s.hidden,
-                w: s.w, r: s.r, bias: s.bias, linearBeforeReset: s.linearBeforeReset, scratch: scratch,
-                sequenceOut: s.returnSequences ? values[s.y] : nil, lastOut: last)
-            if !s.returnSequences && s.batch > 1, let last {
                 LayoutKernels.swapOuterAxes(last, values[s.y], a: s.batch, b: s.hidden, inner: 1)
             }
         case .alias:

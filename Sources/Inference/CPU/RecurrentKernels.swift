@@ -8,12 +8,24 @@ import Foundation
 enum RecurrentKernels {
     /// Scratch floats an LSTM of this size needs: gates `T·N·4H`, cell `N·H`, hidden `N·H`.
     static func lstmScratch(timesteps: Int, batch: Int, hidden: Int) -> Int {
-        timesteps * batch * 4 * hidden + 2 * batch * hidden
+        timesteps * batch * 4 * hidden + 3 * batch * hidden
     }
 
     /// Scratch floats a GRU needs: projections `T·N·3H`, recurrent part `N·3H`, hidden `N·H`, reset product `N·H`.
     static func gruScratch(timesteps: Int, batch: Int, hidden: Int) -> Int {
-        timesteps * batch * 3 * hidden + batch * 3 * hidden + 2 * batch * hidden
+        timesteps * batch * 3 * hidden + batch * 3 * hidden + 3 * batch * hidden
+    }
+
+    /// The recurrent GEMM's left operand: `h` itself, or a copy rounded to the emulated format.
+    @inline(__always)
+    static func operand(
+        _ h: UnsafeMutablePointer<Float>, rows: Int, k: Int, copy: UnsafeMutablePointer<Float>,
+        _ quantizer: (any MatrixOperandQuantizer)?
+    ) -> UnsafePointer<Float> {
+        guard let quantizer else { return UnsafePointer(h) }
+        copy.update(from: h, count: rows * k)
+        quantizer.quantizeRows(copy, rows: rows, k: k)
+        return UnsafePointer(copy)
     }
 
     /// ONNX LSTM (gates `i, o, f, c`; `bias` is `Wb + Rb` combined, `[4H]`).
@@ -23,12 +35,13 @@ enum RecurrentKernels {
         x: UnsafePointer<Float>, timesteps t: Int, batch n: Int, inputSize i: Int, hidden h: Int,
         w: UnsafePointer<Float>, r: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, sequenceOut: UnsafeMutablePointer<Float>?,
-        lastOut: UnsafeMutablePointer<Float>?
+        lastOut: UnsafeMutablePointer<Float>?, quantizer: (any MatrixOperandQuantizer)? = nil
     ) {
         let g4 = 4 * h
         let gates = scratch
         let cell = scratch + t * n * g4
         let hPrev = cell + n * h
+        let hCopy = hPrev + n * h
         // All input projections at once: G[T·N, 4H] = X · Wᵀ.
         BLAS.sgemm(transB: true, m: t * n, n: g4, k: i, a: x, lda: i, b: w, ldb: i, c: gates, ldc: g4)
         cell.update(repeating: 0, count: n * h)
@@ -36,7 +49,8 @@ enum RecurrentKernels {
         for step in 0..<t {
             let g = gates + step * n * g4
             if step > 0 {
-                BLAS.sgemm(transB: true, m: n, n: g4, k: h, a: hPrev, lda: h, b: r, ldb: h, beta: 1, c: g, ldc: g4)
+                let a = operand(hPrev, rows: n, k: h, copy: hCopy, quantizer)
+                BLAS.sgemm(transB: true, m: n, n: g4, k: h, a: a, lda: h, b: r, ldb: h, beta: 1, c: g, ldc: g4)
             }
             for b in 0..<n {
                 let gb = g + b * g4
@@ -62,13 +76,14 @@ enum RecurrentKernels {
         x: UnsafePointer<Float>, timesteps t: Int, batch n: Int, inputSize i: Int, hidden h: Int,
         w: UnsafePointer<Float>, r: UnsafePointer<Float>, bias: UnsafePointer<Float>, linearBeforeReset: Bool,
         scratch: UnsafeMutablePointer<Float>, sequenceOut: UnsafeMutablePointer<Float>?,
-        lastOut: UnsafeMutablePointer<Float>?
+        lastOut: UnsafeMutablePointer<Float>?, quantizer: (any MatrixOperandQuantizer)? = nil
     ) {
         let g3 = 3 * h
         let proj = scratch
         let rec = scratch + t * n * g3
         let hPrev = rec + n * g3
         let rh = hPrev + n * h
+        let hCopy = rh + n * h
         let wb = bias
         let rb = bias + g3
         BLAS.sgemm(transB: true, m: t * n, n: g3, k: i, a: x, lda: i, b: w, ldb: i, c: proj, ldc: g3)
@@ -77,7 +92,8 @@ enum RecurrentKernels {
             let p = proj + step * n * g3
             if linearBeforeReset {
                 // rec[N, 3H] = h Rᵀ (all three gates at once).
-                BLAS.sgemm(transB: true, m: n, n: g3, k: h, a: hPrev, lda: h, b: r, ldb: h, c: rec, ldc: g3)
+                let a = operand(hPrev, rows: n, k: h, copy: hCopy, quantizer)
+                BLAS.sgemm(transB: true, m: n, n: g3, k: h, a: a, lda: h, b: r, ldb: h, c: rec, ldc: g3)
                 for b in 0..<n {
                     let pb = p + b * g3
                     let qb = rec + b * g3
@@ -91,7 +107,8 @@ enum RecurrentKernels {
                 }
             } else {
                 // z and r first (rows 0..<2H of R), then (r ⊙ h) R_hᵀ.
-                BLAS.sgemm(transB: true, m: n, n: 2 * h, k: h, a: hPrev, lda: h, b: r, ldb: h, c: rec, ldc: g3)
+                let a = operand(hPrev, rows: n, k: h, copy: hCopy, quantizer)
+                BLAS.sgemm(transB: true, m: n, n: 2 * h, k: h, a: a, lda: h, b: r, ldb: h, c: rec, ldc: g3)
                 for b in 0..<n {
                     let pb = p + b * g3
                     let qb = rec + b * g3
@@ -104,8 +121,9 @@ enum RecurrentKernels {
                         rhb[j] = rr * hb[j]
                     }
                 }
+                let a2 = operand(rh, rows: n, k: h, copy: hCopy, quantizer)
                 BLAS.sgemm(
-                    transB: true, m: n, n: h, k: h, a: rh, lda: h, b: r + 2 * h * h, ldb: h, c: rec + 2 * h, ldc: g3)
+                    transB: true, m: n, n: h, k: h, a: a2, lda: h, b: r + 2 * h * h, ldb: h, c: rec + 2 * h, ldc: g3)
                 for b in 0..<n {
                     let pb = p + b * g3
                     let qb = rec + b * g3

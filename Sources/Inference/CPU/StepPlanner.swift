@@ -5,13 +5,22 @@ struct StepPlanner {
     let graph: ModelGraph
     let shapes: [[Int]]
     let batch: Int
+    let quantizer: (any MatrixOperandQuantizer)?
     /// Memory the steps point into; the executor frees it.
     var owned: [UnsafeMutableRawPointer] = []
 
-    init(graph: ModelGraph, shapes: [[Int]], batch: Int) {
+    init(graph: ModelGraph, shapes: [[Int]], batch: Int, quantizer: (any MatrixOperandQuantizer)? = nil) {
         self.graph = graph
         self.shapes = shapes
         self.batch = batch
+        self.quantizer = quantizer
+    }
+
+    /// Stores a weight matrix `[rows, k]`, rounded along `k` to the emulated format when there is one.
+    private mutating func storeMatrix(_ values: [Float], rows: Int, k: Int) -> UnsafePointer<Float> {
+        let p = store(values)
+        if let quantizer { quantizer.quantizeRows(UnsafeMutablePointer(mutating: p), rows: rows, k: k) }
+        return p
     }
 
     struct Result {
@@ -105,12 +114,15 @@ struct StepPlanner {
                     && a.padTop == 0 && a.padLeft == 0 && a.padBottom == 0 && a.padRight == 0
                 let step = ConvolutionStep(
                     x: node.inputs[0], y: last + 1, residual: residual, inChannels: inShape[0], outChannels: a.outChannels,
-                    groups: a.groups, batch: batch, geometry: geometry, weights: store(weights),
+                    groups: a.groups, batch: batch, geometry: geometry,
+                    weights: isDepthwise ? store(weights) : storeMatrix(weights, rows: a.outChannels, k: weights.count / a.outChannels),
                     bias: bias.map { store($0) }, activation: activation, isPointwise: isPointwise)
                 if isDepthwise {
                     steps.append(.depthwise(step))
                 } else {
-                    if !isPointwise { scratch = max(scratch, inShape[0] * a.kernelH * a.kernelW * batch * out[1] * out[2]) }
+                    if !isPointwise || quantizer != nil {
+                        scratch = max(scratch, inShape[0] * a.kernelH * a.kernelW * batch * out[1] * out[2])
+                    }
                     steps.append(.convolution(step))
                 }
             case .dense(let units, let hasBias):
@@ -126,8 +138,9 @@ struct StepPlanner {
                     .dense(
                         DenseStep(
                             x: node.inputs[0], y: last + 1, inFeatures: inShape[0], units: units, batch: batch,
-                            weights: store(node.parameters[0].data),
+                            weights: storeMatrix(node.parameters[0].data, rows: units, k: inShape[0]),
                             bias: hasBias ? store(node.parameters[1].data) : nil, activation: activation)))
+                if quantizer != nil { scratch = max(scratch, inShape[0] * batch) }
             case .batchNorm(let eps):
                 let p = node.parameters
                 let channels = inShape[0]
@@ -227,11 +240,13 @@ struct StepPlanner {
                 let step = RecurrentStep(
                     x: node.inputs[0], y: i + 1, timesteps: inShape[0], batch: batch, inputSize: inShape[1], hidden: h,
                     returnSequences: a.returnSequences, linearBeforeReset: a.linearBeforeReset,
-                    w: store(p[0].data), r: store(p[1].data), bias: store(bias))
+                    w: storeMatrix(p[0].data, rows: p[0].shape[0], k: inShape[1]), r: storeMatrix(p[1].data, rows: p[1].shape[0], k: h),
+                    bias: store(bias))
                 let need =
                     (isLSTM
                         ? RecurrentKernels.lstmScratch(timesteps: inShape[0], batch: batch, hidden: h)
                         : RecurrentKernels.gruScratch(timesteps: inShape[0], batch: batch, hidden: h)) + batch * h
+                    + (quantizer != nil ? inShape[0] * batch * inShape[1] : 0)
                 scratch = max(scratch, need)
                 steps.append(isLSTM ? .lstm(step) : .gru(step))
             }
