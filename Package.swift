@@ -84,6 +84,13 @@ if ProcessInfo.processInfo.environment["DEPLOY_ADVISOR_BENCHMARKS"] != nil {
         ))
     package.targets.append(
         .executableTarget(
+            name: "FPGABenchmarks",
+            dependencies: ["FPGAEmulation", "Inference", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/FPGABenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
+    package.targets.append(
+        .executableTarget(
             name: "SimulationBenchmarks",
             dependencies: ["Simulation", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/SimulationBenchmarks",

@@ -16,15 +16,19 @@ import Inference
 /// the only difference from any other fp32 accumulator).
 public final class BlockFormatOperands: MatrixOperandQuantizer, @unchecked Sendable {
     public let quantizer: BlockQuantizer
-    private let vectorRounding = BlockQuantizer(format: try! NumberFormat.named("fp16"))
+    /// The MFUs' precision: fp16 for block formats, the format itself for scalar references.
+    private let vectorRounding: BlockQuantizer
     // Per-column scratch for column-blocked quantization, grown on first use of a size.
     private var columnMax: [Float] = []
-    private var columnDown: [Double] = []
-    private var columnUp: [Double] = []
+    private var columnDown: [Float] = []
+    private var columnUp: [Float] = []
+    private var columnSlow: [Bool] = []
     private var columnNaN: [Bool] = []
 
     public init(format: NumberFormat, rounding: Rounding = .nearest) {
         quantizer = BlockQuantizer(format: format, rounding: rounding)
+        let fp16 = NumberFormat.all.first { $0.name == "fp16" }!
+        vectorRounding = BlockQuantizer(format: format.isBlockFormat ? fp16 : format, rounding: .even)
     }
 
     public var name: String { quantizer.format.name }
@@ -34,48 +38,88 @@ public final class BlockFormatOperands: MatrixOperandQuantizer, @unchecked Senda
     }
 
     public func quantizeColumns(_ matrix: UnsafeMutablePointer<Float>, k: Int, columns: Int) {
-        let format = quantizer.format
+        let q = quantizer
+        let format = q.format
         if format.isIdentity { return }
         guard format.isBlockFormat else {
-            quantizer.quantize(matrix, count: k * columns)
+            q.quantize(matrix, count: k * columns)
             return
         }
         if columnMax.count < columns {
             columnMax = [Float](repeating: 0, count: columns)
-            columnDown = [Double](repeating: 0, count: columns)
-            columnUp = [Double](repeating: 0, count: columns)
+            columnDown = [Float](repeating: 0, count: columns)
+            columnUp = [Float](repeating: 0, count: columns)
             columnNaN = [Bool](repeating: false, count: columns)
+            columnSlow = [Bool](repeating: false, count: columns)
         }
-        // Blocks of rows: per column, the block's maximum (row-wise, contiguous), its shared
-        // exponent, then each row rounded with its column's scale.
-        var r0 = 0
-        while r0 < k {
-            let r1 = min(k, r0 + format.blockSize)
-            for c in 0..<columns { columnMax[c] = 0; columnNaN[c] = false }
-            for r in r0..<r1 {
-                let row = matrix + r * columns
-                for c in 0..<columns {
-                    let x = row[c]
-                    if !x.isFinite { columnNaN[c] = true }
-                    columnMax[c] = max(columnMax[c], abs(x))
+        let block = format.blockSize
+        columnMax.withUnsafeMutableBufferPointer { maxBuffer in
+            columnDown.withUnsafeMutableBufferPointer { downBuffer in
+                columnUp.withUnsafeMutableBufferPointer { upBuffer in
+                    let colMax = maxBuffer.baseAddress!
+                    let down = downBuffer.baseAddress!
+                    let up = upBuffer.baseAddress!
+                    var r0 = 0
+                    while r0 < k {
+                        let r1 = min(k, r0 + block)
+                        // Per column, the block's largest magnitude (rows read contiguously).
+                        colMax.update(repeating: 0, count: columns)
+                        var special = false
+                        for r in r0..<r1 {
+                            let row = matrix + r * columns
+                            for c in 0..<columns {
+                                let x = row[c]
+                                special = special || !x.isFinite
+                                let m = abs(x)
+                                colMax[c] = colMax[c] > m ? colMax[c] : m
+                            }
+                        }
+                        // Per column, the scale; columns outside the fast path are handled exactly below.
+                        var slowColumns: [Int] = []
+                        for c in 0..<columns {
+                            if !colMax[c].isFinite || special && columnHasSpecial(matrix, c, r0, r1, columns) {
+                                slowColumns.append(c)
+                                down[c] = 0
+                                up[c] = 0
+                            } else if let e = q.sharedExponent(maxAbs: Double(colMax[c])), e >= -126 + 8, e <= 127 - 8,
+                                format.maxNormal < 1e30
+                            {
+                                down[c] = Float(sign: .plus, exponent: -e, significand: 1)
+                                up[c] = Float(sign: .plus, exponent: e, significand: 1)
+                            } else {
+                                slowColumns.append(c)
+                                down[c] = 0
+                                up[c] = 0
+                            }
+                        }
+                        // Keep the slow columns' values, run the vectorized pass, then redo them exactly.
+                        var saved: [Float] = []
+                        if !slowColumns.isEmpty {
+                            for c in slowColumns { for r in r0..<r1 { saved.append(matrix[r * columns + c]) } }
+                        }
+                        for r in r0..<r1 {
+                            let row = matrix + r * columns
+                            for c in 0..<columns { row[c] = q.quantizeScaled(row[c] * down[c]) * up[c] }
+                        }
+                        if !slowColumns.isEmpty {
+                            var i = 0
+                            for c in slowColumns {
+                                var values = Array(saved[i..<(i + r1 - r0)])
+                                i += r1 - r0
+                                values.withUnsafeMutableBufferPointer { q.quantize($0.baseAddress!, count: $0.count) }
+                                for (j, r) in (r0..<r1).enumerated() { matrix[r * columns + c] = values[j] }
+                            }
+                        }
+                        r0 = r1
+                    }
                 }
             }
-            for c in 0..<columns {
-                if !columnNaN[c], let e = quantizer.sharedExponent(maxAbs: Double(columnMax[c])) {
-                    columnDown[c] = Double(sign: .plus, exponent: -e, significand: 1)
-                    columnUp[c] = Double(sign: .plus, exponent: e, significand: 1)
-                } else {
-                    columnNaN[c] = true
-                }
-            }
-            for r in r0..<r1 {
-                let row = matrix + r * columns
-                for c in 0..<columns {
-                    row[c] = columnNaN[c] ? .nan : Float(quantizer.quantizeElement(Double(row[c]) * columnDown[c]) * columnUp[c])
-                }
-            }
-            r0 = r1
         }
+    }
+
+    private func columnHasSpecial(_ m: UnsafeMutablePointer<Float>, _ c: Int, _ r0: Int, _ r1: Int, _ columns: Int) -> Bool {
+        for r in r0..<r1 where !m[r * columns + c].isFinite { return true }
+        return false
     }
 
     public func roundVector(_ values: UnsafeMutablePointer<Float>, count: Int) {

@@ -57,6 +57,36 @@ public struct BlockQuantizer: Sendable {
         return x < 0 ? -q : q
     }
 
+    /// Rounds one value already divided by `2^shared` to the element format, in float32
+    /// (exact: every step is a power of two and every intermediate fits the significand).
+    /// The same arithmetic as ``quantizeElement(_:)`` written so loops vectorize.
+    @inline(__always) @inlinable
+    func quantizeScaled(_ s: Float) -> Float {
+        let magnitude = abs(s)
+        let fractionBits = Int32(truncatingIfNeeded: format.elementBits &- 2)
+        var stepExponent: Int32
+        if format.elementExponentBits > 0 {
+            let minExponent = Int32(truncatingIfNeeded: 2 &- (1 &<< (format.elementExponentBits &- 1)))
+            let raw = Int32(truncatingIfNeeded: (magnitude.bitPattern &>> 23) & 0xFF) &- 127
+            stepExponent = (raw > minExponent ? raw : minExponent) &- fractionBits
+        } else {
+            stepExponent = 0 &- fractionBits
+        }
+        let step = Float(bitPattern: UInt32(truncatingIfNeeded: stepExponent &+ 127) &<< 23)
+        let inverse = Float(bitPattern: UInt32(truncatingIfNeeded: 127 &- stepExponent) &<< 23)
+        let units = magnitude * inverse
+        var r: Float
+        switch rounding {
+        case .nearest: r = (units + 0.5).rounded(.down)
+        case .even: r = units.rounded(.toNearestOrEven)
+        case .zero: r = units.rounded(.down)
+        }
+        var q = r * step
+        let top = Float(format.maxNormal)
+        q = q > top ? top : q
+        return s < 0 ? -q : q
+    }
+
     /// Quantizes `count` contiguous values in place, blocks along the sequence.
     public func quantize(_ values: UnsafeMutablePointer<Float>, count: Int) {
         quantize(values, count: count, stride: 1)
@@ -100,6 +130,17 @@ public struct BlockQuantizer: Sendable {
         }
         guard !special, let e = sharedExponent(maxAbs: Double(maxAbs)) else {
             for i in start..<end { v[i * stride] = .nan }
+            return
+        }
+        if e >= -126 + 8 && e <= 127 - 8 && format.maxNormal < 1e30 {
+            // Float fast path: 2^±e and every scaled value are normal floats.
+            let down = Float(sign: .plus, exponent: -e, significand: 1)
+            let up = Float(sign: .plus, exponent: e, significand: 1)
+            if stride == 1 {
+                for i in start..<end { v[i] = quantizeScaled(v[i] * down) * up }
+            } else {
+                for i in start..<end { v[i * stride] = quantizeScaled(v[i * stride] * down) * up }
+            }
             return
         }
         let down = Double(sign: .plus, exponent: -e, significand: 1)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FPGAEmulation
 import Foundation
 import Inference
 
@@ -25,6 +26,12 @@ extension DeployAdvisor {
         @Option(help: "OpenBLAS threads (default: all cores).")
         var threads: Int?
 
+        @Option(name: .customLong("number-format"), help: "Run in FPGA emulation with this matrix-unit format (ms-fp8, msfp12, mxfp8-e4m3, …).")
+        var numberFormat: String?
+
+        @Option(help: "FPGA preset whose native dimension sets the ms-fp block size.")
+        var preset: String = "brainwave-s10"
+
         func validate() throws {
             guard (1...4096).contains(batch) else { throw ValidationError("--batch must be 1 to 4096, got \(batch)") }
         }
@@ -49,10 +56,16 @@ extension DeployAdvisor {
                 var rng = SplitMix64(seed: seed &+ 0x5EED)
                 data = (0..<(n * perSample)).map { _ in rng.nextSymmetricUnit() }
             }
-            let executor = try CPUExecutor(graph: graph, batch: n, threads: threads)
+            var quantizer: BlockFormatOperands?
+            if let numberFormat {
+                var format = try NumberFormat.named(numberFormat)
+                if format.name.hasPrefix("ms-fp") { format = format.withBlockSize(try NPUConfiguration.named(preset).nativeDimension) }
+                quantizer = BlockFormatOperands(format: format)
+            }
+            let executor = try CPUExecutor(graph: graph, batch: n, threads: threads, quantizer: quantizer)
             let y = try executor.run(data)
             try NPYFile.write(Tensor(shape: [n] + executor.outputShape, data: y), path: output)
-            print("wrote \(output): shape \(Show.shape([n] + executor.outputShape)), float32")
+            print("wrote \(output): shape \(Show.shape([n] + executor.outputShape)), float32\(quantizer.map { ", emulated in \($0.name)" } ?? "")")
         }
     }
 }

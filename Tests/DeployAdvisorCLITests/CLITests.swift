@@ -75,3 +75,38 @@ struct CLITests {
         #expect(missing.status == 2 && missing.stderr.contains("nope.npy"))
     }
 }
+
+@Suite("deploy-advisor fpga and quantize")
+struct FPGACLITests {
+    @Test func fpgaJSON() throws {
+        let json = try CLI.json(["fpga", "gru:h=2816,t=750", "--samples", "0", "--format", "json"])
+        let tflops = try #require(json["effectiveTflops"] as? Double)
+        #expect(abs(tflops / 35.9 - 1) < 0.25)
+        #expect((json["latencyMs"] as? Double ?? 0) > 0 && (json["utilization"] as? Double ?? 0) > 0)
+        #expect((json["layers"] as? [[String: Any]])?.count == 1)
+        let bad = try CLI.run(["fpga", "mlp", "--preset", "virtex"])
+        #expect(bad.status == 2 && bad.stderr.contains("brainwave-s10"))
+    }
+
+    @Test func quantizeWritesTheQuantizedArray() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Write [[1.0, 0.7, 0.3, -0.26]] as .npy by hand (version 1.0 header).
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4), }"
+        header += String(repeating: " ", count: 128 - 10 - header.count - 1) + "\n"
+        var d = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0])
+        d.append(contentsOf: Array(header.utf8))
+        for x: Float in [1.0, 0.7, 0.3, -0.26] { withUnsafeBytes(of: x) { d.append(contentsOf: $0) } }
+        let input = dir.appendingPathComponent("x.npy")
+        try d.write(to: input)
+        let out = dir.appendingPathComponent("q.npy").path
+        let r = try CLI.run(["quantize", input.path, "--number-format", "ms-fp8", "--output", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let q = try Data(contentsOf: URL(fileURLWithPath: out)).suffix(16).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(q == [1.0, 0.5, 0.5, -0.5])
+        let bad = try CLI.run(["quantize", input.path, "--number-format", "fp7", "--output", out])
+        #expect(bad.status == 2 && bad.stderr.contains("msfp12"))
+        let badRounding = try CLI.run(["quantize", input.path, "--number-format", "msfp12", "--rounding", "up", "--output", out])
+        #expect(badRounding.status == 2 && badRounding.stderr.contains("nearest"))
+    }
+}

@@ -91,7 +91,8 @@ public enum ModelZoo {
         let canonical =
             entry.options.isEmpty || parts.count < 2
             ? entry.name
-            : entry.name + ":" + entry.options.map { "\($0.key)=\(options[$0.key]!)" }.joined(separator: ",")
+            : entry.name + ":"
+                + entry.options.filter { options[$0.key]! != 0 }.map { "\($0.key)=\(options[$0.key]!)" }.joined(separator: ",")
         return entry.make(canonical, options)
     }
 }
