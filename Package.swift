@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "FPGAEmulation", targets: ["FPGAEmulation"]),
+        .library(name: "Targets", targets: ["Targets"]),
         .library(name: "Advisor", targets: ["Advisor"]),
     ],
     dependencies: [
@@ -45,20 +46,26 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "Targets",
+            dependencies: ["Inference", "FPGAEmulation", "Simulation", .product(name: "Yams", package: "Yams")],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "Advisor",
-            dependencies: ["Inference", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Inference", "Targets", "Simulation", .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming
         ),
         .executableTarget(
             name: "deploy-advisor",
             dependencies: [
-                "Inference", "FPGAEmulation", "Simulation", "Advisor",
+                "Inference", "FPGAEmulation", "Simulation", "Targets", "Advisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], swiftSettings: upcoming),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: upcoming),
+        .testTarget(name: "TargetsTests", dependencies: ["Targets", "Inference", "Simulation"], swiftSettings: upcoming),
         .testTarget(name: "FPGAEmulationTests", dependencies: ["FPGAEmulation", "Inference"], swiftSettings: upcoming),
         .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Inference"], swiftSettings: upcoming),
         .testTarget(

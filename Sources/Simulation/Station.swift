@@ -166,9 +166,15 @@ public struct Station: Sendable {
         return true
     }
 
-    /// Rejects waiting requests whose wait would exceed the limit by `now` (the rejection
-    /// time is when the limit ran out). Call before sampling the queue length.
-    public mutating func expire(now: Double) {
+    /// Rejects waiting requests whose wait exceeded the limit by `now` (reported in
+    /// ``rejected``, at the time the limit ran out). Call before sampling the queue length.
+    public mutating func purge(now: Double) {
+        started.removeAll(keepingCapacity: true)
+        rejected.removeAll(keepingCapacity: true)
+        expire(now: now)
+    }
+
+    mutating func expire(now: Double) {
         guard configuration.maxWaitSeconds.isFinite else { return }
         while let head = queue.first, now - head.at > configuration.maxWaitSeconds {
             _ = queue.popFirst()

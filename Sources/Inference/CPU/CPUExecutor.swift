@@ -28,6 +28,8 @@ public final class CPUExecutor: @unchecked Sendable {
     public let outputCount: Int
     /// The names of the steps (fused layers joined with `+`), in execution order.
     public let stepNames: [String]
+    /// The graph node indices each step runs, in execution order.
+    public let stepNodes: [[Int]]
     /// Bytes of the activation arena plus scratch.
     public let plannedBytes: Int
 
@@ -75,6 +77,7 @@ public final class CPUExecutor: @unchecked Sendable {
         owned = planner.owned
         self.steps = planned.steps
         self.stepNames = planned.names
+        self.stepNodes = planned.nodes
 
         // Memory: value → buffer, buffers reused after their last reader.
         valueCount = shapes.count

@@ -26,6 +26,8 @@ struct StepPlanner {
     struct Result {
         var steps: [ExecutionStep]
         var names: [String]
+        /// The graph nodes each step runs (fused chains have several).
+        var nodes: [[Int]]
         var scratchElements: Int
     }
 
@@ -49,6 +51,7 @@ struct StepPlanner {
         var absorbed = Set<Int>()
         var steps: [ExecutionStep] = []
         var names: [String] = []
+        var stepNodes: [[Int]] = []
         var scratch = 0
 
         /// The single node reading node `i`'s output, if exactly one does and it is not the graph output.
@@ -251,8 +254,10 @@ struct StepPlanner {
                 steps.append(isLSTM ? .lstm(step) : .gru(step))
             }
             names.append(name)
+            let absorbedHere = absorbed.subtracting(stepNodes.flatMap { $0 }).subtracting([i]).filter { $0 > i }
+            stepNodes.append([i] + absorbedHere.sorted())
         }
-        return Result(steps: steps, names: names, scratchElements: scratch)
+        return Result(steps: steps, names: names, nodes: stepNodes, scratchElements: scratch)
     }
 }
 

@@ -1,0 +1,51 @@
+import Inference
+import Simulation
+import Targets
+
+// MARK: - From a workload to what the simulators play
+
+extension Workload {
+    /// Bytes sent per request: `payloadBytes` when set, else the batch's input tensor (float32).
+    public func resolvedPayloadBytes(inputShape: [Int]) -> Int {
+        payloadBytes ?? inputShape.reduce(1, *) * 4 * batch
+    }
+
+    /// The arrival process of `load`.
+    ///
+    /// - `poisson`, `constant`: at `rps`;
+    /// - `diurnal`: one daily cycle squeezed into the run (period = the duration, at most a day),
+    ///   averaging `rps` and peaking at `peakRps`;
+    /// - `step`: `rps` for the first half, `peakRps` for the second;
+    /// - `trace`: the timestamps of `traceFile`.
+    public func arrivalPattern() throws(WorkloadError) -> ArrivalPattern {
+        switch load.pattern {
+        case .poisson: return .poisson(rate: load.rps)
+        case .constant: return .constant(rate: load.rps)
+        case .diurnal:
+            return .diurnal(meanRate: load.rps, peakRate: load.effectivePeakRps, periodSeconds: min(86400, load.durationSeconds))
+        case .step:
+            return .schedule([RatePhase(start: 0, rate: load.rps), RatePhase(start: load.durationSeconds / 2, rate: load.effectivePeakRps)])
+        case .trace:
+            do {
+                return .trace(try ArrivalTrace.load(path: load.traceFile ?? ""))
+            } catch {
+                throw WorkloadError("load.traceFile: \(error.message)")
+            }
+        }
+    }
+
+    /// The traffic the target simulators play.
+    public func traffic(inputShape: [Int], edge: EdgeConfiguration = EdgeConfiguration()) throws(WorkloadError) -> TrafficSpec {
+        let connectivityPattern: ConnectivityPattern =
+            switch connectivity {
+            case .always: .alwaysUp
+            case .intermittent: .intermittent(meanUpSeconds: edge.meanUpSeconds, meanDownSeconds: edge.meanDownSeconds)
+            case .offline: .alwaysDown
+            }
+        return TrafficSpec(
+            arrivals: try arrivalPattern(), durationSeconds: load.durationSeconds,
+            payloadBytes: resolvedPayloadBytes(inputShape: inputShape), rttSeconds: network.rttMs / 1000,
+            uplinkBitsPerSecond: network.uplinkMbps * 1e6, connectivity: connectivityPattern,
+            production: environment == .production, seed: seed)
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import Inference
+
+/// One execution step of the model as measured on this host.
+public struct StepMeasurement: Sendable, Codable, Equatable {
+    public var name: String
+    /// FLOPs of the step for the whole batch (2 per multiply-add).
+    public var flops: Double
+    /// Bytes the step moves for the whole batch: activations in and out plus weights.
+    public var bytes: Double
+    /// Median wall time here with one thread and with every core, seconds.
+    public var seconds1: Double
+    public var secondsAll: Double
+}
+
+/// The model measured on this host, layer by layer, at one batch size: what every CPU
+/// target's service time is scaled from. Cached on disk (see ``ServiceTimeModel/calibrate``).
+public struct ModelCalibration: Sendable, Codable, Equatable {
+    public var schemaVersion = 1
+    public var model: String
+    public var batch: Int
+    public var host: HostCalibration
+    public var steps: [StepMeasurement]
+    /// Whole-inference wall times here, seconds, one thread and every core.
+    public var samples1: [Double]
+    public var samplesAll: [Double]
+    public var toolVersion: String
+
+    /// Median of the one-thread samples, seconds.
+    public var median1: Double { samples1.sorted()[samples1.count / 2] }
+    public var medianAll: Double { samplesAll.sorted()[samplesAll.count / 2] }
+
+    /// Parallel efficiency here: how much a second core adds, 0…1 (`(T1/Tn − 1)/(n − 1)`).
+    public var parallelEfficiency: Double {
+        guard host.cores > 1 else { return 0 }
+        return min(1, max(0, (median1 / medianAll - 1) / Double(host.cores - 1)))
+    }
+}
+
+/// How a measured step was scaled to a target.
+public struct ScaledStep: Sendable, Codable, Equatable {
+    public var name: String
+    public var bound: String
+    public var hostMs: Double
+    public var targetMs: Double
+}
+
+/// The service time of one request on a target, with how it was derived.
+public struct ServiceTime: Sendable, Codable, Equatable {
+    /// Mean service time on the target, seconds.
+    public var meanSeconds: Double
+    /// Samples (seconds) whose empirical distribution the simulator draws from.
+    public var samples: [Double]
+    /// What was done to the host measurement, for reports.
+    public var scaling: String
+    public var steps: [ScaledStep]
+}
+
+/// Scales the host measurement to a target's hardware.
+///
+/// Per step, a roofline decides what bounds it here: if `flops / hostGflops ≥ bytes /
+/// hostBandwidth` the step is compute-bound and its one-core time scales by the ratio of
+/// attainable GFLOP/s (host core / target core), otherwise by the ratio of memory
+/// bandwidth. Several cores divide the one-core time by `1 + (c − 1)·e`, where `e` is the
+/// parallel efficiency measured here between one thread and every core. Fewer than one core
+/// (a CPU limit such as ACI's `cpu_cores: 0.1`) is enforced by Linux CFS bandwidth control:
+/// in every 100 ms period the container runs `share × 100 ms`, then waits for the next
+/// period, so a request needing `S` seconds of CPU takes `⌊S/q⌋·P + (S mod q)` with
+/// `q = share·P`. Run-to-run variation here is kept: each host sample, relative to the
+/// host median, scales the target's time.
+public enum ServiceTimeModel {
+    /// The CFS period, seconds (the Linux default `cpu.cfs_period_us` = 100000).
+    public static let cfsPeriodSeconds = 0.1
+
+    /// Wall time of `cpuSeconds` of work under a CFS quota of `share` cores (share < 1).
+    public static func throttled(_ cpuSeconds: Double, share: Double) -> Double {
+        guard share < 1 else { return cpuSeconds }
+        let quota = share * cfsPeriodSeconds
+        let periods = (cpuSeconds / quota).rounded(.down)
+        return periods * cfsPeriodSeconds + (cpuSeconds - periods * quota)
+    }
+
+    /// The service time of `calibration`'s model on `profile` with `cores` cores (fractional allowed).
+    ///
+    /// - Parameter extraSeconds: fixed per-request work added before throttling (e.g. logging).
+    public static func scale(
+        _ calibration: ModelCalibration, to profile: HardwareProfile, cores: Double, extraSeconds: Double = 0
+    ) -> ServiceTime {
+        let host = calibration.host
+        let hostBandwidth = host.memoryGBps * 1e9
+        let hostFlops = host.sgemmGflops1 * 1e9
+        let targetFlops = profile.perCoreGflops * 1e9
+        let targetBandwidth = profile.bandwidth(cores: 1) * 1e9
+        var scaled: [ScaledStep] = []
+        var oneCore = 0.0
+        var hostTotal = 0.0
+        for s in calibration.steps {
+            let computeBound = s.flops / hostFlops >= s.bytes / hostBandwidth
+            let factor = computeBound ? hostFlops / targetFlops : hostBandwidth / targetBandwidth
+            let t = s.seconds1 * factor
+            oneCore += t
+            hostTotal += s.seconds1
+            scaled.append(ScaledStep(name: s.name, bound: computeBound ? "compute" : "memory", hostMs: s.seconds1 * 1e3, targetMs: t * 1e3))
+        }
+        // The steps' sum can differ slightly from a whole run (timer overhead): scale to the whole-run median.
+        let wholeFactor = hostTotal > 0 ? calibration.median1 / hostTotal : 1
+        oneCore *= wholeFactor
+        let usable = min(max(cores, 0), profile.cores)
+        let speedup = usable >= 1 ? 1 + (usable - 1) * calibration.parallelEfficiency : 1
+        let cpuSeconds = oneCore / speedup + extraSeconds
+        let median = calibration.median1
+        let samples = calibration.samples1.map { throttled(cpuSeconds * $0 / median, share: usable) }
+        let mean = samples.reduce(0, +) / Double(samples.count)
+        var text = String(
+            format: "host %.2f ms (1 thread, %@); per-layer roofline to %@ (%.1f GFLOP/s, %.1f GB/s per core): %.2f ms on one core",
+            median * 1e3, host.cpuModel, profile.id, profile.perCoreGflops, profile.bandwidth(cores: 1), oneCore * 1e3)
+        if usable >= 1 && usable > 1 {
+            text += String(format: "; %.2g cores at parallel efficiency %.2f: %.2f ms", usable, calibration.parallelEfficiency, oneCore / speedup * 1e3)
+        }
+        if usable < 1 {
+            text += String(format: "; CFS quota %.2g core (%.0f ms per 100 ms): %.1f ms", usable, usable * 100, mean * 1e3)
+        }
+        if extraSeconds > 0 { text += String(format: "; +%.2f ms per-request overhead", extraSeconds * 1e3) }
+        return ServiceTime(meanSeconds: mean, samples: samples, scaling: text, steps: scaled)
+    }
+
+    /// Measures `graph` here (or loads the cached measurement).
+    ///
+    /// - Parameters:
+    ///   - graph: the model with weights.
+    ///   - modelKey: identifies the model in the cache (zoo spec, or file path and content hash).
+    ///   - iterations: timed runs per thread count (after 2 warm-up runs).
+    ///   - cacheDirectory: where measurements are kept; nil disables the cache.
+    public static func calibrate(
+        _ graph: ModelGraph, modelKey: String, batch: Int, iterations: Int = 10, cacheDirectory: String?,
+        toolVersion: String, host: HostCalibration? = nil
+    ) throws -> ModelCalibration {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let identity = "\(HostCalibration.cpuModelName())|\(cores)|\(BLAS.configuration)"
+        let key = "v1|\(modelKey)|\(batch)|\(iterations)|\(identity)|\(toolVersion)"
+        let file = cacheDirectory.map { $0 + "/calibration-" + fnv(key) + ".json" }
+        if let file, let data = FileManager.default.contents(atPath: file),
+            let cached = try? JSONDecoder().decode(ModelCalibration.self, from: data), cached.model == modelKey, cached.batch == batch
+        {
+            return cached
+        }
+        let hostCalibration = host ?? HostCalibration.measure()
+        let profile = try graph.profile()
+        var samples: [Int: [Double]] = [:]
+        var stepTimes: [Int: [[Double]]] = [:]
+        var names: [String] = []
+        var nodes: [[Int]] = []
+        for threads in [1, cores] where samples[threads] == nil {
+            let executor = try CPUExecutor(graph: graph, batch: batch, threads: threads)
+            names = executor.stepNames
+            nodes = executor.stepNodes
+            var rng = SplitMix64(seed: 3)
+            let input = (0..<executor.inputCount).map { _ in rng.nextSymmetricUnit() }
+            let output = UnsafeMutablePointer<Float>.allocate(capacity: executor.outputCount)
+            let times = UnsafeMutablePointer<Double>.allocate(capacity: executor.stepNames.count)
+            defer { output.deallocate(); times.deallocate() }
+            var whole: [Double] = []
+            var perStep: [[Double]] = Array(repeating: [], count: executor.stepNames.count)
+            input.withUnsafeBufferPointer { inp in
+                for _ in 0..<2 { executor.run(input: inp.baseAddress!, output: output) }
+                for _ in 0..<max(3, iterations) {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    executor.run(input: inp.baseAddress!, output: output)
+                    whole.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+                    executor.run(input: inp.baseAddress!, output: output, stepTimes: times)
+                    for k in 0..<executor.stepNames.count { perStep[k].append(times[k]) }
+                }
+            }
+            samples[threads] = whole
+            stepTimes[threads] = perStep
+        }
+        func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+        var steps: [StepMeasurement] = []
+        for (k, name) in names.enumerated() {
+            var flops = 0.0
+            var bytes = 0.0
+            for n in nodes[k] {
+                flops += Double(profile.layers[n].macs * 2 * batch)
+                bytes += Double(profile.layers[n].activationTrafficBytes * batch + profile.layers[n].weightBytes)
+            }
+            steps.append(
+                StepMeasurement(
+                    name: name, flops: flops, bytes: bytes, seconds1: median(stepTimes[1]![k]),
+                    secondsAll: median(stepTimes[cores]![k])))
+        }
+        BLAS.setThreads(cores)
+        let calibration = ModelCalibration(
+            model: modelKey, batch: batch, host: hostCalibration, steps: steps, samples1: samples[1]!,
+            samplesAll: samples[cores]!, toolVersion: toolVersion)
+        if let file, let dir = cacheDirectory {
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            if let data = try? encoder.encode(calibration) {
+                try? data.write(to: URL(fileURLWithPath: file), options: .atomic)
+            }
+        }
+        return calibration
+    }
+
+    /// The default cache directory: `$DEPLOY_ADVISOR_CACHE`, else `$XDG_CACHE_HOME/deploy-advisor`,
+    /// else `~/.cache/deploy-advisor`.
+    public static var defaultCacheDirectory: String {
+        let env = ProcessInfo.processInfo.environment
+        if let d = env["DEPLOY_ADVISOR_CACHE"], !d.isEmpty { return d }
+        if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return x + "/deploy-advisor" }
+        return NSHomeDirectory() + "/.cache/deploy-advisor"
+    }
+
+    static func fnv(_ s: String) -> String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in s.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return String(h, radix: 16)
+    }
+}

@@ -1,0 +1,79 @@
+import Simulation
+
+/// Latency percentiles, ms.
+public struct LatencySummary: Sendable, Codable, Equatable {
+    public var p50: Double
+    public var p90: Double
+    public var p95: Double
+    public var p99: Double
+    public var p999: Double
+    public var mean: Double
+}
+
+/// Mean latency by where the time went, ms.
+public struct LatencyBreakdown: Sendable, Codable, Equatable {
+    public var network: Double
+    public var queue: Double
+    public var service: Double
+}
+
+/// Failed requests by cause.
+public struct ErrorCounts: Sendable, Codable, Equatable {
+    /// Turned away by admission control (HTTP 503: queue full or `max_request_wait_time` exceeded).
+    public var rejected: Int
+    /// Exceeded the scoring timeout (or, on ACI, the client's wait).
+    public var timeouts: Int
+    /// Could not reach the service: the link was down.
+    public var offline: Int
+}
+
+/// Replica counts over the run.
+public struct ReplicaSummary: Sendable, Codable, Equatable {
+    public var min: Int
+    public var max: Int
+    public var mean: Double
+}
+
+/// Store-and-forward of results from an edge device.
+public struct ForwardingSummary: Sendable, Codable, Equatable {
+    public var delivered: Int
+    /// Delivered after waiting for the link.
+    public var delayed: Int
+    /// Older than `timeToLiveSecs` when the link came back.
+    public var dropped: Int
+    /// Still stored on the device at the end of the run.
+    public var pending: Int
+}
+
+/// One target's simulated deployment.
+public struct TargetResult: Sendable, Codable, Equatable {
+    public var target: String
+    /// The configuration simulated (Azure ML parameter names).
+    public var config: [String: String]
+    /// True when the target could be deployed at all (false: see `refusal`).
+    public var deployable: Bool
+    public var refusal: String?
+    public var deployMinutes: Double
+    public var deployBreakdown: [String: Double]
+    public var latencyMs: LatencySummary?
+    public var latencyBreakdownMs: LatencyBreakdown?
+    public var offeredRps: Double
+    public var throughputRps: Double
+    public var successRate: Double
+    public var errors: ErrorCounts
+    public var replicas: ReplicaSummary
+    public var costPerHourUSD: Double
+    public var costPerMonthUSD: Double
+    public var costPerMillionUSD: Double?
+    public var costIsEstimate: Bool
+    public var bytesLeftDevice: Double
+    public var forwarding: ForwardingSummary?
+    /// Mean service time on the target and how it was derived from the measurement here.
+    public var serviceMs: Double
+    public var serviceScaling: String
+    public var notes: [String]
+    public var timeline: Timeline?
+    /// (latency ms, cumulative fraction) points for CDF plots.
+    public var cdf: [[Double]]
+    public var events: Int
+}

@@ -1,0 +1,41 @@
+import Simulation
+
+/// The load and network a target's simulator plays (built from a workload by `Advisor`).
+public struct TrafficSpec: Sendable, Equatable {
+    public var arrivals: ArrivalPattern
+    public var durationSeconds: Double
+    /// Bytes sent per request (client → service).
+    public var payloadBytes: Int
+    /// Bytes of each response.
+    public var responseBytes: Int
+    /// Client ↔ cloud round-trip time, seconds.
+    public var rttSeconds: Double
+    /// Client uplink, bits per second.
+    public var uplinkBitsPerSecond: Double
+    public var connectivity: ConnectivityPattern
+    /// Production deployments get production-sized clusters (AKS needs ≥ 12 vCPU).
+    public var production: Bool
+    public var seed: UInt64
+    /// Spacing of timeline samples, seconds (default: duration / 200).
+    public var timelineIntervalSeconds: Double?
+
+    public init(
+        arrivals: ArrivalPattern, durationSeconds: Double, payloadBytes: Int, responseBytes: Int = 4096,
+        rttSeconds: Double, uplinkBitsPerSecond: Double, connectivity: ConnectivityPattern = .alwaysUp,
+        production: Bool = true, seed: UInt64 = 1, timelineIntervalSeconds: Double? = nil
+    ) {
+        self.arrivals = arrivals
+        self.durationSeconds = durationSeconds
+        self.payloadBytes = payloadBytes
+        self.responseBytes = responseBytes
+        self.rttSeconds = rttSeconds
+        self.uplinkBitsPerSecond = uplinkBitsPerSecond
+        self.connectivity = connectivity
+        self.production = production
+        self.seed = seed
+        self.timelineIntervalSeconds = timelineIntervalSeconds
+    }
+
+    /// Mean offered requests per second over the run.
+    public var offeredRps: Double { arrivals.meanRate(over: durationSeconds) }
+}
