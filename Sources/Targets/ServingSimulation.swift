@@ -35,6 +35,8 @@ struct ServingSimulation {
     var autoscaler: Autoscaler?
     var storeAndForward: StoreAndForward?
     var networkJitterCV = 0.1
+    /// Latencies are recorded only for requests sent at or after this time (steady-state windows).
+    var measureFrom = 0.0
 
     struct Outcome {
         var latency = LatencyRecorder(highestSeconds: 7200)
@@ -202,7 +204,7 @@ struct ServingSimulation {
                 } else {
                     let down = overNetwork ? downSeconds : 0
                     let total = now + down - sent
-                    out.latency.record(total)
+                    if sent >= measureFrom { out.latency.record(total) }
                     out.networkSum += up + down
                     out.queueSum += wait
                     out.serviceSum += serviceTime
