@@ -43,7 +43,7 @@ public struct TargetSimulator: Sendable {
         let modelBytes = profile.weightBytes
         let deploy = DeployTimeModel.phases(
             target, modelBytes: modelBytes, existingCluster: existingCluster, edgeDownlinkMbps: traffic.uplinkBitsPerSecond / 1e6)
-        let deployMinutes = deploy.values.reduce(0, +)
+        let deployMinutes = deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! }
         var notes: [String] = []
         var sim: ServingSimulation
         var config: [String: String] = [:]
@@ -203,7 +203,7 @@ public struct TargetSimulator: Sendable {
 
     func refused(_ target: TargetKind, config: [String: String], deploy: [String: Double], _ why: String, cost: Double) -> TargetResult {
         TargetResult(
-            target: target.rawValue, config: config, deployable: false, refusal: why, deployMinutes: deploy.values.reduce(0, +),
+            target: target.rawValue, config: config, deployable: false, refusal: why, deployMinutes: deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! },
             deployBreakdown: deploy, latencyMs: nil, latencyBreakdownMs: nil, offeredRps: traffic.offeredRps, throughputRps: 0,
             successRate: 0, errors: ErrorCounts(rejected: 0, timeouts: 0, offline: 0), replicas: ReplicaSummary(min: 0, max: 0, mean: 0),
             costPerHourUSD: cost, costPerMonthUSD: cost * Pricing.hoursPerMonth, costPerMillionUSD: nil, costIsEstimate: false,

@@ -110,3 +110,39 @@ struct FPGACLITests {
         #expect(badRounding.status == 2 && badRounding.stderr.contains("nearest"))
     }
 }
+
+@Suite("deploy-advisor simulate")
+struct SimulateCLITests {
+    @Test func jsonCarriesTheDocumentedKeysAndIsDeterministic() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["simulate", "--model", "mlp", "--rps", "50", "--duration-s", "60", "--format", "json", "--cache-dir", dir.path, "--config", "aks.cpu_cores=1"]
+        let first = try CLI.run(args)
+        #expect(first.status == 0, "\(first.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let targets = try #require(json["targets"] as? [[String: Any]])
+        #expect(targets.map { $0["target"] as? String } == ["aci", "aks", "iot-edge", "fpga"])
+        for t in targets {
+            for key in ["target", "config", "deployMinutes", "offeredRps", "throughputRps", "successRate", "errors", "replicas", "costPerHourUSD", "costPerMonthUSD", "bytesLeftDevice"] {
+                #expect(t[key] != nil, "\(t["target"] ?? "?") lacks \(key)")
+            }
+        }
+        let aks = try #require(targets.first { $0["target"] as? String == "aks" })
+        let latency = try #require(aks["latencyMs"] as? [String: Double])
+        #expect(Set(latency.keys).isSuperset(of: ["p50", "p90", "p95", "p99", "p999"]))
+        #expect(Set((aks["latencyBreakdownMs"] as? [String: Double] ?? [:]).keys) == ["network", "queue", "service"])
+        #expect(Set((aks["errors"] as? [String: Int] ?? [:]).keys) == ["rejected", "timeouts", "offline"])
+        // Cached calibration: the second run is byte-identical.
+        let second = try CLI.run(args)
+        #expect(second.stdout == first.stdout)
+    }
+
+    @Test func badInput() throws {
+        let r = try CLI.run(["simulate", "--model", "mlp", "--target", "gpu"])
+        #expect(r.status == 2 && r.stderr.contains("aci, aks, iot-edge, fpga"))
+        let s = try CLI.run(["simulate", "--model", "mlp", "--config", "aks.cpus=3"])
+        #expect(s.status == 2 && s.stderr.contains("aks.cpus"))
+        let w = try CLI.run(["simulate"])
+        #expect(w.status == 2 && w.stderr.contains("--model"))
+    }
+}
