@@ -221,3 +221,35 @@ public enum ServiceTimeModel {
         return String(h, radix: 16)
     }
 }
+
+extension ModelCalibration {
+    /// A calibration estimated from the model's profile alone, for quick answers without
+    /// running the model: each layer takes `max(FLOPs / 50 GFLOP/s, bytes / 10 GB/s)` on a
+    /// nominal two-core host with parallel efficiency 0.8, no run-to-run variation.
+    public static func estimated(_ profile: ModelProfile, batch: Int) -> ModelCalibration {
+        let host = HostCalibration(
+            cpuModel: "nominal (estimated from the profile)", cores: 2, openblas: "none", sgemmGflops1: 50, sgemmGflopsAll: 90, memoryGBps: 10)
+        var steps: [StepMeasurement] = []
+        var total = 0.0
+        for l in profile.layers {
+            let flops = Double(l.macs * 2 * batch)
+            let bytes = Double(l.activationTrafficBytes * batch + l.weightBytes)
+            let t = max(flops / 50e9, bytes / 10e9)
+            total += t
+            steps.append(StepMeasurement(name: l.name, flops: flops, bytes: bytes, seconds1: t, secondsAll: t / 1.8))
+        }
+        return ModelCalibration(
+            model: profile.model, batch: batch, host: host, steps: steps, samples1: Array(repeating: total, count: 5),
+            samplesAll: Array(repeating: total / 1.8, count: 5), toolVersion: "estimate")
+    }
+
+    /// The cached calibration for this model and batch on this host, if one exists.
+    public static func cached(modelKey: String, batch: Int, iterations: Int = 10, cacheDirectory: String, toolVersion: String) -> ModelCalibration? {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let identity = "\(HostCalibration.cpuModelName())|\(cores)|\(BLAS.configuration)"
+        let key = "v1|\(modelKey)|\(batch)|\(iterations)|\(identity)|\(toolVersion)"
+        let file = cacheDirectory + "/calibration-" + ServiceTimeModel.fnv(key) + ".json"
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        return try? JSONDecoder().decode(ModelCalibration.self, from: data)
+    }
+}

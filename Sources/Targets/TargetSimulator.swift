@@ -214,3 +214,18 @@ public struct TargetSimulator: Sendable {
 func fmt(_ x: Double) -> String {
     x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(format: "%g", x)
 }
+
+extension TargetSimulator {
+    /// The FPGA target's service time per request (NPU + host layers + transfer), seconds.
+    public func fpgaServiceSeconds() throws -> Double {
+        let c = configurations.fpga
+        let npu = try NPUConfiguration.named(c.preset)
+        var format = try NumberFormat.named(c.numberFormat ?? npu.defaultFormat)
+        if format.name.hasPrefix("ms-fp") { format = format.withBlockSize(npu.nativeDimension) }
+        let profile = try graph.profile()
+        let e = try NPUCycleModel.estimate(graph, preset: npu, format: format, batch: batch)
+        let hostShare = profile.flops > 0 ? Double(e.hostFlops) / Double(profile.flops) : 0
+        let hostMs = ServiceTimeModel.scale(calibration, to: .pb6s, cores: 1).meanSeconds * hostShare * 1000
+        return (e.latencyMs + hostMs + c.transferOverheadMs) / 1000
+    }
+}

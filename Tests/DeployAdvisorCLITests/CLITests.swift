@@ -146,3 +146,39 @@ struct SimulateCLITests {
         #expect(w.status == 2 && w.stderr.contains("--model"))
     }
 }
+
+@Suite("deploy-advisor recommend and plan")
+struct RecommendCLITests {
+    @Test func quickOneLiner() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["recommend", "--model", "resnet50", "--rps", "200", "--p99-ms", "20", "--connectivity", "intermittent", "--quick", "--format", "json", "--cache-dir", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json.keys.contains("recommendation"))
+        let ranking = try #require(json["ranking"] as? [[String: Any]])
+        #expect(ranking.count == 4)
+        for v in ranking {
+            #expect(["recommended", "viable", "ruled-out"].contains(v["verdict"] as? String ?? ""))
+            #expect(v["score"] is Double && v["target"] is String)
+            for reason in try #require(v["reasons"] as? [[String: Any]]) {
+                #expect(reason["criterion"] is String && reason["evidence"] is String && reason["text"] is String)
+            }
+        }
+        // Intermittent connectivity rules out every cloud target.
+        for v in ranking where v["target"] as? String != "iot-edge" { #expect(v["verdict"] as? String == "ruled-out") }
+    }
+
+    @Test func planJSON() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["plan", "--model", "mlp", "--rps", "50", "--p99-ms", "100", "--quick", "--format", "json", "--cache-dir", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect((json["plans"] as? [[String: Any]])?.count == 4)
+        let curve = try #require(json["curve"] as? [[String: Any]])
+        #expect(curve.map { $0["rps"] as? Double } == [10, 30, 100, 300, 1000, 3000, 10000])
+        let bad = try CLI.run(["recommend", "--model", "mlp", "--weights", "speed=1", "--quick"])
+        #expect(bad.status == 2 && bad.stderr.contains("fit, cost, latency, deploy"))
+    }
+}

@@ -1,0 +1,81 @@
+import Targets
+
+/// A criterion of the reference document ("where to deploy models", Azure Machine Learning,
+/// 2018; see shared/seeds), or a quantitative check derived from the profiles and simulators.
+///
+/// Each carries the sentence it comes from, so every verdict can be traced to the document.
+public enum Criterion: String, Sendable, Codable, CaseIterable {
+    // MARK: - From the document
+    case quickDeployValidation = "quick-deploy-validation"
+    case devTest = "dev-test"
+    case largeScaleProduction = "large-scale-production"
+    case autoscalingFastResponse = "autoscaling-fast-response"
+    case noCloudConnection = "no-cloud-connection"
+    case dataTooLargeToSend = "data-too-large-to-send"
+    case realTimeLocalProcessing = "real-time-local-processing"
+    case dataPrivacy = "data-privacy"
+    case ultraLowLatency = "ultra-low-latency"
+    case supportedDNN = "supported-dnn"
+    // MARK: - Quantitative checks
+    case latencySLO = "latency-slo"
+    case singleGroupCapacity = "single-group-capacity"
+    case aciQuota = "aci-quota"
+    case memoryFit = "memory-fit"
+    case deployDeadline = "deploy-deadline"
+    case budget = "budget"
+    case availability = "availability"
+
+    /// The target the document associates with the criterion, if any.
+    public var documentTarget: TargetKind? {
+        switch self {
+        case .quickDeployValidation, .devTest: .aci
+        case .largeScaleProduction, .autoscalingFastResponse: .aks
+        case .noCloudConnection, .dataTooLargeToSend, .realTimeLocalProcessing, .dataPrivacy: .iotEdge
+        case .ultraLowLatency, .supportedDNN: .fpga
+        default: nil
+        }
+    }
+
+    /// The document's sentence (English rendering of the Portuguese/Spanish source), or the
+    /// check's definition for quantitative criteria.
+    public var sentence: String {
+        switch self {
+        case .quickDeployValidation: "ACI: you need to quickly deploy and validate your model; ACI deployment finishes in less than 5 minutes."
+        case .devTest: "ACI: you are looking to deploy your model in a development or test environment; ACI lets you deploy 20 container groups per subscription."
+        case .largeScaleProduction: "AKS: for large-scale production scenarios, use Azure Kubernetes Service."
+        case .autoscalingFastResponse: "AKS provides autoscaling, logging, model data collection and fast response time for your web services."
+        case .noCloudConnection: "IoT Edge: handle priority tasks locally even without a cloud connection."
+        case .dataTooLargeToSend: "IoT Edge: work with generated data that is too large to pull quickly to the cloud."
+        case .realTimeLocalProcessing: "IoT Edge: enable real-time processing through intelligence in local or nearby devices; scoring on the device is faster than sending data to the cloud and waiting."
+        case .dataPrivacy: "IoT Edge: accommodate data-privacy requirements."
+        case .ultraLowLatency: "FPGA: hardware-accelerated models on Project Brainwave achieve extremely low latency for real-time inference requests."
+        case .supportedDNN: "FPGA: the most common DNNs (ResNet-50, ResNet-152, DenseNet-121, VGG-16, SSD-VGG) are available as featurizers for transfer learning or customizable with your own trained weights."
+        case .latencySLO: "The predicted p99 latency at the workload's peak rate must be within the SLO."
+        case .singleGroupCapacity: "One ACI container group (at most 4 vCPU) must carry the load."
+        case .aciQuota: "ACI allows 20 container groups per subscription."
+        case .memoryFit: "The model, its activations and the scoring runtime must fit the container's or device's memory."
+        case .deployDeadline: "The deployment must be serving by the deploy deadline (AKS: about 20 more minutes when no cluster exists)."
+        case .budget: "The monthly cost at the workload's load must be within the budget."
+        case .availability: "Requests must succeed (≥ 99.9%) under the workload's connectivity."
+        }
+    }
+}
+
+/// One reason behind a verdict: the criterion, the number that decided it, and a sentence.
+public struct Reason: Sendable, Codable, Equatable {
+    public var criterion: String
+    public var evidence: String
+    public var text: String
+    /// Whether this reason rules the target out.
+    public var blocking: Bool
+    /// `for` (speaks for the target), `against` (a preference against it), `blocks` (a hard constraint), or `info`.
+    public var effect: String
+
+    public init(_ criterion: Criterion, evidence: String, text: String, blocking: Bool = false, effect: String? = nil) {
+        self.criterion = criterion.rawValue
+        self.evidence = evidence
+        self.text = text
+        self.blocking = blocking
+        self.effect = blocking ? "blocks" : (effect ?? "info")
+    }
+}
