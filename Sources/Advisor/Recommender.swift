@@ -256,3 +256,22 @@ public struct Recommender: Sendable {
         return Recommendation(recommendation: recommendation, ranking: verdicts, summary: summary, nearestOption: nearest, weights: weights, quick: quick)
     }
 }
+
+extension Recommendation {
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion, recommendation, ranking, summary, nearestOption, weights, quick
+    }
+
+    /// Encodes `recommendation` and `nearestOption` as explicit `null` when absent (a stable
+    /// shape for scripts).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schemaVersion, forKey: .schemaVersion)
+        try c.encode(recommendation, forKey: .recommendation)
+        try c.encode(ranking, forKey: .ranking)
+        try c.encode(summary, forKey: .summary)
+        try c.encode(nearestOption, forKey: .nearestOption)
+        try c.encode(weights, forKey: .weights)
+        try c.encode(quick, forKey: .quick)
+    }
+}
