@@ -23,9 +23,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product deploy-advisor
 
-# The main job as it stands: profile and measure ResNet-50 on this machine.
+# The main job: measure the model here, simulate the four targets, write the example
+# report reports/production-aks/ and print the recommendation.
+DEMO := reports/production-aks
 demo: release
-	$(BIN) profile resnet50 --measure --iterations 10
+	$(BIN) report $(DEMO)/workload.yaml --out $(DEMO)
+	@echo "report: $(CURDIR)/$(DEMO)/index.html (summary: $(DEMO)/summary.md)"
 
 # Tests run optimized (-c release with -enable-testing for @testable imports): the
 # simulation's validation cases replay tens of millions of customers.

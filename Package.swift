@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "FPGAEmulation", targets: ["FPGAEmulation"]),
         .library(name: "Targets", targets: ["Targets"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Advisor", targets: ["Advisor"]),
     ],
     dependencies: [
@@ -55,16 +56,22 @@ let package = Package(
             dependencies: ["Inference", "Targets", "Simulation", .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "Reporting",
+            dependencies: ["Advisor", "Targets", "FPGAEmulation", "Inference", "Simulation"],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "deploy-advisor",
             dependencies: [
-                "Inference", "FPGAEmulation", "Simulation", "Targets", "Advisor",
+                "Inference", "FPGAEmulation", "Simulation", "Targets", "Advisor", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], swiftSettings: upcoming),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: upcoming),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Advisor", "Targets", "Inference"], swiftSettings: upcoming),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Inference", "Simulation"], swiftSettings: upcoming),
         .testTarget(name: "FPGAEmulationTests", dependencies: ["FPGAEmulation", "Inference"], swiftSettings: upcoming),
         .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Inference"], swiftSettings: upcoming),

@@ -1,0 +1,59 @@
+import FPGAEmulation
+import Advisor
+import Foundation
+import Simulation
+import Targets
+
+/// The comparison table's rows, shared by HTML, Markdown and CSV so they agree by construction
+/// (and the tests check them against results.json).
+struct ComparisonRow {
+    var target: String
+    var cells: [String]
+
+    static let header = [
+        "target", "configuration", "p50 ms", "p95 ms", "p99 ms", "SLO met", "max rps at SLO", "success", "$/hour", "$/month", "$/million",
+        "deploy min", "bytes leaving the device",
+    ]
+
+    static func rows(_ d: ReportData) -> [ComparisonRow] {
+        let slo = d.workload.effectiveP99Ms ?? 100
+        return d.targets.map { r in
+            func ms(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "—" }
+            let plan = d.plans.first { $0.target == r.target }
+            let met = r.deployable && (r.latencyMs?.p99 ?? .infinity) <= slo && r.successRate >= 0.999
+            return ComparisonRow(
+                target: r.target,
+                cells: [
+                    r.target, r.deployable ? (plan?.feasible == true ? plan!.summary : "defaults (no configuration meets the SLO)") : "cannot deploy: \(r.refusal ?? "")",
+                    ms(r.latencyMs?.p50), ms(r.latencyMs?.p95), ms(r.latencyMs?.p99), met ? "yes" : "no",
+                    maxRpsAtSLO(r, slo: slo, d).map { String(format: "%.1f", $0) } ?? "—",
+                    String(format: "%.2f%%", 100 * r.successRate), String(format: "%.3f", r.costPerHourUSD),
+                    String(format: "%.2f%@", r.costPerMonthUSD, r.costIsEstimate ? " (estimate)" : ""),
+                    r.costPerMillionUSD.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.1f", r.deployMinutes),
+                    String(format: "%.0f", r.bytesLeftDevice),
+                ])
+        }
+    }
+
+    /// The largest arrival rate at which the simulated configuration still meets the p99 SLO:
+    /// the planner's analytics (Erlang C wait scaled by Allen–Cunneen, near-deterministic
+    /// service as calibrated) on its servers and mean service time, with the network's p99.
+    static func maxRpsAtSLO(_ r: TargetResult, slo: Double, _ d: ReportData) -> Double? {
+        guard r.deployable, r.serviceMs > 0 else { return nil }
+        let servers = max(1, r.replicas.max) * (Int(r.config["replica_max_concurrent_requests"] ?? "1") ?? 1)
+        let network = (r.latencyBreakdownMs?.network ?? 0) * 1.25
+        let service = r.serviceMs / 1000
+        guard service * 1000 + network <= slo else { return 0 }
+        var lo = 0.0
+        var hi = Double(servers) / service
+        for _ in 0..<60 {
+            let mid = (lo + hi) / 2
+            if let p = CapacityPlanner.analyticP99(samples: [service], servers: servers, rate: max(mid, 1e-9)), p * 1000 + network <= slo {
+                lo = mid
+            } else {
+                hi = mid
+            }
+        }
+        return lo * Double(d.workload.batch)
+    }
+}

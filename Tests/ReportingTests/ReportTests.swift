@@ -1,0 +1,124 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+
+@testable import Advisor
+@testable import Inference
+@testable import Reporting
+@testable import Targets
+
+/// Builds a small report (the MLP, a short run) into a temporary directory.
+func makeReport(gnuplot: GnuplotRenderer? = GnuplotRenderer.find()) throws -> (dir: URL, data: ReportData, outcome: ReportWriter.Outcome) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+    var w = try Workload.parse("model: mlp\nload: { rps: 40, peakRps: 80, pattern: step, durationSeconds: 120 }\nlatency: { p99Ms: 200 }\nconnectivity: always")
+    w.name = "test & <report>"
+    let data = try ReportBuilder.build(workload: w, configurations: .init(), pricing: .defaults, cacheDirectory: dir.path + "-cache", command: "test")
+    let outcome = try ReportWriter.write(data, to: dir.path, gnuplot: gnuplot)
+    return (dir, data, outcome)
+}
+
+final class XMLCheck: NSObject, XMLParserDelegate {
+    var svgs = 0
+    var figures: [String] = []
+    var tables: [String: [[String]]] = [:]
+    private var tableID: String?
+    private var row: [String]?
+    private var cell: String?
+
+    func parser(_ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes a: [String: String] = [:]) {
+        switch e {
+        case "svg": svgs += 1
+        case "figure": if let id = a["id"] { figures.append(id) }
+        case "table": tableID = a["id"]
+        case "tr": row = []
+        case "td": cell = ""
+        default: break
+        }
+    }
+    func parser(_ p: XMLParser, foundCharacters s: String) { cell? += s }
+    func parser(_ p: XMLParser, didEndElement e: String, namespaceURI: String?, qualifiedName: String?) {
+        switch e {
+        case "td": row?.append(cell ?? ""); cell = nil
+        case "tr": if let id = tableID, let r = row, !r.isEmpty { tables[id, default: []].append(r) }; row = nil
+        case "table": tableID = nil
+        default: break
+        }
+    }
+}
+
+@Suite("Reports")
+struct ReportTests {
+    @Test func htmlIsWellFormedSelfContainedAndAgreesWithResultsJSON() throws {
+        let (dir, data, outcome) = try makeReport()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for f in ["index.html", "summary.md", "results.json", "latency.csv", "curve.csv", "cdf.csv"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(f).path), "\(f)")
+        }
+        let html = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(!html.contains("http://") && !html.contains("https://"), "no external references")
+        #expect(!html.contains("<script"))
+        let parser = XMLParser(data: Data(html.utf8))
+        let check = XMLCheck()
+        parser.delegate = check
+        #expect(parser.parse(), "well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
+        let expected = ["plot-latency-cdf", "plot-p99-vs-load", "plot-cost-vs-load", "plot-aks-timeline", "plot-edge-timeline", "plot-fpga-layers", "plot-fpga-accuracy"]
+        #expect(check.figures == expected)
+        if outcome.plotWarning == nil { #expect(check.svgs == expected.count, "one plot per chart") }
+        // The comparison table's numbers equal results.json's.
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("results.json"))) as! [String: Any]
+        #expect(json["schemaVersion"] as? Int == 1)
+        let targets = json["targets"] as! [[String: Any]]
+        let rows = try #require(check.tables["comparison"])
+        #expect(rows.count == targets.count)
+        for (row, t) in zip(rows, targets) {
+            #expect(row[0] == t["target"] as? String)
+            if let l = t["latencyMs"] as? [String: Double] {
+                #expect(row[2] == String(format: "%.2f", l["p50"]!) && row[4] == String(format: "%.2f", l["p99"]!))
+            }
+            #expect(row[9].hasPrefix(String(format: "%.2f", t["costPerMonthUSD"] as! Double)))
+            #expect(row[11] == String(format: "%.1f", t["deployMinutes"] as! Double))
+        }
+        // The recommendation comes first.
+        let recIndex = try #require(html.range(of: "id=\"recommendation\""))
+        let tableIndex = try #require(html.range(of: "id=\"comparison\""))
+        #expect(recIndex.lowerBound < tableIndex.lowerBound)
+        #expect(html.contains(HTMLWriter.escape(data.workload.name)), "text is escaped, not injected")
+        let md = try String(contentsOf: dir.appendingPathComponent("summary.md"), encoding: .utf8)
+        #expect(md.contains("## Comparison") && md.contains(data.recommendation.summary))
+    }
+
+    @Test func withoutGnuplotTheReportIsStillWrittenWithNotes() throws {
+        let (dir, _, outcome) = try makeReport(gnuplot: nil)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(outcome.plotWarning?.contains("gnuplot") == true)
+        let html = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(html.components(separatedBy: "Plot not rendered").count - 1 == 7)
+        #expect(!html.contains("<svg"))
+    }
+
+    @Test func aFailedRunLeavesTheDirectoryUntouched() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-fail-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "keep".write(to: dir.appendingPathComponent("workload.yaml"), atomically: true, encoding: .utf8)
+        // A gnuplot that always fails still yields a complete report (with notes), and an
+        // unwritable destination fails before anything is moved.
+        let (_, data, _) = try makeReport(gnuplot: nil)
+        let blocker = dir.appendingPathComponent("sub")
+        try "a file, not a directory".write(to: blocker, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try ReportWriter.write(data, to: blocker.appendingPathComponent("out").path, gnuplot: nil) }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(left == ["sub", "workload.yaml"], "no partial files: \(left)")
+    }
+
+    @Test func gnuplotErrorsAreSurfaced() throws {
+        guard let g = GnuplotRenderer.find() else { return }
+        #expect(throws: GnuplotRenderer.RenderError.self) {
+            try g.render(settings: ["set nonsense_setting 3"], series: [.init(title: "x", rows: [[1, 2]], style: "with lines")])
+        }
+        let svg = try g.render(settings: ["set xlabel 'it''s'"], series: [.init(title: "a'b", rows: [[1, 2], [2, 3]], style: "with lines")])
+        #expect(svg.hasPrefix("<svg") && !svg.contains("http://"))
+    }
+}
