@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "FPGAEmulation", targets: ["FPGAEmulation"]),
         .library(name: "Targets", targets: ["Targets"]),
         .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "Regression", targets: ["Regression"]),
         .library(name: "Advisor", targets: ["Advisor"]),
     ],
     dependencies: [
@@ -57,6 +58,11 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "Regression",
+            dependencies: ["Inference", "Targets"],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "Reporting",
             dependencies: ["Advisor", "Targets", "FPGAEmulation", "Inference", "Simulation"],
             swiftSettings: upcoming
@@ -64,13 +70,14 @@ let package = Package(
         .executableTarget(
             name: "deploy-advisor",
             dependencies: [
-                "Inference", "FPGAEmulation", "Simulation", "Targets", "Advisor", "Reporting",
+                "Inference", "FPGAEmulation", "Simulation", "Targets", "Advisor", "Reporting", "Regression",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], swiftSettings: upcoming),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: upcoming),
+        .testTarget(name: "RegressionTests", dependencies: ["Regression", "Targets"], swiftSettings: upcoming),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Advisor", "Targets", "Inference"], swiftSettings: upcoming),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Inference", "Simulation"], swiftSettings: upcoming),
         .testTarget(name: "FPGAEmulationTests", dependencies: ["FPGAEmulation", "Inference"], swiftSettings: upcoming),

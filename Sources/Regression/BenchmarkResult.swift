@@ -1,0 +1,110 @@
+import Foundation
+import Targets
+
+/// What `bench` writes: raw latency samples, the host calibration measured in the same run,
+/// and the environment.
+public struct BenchmarkResult: Sendable, Codable, Equatable {
+    public static let currentSchema = 1
+    public var schemaVersion = BenchmarkResult.currentSchema
+    /// The identity compared by `check` (the model spec unless set with --model-key).
+    public var modelKey: String
+    public var model: String
+    public var batch: Int
+    public var threads: Int
+    /// Per-inference wall times after warm-up, ms.
+    public var samplesMs: [Double]
+    public var stopReason: String
+    public var warmup: Int
+    public var windows: [Double]
+    public var calibration: HostProbe
+    public var environment: Environment
+    /// For a workload: simulated p50/p99 per target, ms.
+    public var simulated: [String: [String: Double]]?
+
+    public init(
+        modelKey: String, model: String, batch: Int, threads: Int, samplesMs: [Double], stopReason: String, warmup: Int, windows: [Double],
+        calibration: HostProbe, environment: Environment, simulated: [String: [String: Double]]?
+    ) {
+        self.modelKey = modelKey
+        self.model = model
+        self.batch = batch
+        self.threads = threads
+        self.samplesMs = samplesMs
+        self.stopReason = stopReason
+        self.warmup = warmup
+        self.windows = windows
+        self.calibration = calibration
+        self.environment = environment
+        self.simulated = simulated
+    }
+
+    public struct HostProbe: Sendable, Codable, Equatable {
+        /// sgemm GFLOP/s at 1536³ with `threads` threads.
+        public var sgemmGflops: Double
+        /// Copy bandwidth, GB/s.
+        public var memoryGBps: Double
+        public init(sgemmGflops: Double, memoryGBps: Double) {
+            self.sgemmGflops = sgemmGflops
+            self.memoryGBps = memoryGBps
+        }
+    }
+
+    public struct Environment: Sendable, Codable, Equatable {
+        public var cpuModel: String
+        public var cores: Int
+        public var openblas: String
+        public var toolVersion: String
+        public var gitCommit: String?
+        public var date: String
+        public init(cpuModel: String, cores: Int, openblas: String, toolVersion: String, gitCommit: String?, date: String) {
+            self.cpuModel = cpuModel
+            self.cores = cores
+            self.openblas = openblas
+            self.toolVersion = toolVersion
+            self.gitCommit = gitCommit
+            self.date = date
+        }
+    }
+
+    /// Median latency, ms.
+    public var medianMs: Double {
+        let s = samplesMs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
+
+/// An error in `check`'s inputs (exit 2).
+public struct RegressionInputError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension BenchmarkResult {
+    /// Reads a result file.
+    ///
+    /// - Throws: ``RegressionInputError`` for a missing file, bad JSON or another schema version.
+    public static func load(path: String) throws(RegressionInputError) -> BenchmarkResult {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RegressionInputError("\(path): cannot read the benchmark file (missing or unreadable)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw RegressionInputError("\(path): not a JSON object")
+        }
+        guard let version = object["schemaVersion"] as? Int else {
+            throw RegressionInputError("\(path): no schemaVersion; is this a `deploy-advisor bench` result?")
+        }
+        guard version == currentSchema else {
+            throw RegressionInputError("\(path): schemaVersion \(version) is not supported (this tool reads \(currentSchema)); re-run bench with this version")
+        }
+        do {
+            let r = try JSONDecoder().decode(BenchmarkResult.self, from: data)
+            guard r.samplesMs.count >= 5 else { throw RegressionInputError("\(path): only \(r.samplesMs.count) samples; at least 5 are needed") }
+            return r
+        } catch let e as RegressionInputError {
+            throw e
+        } catch {
+            throw RegressionInputError("\(path): malformed benchmark result: \(error)")
+        }
+    }
+}
