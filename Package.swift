@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Runtime only: the ONNX types are generated once (Scripts/generate-onnx-proto.sh) and committed.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -34,7 +36,8 @@ let package = Package(
         ),
         .target(
             name: "Inference",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["ONNX/Generated/onnx.proto3"],
             swiftSettings: upcoming
         ),
         .target(

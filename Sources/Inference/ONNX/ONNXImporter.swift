@@ -1,0 +1,603 @@
+import Foundation
+import SwiftProtobuf
+
+/// Reads ONNX models (opsets 11–21) into a ``ModelGraph`` with their weights.
+///
+/// Supported: Conv, Gemm, MatMul, Add, Sum, Mul, Sub, Div (value + value for Add/Sum; by a
+/// per-channel or scalar constant for all four, as an affine layer or folded into the
+/// producing Conv/Gemm), Relu, Clip (ReLU6 and ReLU), Sigmoid, Tanh, Gelu and the exact
+/// Erf pattern, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Flatten,
+/// Reshape (constant shape), Transpose and Squeeze/Unsqueeze where they only move the batch
+/// axis or size-1 axes (folded away), Concat (channel axis), Softmax (last axis), LSTM and
+/// GRU (forward, default activations), Identity, Dropout, Constant, Pad (zeros, folded into
+/// the following Conv). Initializers may use `raw_data` or typed fields; the input's first
+/// (batch) dimension may be symbolic.
+///
+/// Every problem is a clear ``InferenceError``: an unsupported model lists each unsupported
+/// op type with the nodes using it; external data, non-float32 weights, malformed files and
+/// sizes that do not add up are reported before anything large is allocated.
+public enum ONNXImporter {
+    public static let supportedOps: Set<String> = [
+        "Conv", "Gemm", "MatMul", "Add", "Sum", "Mul", "Sub", "Div", "Relu", "Clip", "Sigmoid", "Tanh", "Gelu", "Erf", "MaxPool",
+        "AveragePool", "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
+        "Concat", "Softmax", "LSTM", "GRU", "Identity", "Dropout", "Constant", "Pad",
+    ]
+    /// Largest tensor accepted, elements (4 GiB of float32).
+    static let maxElements = 1 << 30
+
+    /// Loads a model file.
+    public static func load(path: String) throws(InferenceError) -> ModelGraph {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let size = attributes?[.size] as? Int else {
+            throw InferenceError("\(path): cannot read the ONNX file (missing or unreadable)")
+        }
+        guard size <= 2_000_000_000 else {
+            throw InferenceError("\(path): \(size) bytes is over protobuf's 2 GB limit; models with external data are not supported")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InferenceError("\(path): cannot read the ONNX file")
+        }
+        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        return try decode(data, name: name, source: path)
+    }
+
+    /// Decodes ONNX bytes.
+    public static func decode(_ data: Data, name: String, source: String = "model.onnx") throws(InferenceError) -> ModelGraph {
+        let model: Onnx_ModelProto
+        do {
+            var options = BinaryDecodingOptions()
+            options.messageDepthLimit = 64
+            model = try Onnx_ModelProto(serializedBytes: data, options: options)
+        } catch {
+            throw InferenceError("\(source): not a valid ONNX model (protobuf decoding failed: \(error))")
+        }
+        guard model.hasGraph, !model.graph.node.isEmpty else { throw InferenceError("\(source): the ONNX model has no graph nodes") }
+        let opset = model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version ?? 0
+        guard (7...23).contains(opset) else {
+            throw InferenceError("\(source): opset \(opset) is not supported (opsets 11–21 are; 7–23 are tried)")
+        }
+        var builder = Builder(source: source, opset: Int(opset), graphName: name)
+        return try builder.build(model.graph)
+    }
+
+    // MARK: - Builder
+
+    /// An ONNX value as the importer sees it.
+    enum Value {
+        /// A model value: its id and ONNX dims with the batch axis marked as -1.
+        case tensor(id: Int, dims: [Int])
+        /// A float constant (initializer or Constant).
+        case constant(Tensor)
+        /// An int64 constant (shapes, axes, pads).
+        case ints([Int64], dims: [Int])
+        /// Zero padding waiting to be folded into the next Conv: ONNX pads for the spatial axes.
+        case padded(id: Int, dims: [Int], pads: [Int])
+    }
+
+    struct Builder {
+        let source: String
+        let opset: Int
+        let graphName: String
+        var nodes: [Node] = []
+        var values: [String: Value] = [:]
+        var shapes: [[Int]] = []
+        var usedNames = Set<String>()
+
+        init(source: String, opset: Int, graphName: String) {
+            self.source = source
+            self.opset = opset
+            self.graphName = graphName
+        }
+
+        func fail(_ message: String) -> InferenceError { InferenceError("\(source): \(message)") }
+
+        /// Per-sample shape: the dims without the batch marker.
+        static func perSample(_ dims: [Int]) -> [Int] { dims.filter { $0 != -1 } }
+
+        mutating func add(_ op: LayerOp, _ inputs: [Int], name: String, parameters: [Tensor] = []) throws(InferenceError) -> Int {
+            var n = name.isEmpty ? "node\(nodes.count)" : name
+            while usedNames.contains(n) { n += "_" }
+            usedNames.insert(n)
+            let node = Node(name: n, op: op, inputs: inputs, parameters: parameters)
+            let inShapes = inputs.map { shapes[$0] }
+            let out = try op.outputShape(for: inShapes, layer: n)
+            if !parameters.isEmpty {
+                let expected = try op.parameterShapes(for: inShapes, layer: n)
+                for (k, (want, have)) in zip(expected, parameters.map(\.shape)).enumerated() where want != have {
+                    throw fail("node '\(n)': weight \(k) has shape \(describe(have)), expected \(describe(want))")
+                }
+            }
+            nodes.append(node)
+            shapes.append(out)
+            return nodes.count
+        }
+
+        // MARK: Tensors
+
+        func tensor(_ p: Onnx_TensorProto) throws(InferenceError) -> Value {
+            if p.dataLocation == .external || !p.externalData.isEmpty {
+                throw fail("initializer '\(p.name)' stores its data in an external file; external data is not supported (save the model with all tensors inside)")
+            }
+            var count = 1
+            for d in p.dims {
+                guard d >= 0 else { throw fail("initializer '\(p.name)' has a negative dimension \(d)") }
+                let (m, o) = count.multipliedReportingOverflow(by: Int(d))
+                guard !o, m <= maxElements else { throw fail("initializer '\(p.name)' declares \(p.dims) = too many elements (limit \(maxElements))") }
+                count = m
+            }
+            let dims = p.dims.map(Int.init)
+            switch Onnx_TensorProto.DataType(rawValue: Int(p.dataType)) {
+            case .float?:
+                if !p.rawData.isEmpty {
+                    guard p.rawData.count == count * 4 else {
+                        throw fail("initializer '\(p.name)': raw_data has \(p.rawData.count) bytes, its dims \(dims) need \(count * 4)")
+                    }
+                    var v = [Float](repeating: 0, count: count)
+                    v.withUnsafeMutableBytes { dst in p.rawData.withUnsafeBytes { dst.copyMemory(from: $0) } }
+                    return .constant(Tensor(shape: dims.isEmpty ? [1] : dims, data: v))
+                }
+                guard p.floatData.count == count else {
+                    throw fail("initializer '\(p.name)': float_data has \(p.floatData.count) values, its dims \(dims) need \(count)")
+                }
+                return .constant(Tensor(shape: dims.isEmpty ? [1] : dims, data: p.floatData))
+            case .int64?:
+                if !p.rawData.isEmpty {
+                    guard p.rawData.count == count * 8 else { throw fail("initializer '\(p.name)': raw_data size does not match dims \(dims)") }
+                    var v = [Int64](repeating: 0, count: count)
+                    v.withUnsafeMutableBytes { dst in p.rawData.withUnsafeBytes { dst.copyMemory(from: $0) } }
+                    return .ints(v, dims: dims)
+                }
+                guard p.int64Data.count == count else { throw fail("initializer '\(p.name)': int64_data size does not match dims \(dims)") }
+                return .ints(p.int64Data, dims: dims)
+            default:
+                let typeName = Onnx_TensorProto.DataType(rawValue: Int(p.dataType)).map { "\($0)" } ?? "\(p.dataType)"
+                throw fail("tensor '\(p.name)' has data type \(typeName); only float32 (and int64 for shapes and axes) are supported")
+            }
+        }
+
+        func constant(_ name: String, node: String) throws(InferenceError) -> Tensor {
+            guard case .constant(let t)? = values[name] else {
+                throw fail("node '\(node)': input '\(name)' must be a constant float tensor (an initializer)")
+            }
+            return t
+        }
+
+        func ints(_ name: String, node: String) throws(InferenceError) -> [Int64] {
+            guard case .ints(let v, _)? = values[name] else { throw fail("node '\(node)': input '\(name)' must be a constant int64 tensor") }
+            return v
+        }
+
+        func value(_ name: String, node: String) throws(InferenceError) -> (id: Int, dims: [Int]) {
+            switch values[name] {
+            case .tensor(let id, let dims)?: return (id, dims)
+            case .padded?: throw fail("node '\(node)': Pad can only be folded into a following Conv")
+            case nil: throw fail("node '\(node)': input '\(name)' is not produced by any earlier node or input")
+            default: throw fail("node '\(node)': input '\(name)' is a constant; this node needs a model value there")
+            }
+        }
+
+        // MARK: Graph
+
+        mutating func build(_ g: Onnx_GraphProto) throws(InferenceError) -> ModelGraph {
+            // One error listing every unsupported op.
+            var unsupported: [String: [String]] = [:]
+            for (i, n) in g.node.enumerated() where !(n.domain.isEmpty || n.domain == "ai.onnx") || !ONNXImporter.supportedOps.contains(n.opType) {
+                let key = n.domain.isEmpty || n.domain == "ai.onnx" ? n.opType : "\(n.domain).\(n.opType)"
+                unsupported[key, default: []].append(n.name.isEmpty ? "#\(i)" : n.name)
+            }
+            if !unsupported.isEmpty {
+                let list = unsupported.keys.sorted().map { "\($0) (\(unsupported[$0]!.joined(separator: ", ")))" }.joined(separator: "; ")
+                throw fail("unsupported ONNX ops: \(list); supported ops: \(ONNXImporter.supportedOps.sorted().joined(separator: ", "))")
+            }
+            for p in g.initializer { values[p.name] = try tensor(p) }
+            let inputs = g.input.filter { values[$0.name] == nil }
+            guard inputs.count == 1, let input = inputs.first else {
+                throw fail("the model must have exactly one non-initializer input, found \(inputs.count): \(inputs.map(\.name).joined(separator: ", "))")
+            }
+            guard input.type.tensorType.elemType == Int32(Onnx_TensorProto.DataType.float.rawValue) else {
+                throw fail("input '\(input.name)' must be float32")
+            }
+            let dims = input.type.tensorType.shape.dim
+            guard dims.count >= 2 else { throw fail("input '\(input.name)' must have a batch axis and at least one more axis, got \(dims.count) axes") }
+            var perSample: [Int] = []
+            for (k, d) in dims.enumerated().dropFirst() {
+                guard d.dimValue > 0 else { throw fail("input '\(input.name)' axis \(k) must have a fixed size (only the batch axis may be symbolic)") }
+                perSample.append(Int(d.dimValue))
+            }
+            shapes = [perSample]
+            values[input.name] = .tensor(id: 0, dims: [-1] + perSample)
+            let gelu = geluPatterns(g)
+            for n in g.node {
+                if let skip = gelu.skip[n.name.isEmpty ? n.output.first ?? "" : n.name], skip { continue }
+                try convert(n, gelu: gelu)
+            }
+            guard let outputName = g.output.first?.name, case .tensor(let id, let outDims)? = values[outputName] else {
+                throw fail("the graph output '\(g.output.first?.name ?? "?")' is not a model value")
+            }
+            if outDims.first != -1 && outDims.contains(-1) {
+                // Batch not first (e.g. sequence-first): same per-sample order, which is fine.
+            }
+            guard id > 0 else { throw fail("the graph output is its input; there is nothing to run") }
+            return ModelGraph(name: graphName, inputName: input.name, inputShape: shapes[0], nodes: nodes, output: id)
+        }
+
+        struct GeluPatterns {
+            /// Nodes absorbed into a GELU (keyed by name or first output).
+            var skip: [String: Bool] = [:]
+            /// Final output name → the GELU's input name.
+            var outputs: [String: String] = [:]
+        }
+
+        /// Finds `Div(x, √2) → Erf → Add(1) → Mul(x, ·) → Mul(·, 0.5)` chains.
+        func geluPatterns(_ g: Onnx_GraphProto) -> GeluPatterns {
+            var result = GeluPatterns()
+            var producer: [String: Onnx_NodeProto] = [:]
+            var consumers: [String: [Onnx_NodeProto]] = [:]
+            for n in g.node {
+                for o in n.output { producer[o] = n }
+                for i in n.input { consumers[i, default: []].append(n) }
+            }
+            func scalarValue(_ name: String) -> Float? {
+                if let p = g.initializer.first(where: { $0.name == name }) {
+                    if p.floatData.count == 1 { return p.floatData[0] }
+                    if p.rawData.count == 4 { return p.rawData.withUnsafeBytes { $0.load(as: Float.self) } }
+                }
+                if let c = producer[name], c.opType == "Constant", let a = c.attribute.first, a.hasT {
+                    if a.t.floatData.count == 1 { return a.t.floatData[0] }
+                    if a.t.rawData.count == 4 { return a.t.rawData.withUnsafeBytes { $0.load(as: Float.self) } }
+                }
+                return nil
+            }
+            func key(_ n: Onnx_NodeProto) -> String { n.name.isEmpty ? n.output.first ?? "" : n.name }
+            for erf in g.node where erf.opType == "Erf" {
+                guard let div = producer[erf.input[0]], div.opType == "Div", div.input.count == 2,
+                    let c = scalarValue(div.input[1]), abs(c - 1.41421356) < 1e-3,
+                    let add = consumers[erf.output[0]]?.first, add.opType == "Add",
+                    let one = add.input.first(where: { $0 != erf.output[0] }).flatMap(scalarValue), abs(one - 1) < 1e-6,
+                    let mul = consumers[add.output[0]]?.first, mul.opType == "Mul", mul.input.contains(div.input[0]),
+                    let half = consumers[mul.output[0]]?.first, half.opType == "Mul",
+                    let h = half.input.first(where: { $0 != mul.output[0] }).flatMap(scalarValue), abs(h - 0.5) < 1e-6
+                else { continue }
+                for n in [div, erf, add, mul] { result.skip[key(n)] = true }
+                result.outputs[half.output[0]] = div.input[0]
+                result.skip[key(half)] = false
+            }
+            return result
+        }
+
+        func attribute(_ n: Onnx_NodeProto, _ name: String) -> Onnx_AttributeProto? { n.attribute.first { $0.name == name } }
+        func int(_ n: Onnx_NodeProto, _ name: String, _ d: Int) -> Int { attribute(n, name).map { Int($0.i) } ?? d }
+        func ints(_ n: Onnx_NodeProto, _ name: String) -> [Int]? { attribute(n, name).map { $0.ints.map(Int.init) } }
+        func float(_ n: Onnx_NodeProto, _ name: String, _ d: Float) -> Float { attribute(n, name).map(\.f) ?? d }
+
+        mutating func convert(_ n: Onnx_NodeProto, gelu: GeluPatterns) throws(InferenceError) {
+            let name = n.name.isEmpty ? (n.output.first ?? "node\(nodes.count)") : n.name
+            func set(_ id: Int, dims: [Int]) { values[n.output[0]] = .tensor(id: id, dims: dims) }
+            func batchFirst(_ shape: [Int]) -> [Int] { [-1] + shape }
+            switch n.opType {
+            case "Constant":
+                guard let a = n.attribute.first, a.hasT else { throw fail("node '\(name)': Constant without a tensor 'value' is not supported") }
+                values[n.output[0]] = try tensor(a.t)
+            case "Identity", "Dropout":
+                guard let v = values[n.input[0]] else { throw fail("node '\(name)': input '\(n.input[0])' is unknown") }
+                values[n.output[0]] = v
+            case "Mul" where gelu.outputs[n.output[0]] != nil:
+                let x = try value(gelu.outputs[n.output[0]]!, node: name)
+                set(try add(.activation(.gelu), [x.id], name: name), dims: x.dims)
+            case "Gelu":
+                if let a = attribute(n, "approximate"), String(decoding: a.s, as: UTF8.self) != "none" {
+                    throw fail("node '\(name)': Gelu approximate='tanh' is not supported (only the exact form)")
+                }
+                let x = try value(n.input[0], node: name)
+                set(try add(.activation(.gelu), [x.id], name: name), dims: x.dims)
+            case "Relu", "Sigmoid", "Tanh":
+                let x = try value(n.input[0], node: name)
+                let a: Activation = n.opType == "Relu" ? .relu : n.opType == "Sigmoid" ? .sigmoid : .tanh
+                set(try add(.activation(a), [x.id], name: name), dims: x.dims)
+            case "Clip":
+                let x = try value(n.input[0], node: name)
+                var lo: Float = -.infinity
+                var hi: Float = .infinity
+                if opset < 11 {
+                    lo = float(n, "min", -.infinity)
+                    hi = float(n, "max", .infinity)
+                } else {
+                    if n.input.count > 1, !n.input[1].isEmpty { lo = try constant(n.input[1], node: name).data[0] }
+                    if n.input.count > 2, !n.input[2].isEmpty { hi = try constant(n.input[2], node: name).data[0] }
+                }
+                let a: Activation
+                if lo == 0 && hi == 6 { a = .relu6 } else if lo == 0 && hi == .infinity { a = .relu } else {
+                    throw fail("node '\(name)': Clip(\(lo), \(hi)) is not supported (only Clip(0, 6) as ReLU6 and Clip(0, ∞) as ReLU)")
+                }
+                set(try add(.activation(a), [x.id], name: name), dims: x.dims)
+            case "Conv":
+                var x: (id: Int, dims: [Int])
+                var extra = [0, 0, 0, 0]
+                if case .padded(let id, let dims, let pads)? = values[n.input[0]] {
+                    x = (id, dims)
+                    extra = pads
+                } else {
+                    x = try value(n.input[0], node: name)
+                }
+                let w = try constant(n.input[1], node: name)
+                guard w.shape.count == 4 else { throw fail("node '\(name)': only 2-D convolutions are supported (weight \(describe(w.shape)))") }
+                let strides = ints(n, "strides") ?? [1, 1]
+                let dil = ints(n, "dilations") ?? [1, 1]
+                var pads = ints(n, "pads") ?? [0, 0, 0, 0]
+                let inShape = Self.perSample(x.dims)
+                guard inShape.count == 3 else { throw fail("node '\(name)': Conv input must be [N, C, H, W], got per-sample \(describe(inShape))") }
+                let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
+                if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+                    pads = [0, 0, 0, 0]
+                    for axis in 0..<2 {
+                        let size = inShape[1 + axis]
+                        let out = (size + strides[axis] - 1) / strides[axis]
+                        let need = max(0, (out - 1) * strides[axis] + dil[axis] * (w.shape[2 + axis] - 1) + 1 - size)
+                        let small = need / 2
+                        pads[axis] = autoPad == "SAME_UPPER" ? small : need - small
+                        pads[axis + 2] = need - pads[axis]
+                    }
+                } else if autoPad != "NOTSET" && autoPad != "VALID" {
+                    throw fail("node '\(name)': auto_pad '\(autoPad)' is not supported")
+                }
+                let a = Conv2DAttributes(
+                    outChannels: w.shape[0], kernelH: w.shape[2], kernelW: w.shape[3], strideH: strides[0], strideW: strides[1],
+                    padTop: pads[0] + extra[0], padLeft: pads[1] + extra[1], padBottom: pads[2] + extra[2], padRight: pads[3] + extra[3],
+                    dilationH: dil[0], dilationW: dil[1], groups: int(n, "group", 1), bias: n.input.count > 2 && !n.input[2].isEmpty)
+                var params = [w]
+                if a.hasBias { params.append(try constant(n.input[2], node: name)) }
+                let id = try add(.conv2d(a), [x.id], name: name, parameters: params)
+                set(id, dims: batchFirst(shapes[id]))
+            case "Pad":
+                let x = try value(n.input[0], node: name)
+                let mode = attribute(n, "mode").map { String(decoding: $0.s, as: UTF8.self) } ?? "constant"
+                var pads: [Int]
+                if opset < 11 { pads = ints(n, "pads") ?? [] } else { pads = try ints(n.input[1], node: name).map(Int.init) }
+                if n.input.count > 2, !n.input[2].isEmpty, (try constant(n.input[2], node: name)).data.first != 0 {
+                    throw fail("node '\(name)': Pad with a non-zero value is not supported")
+                }
+                guard mode == "constant", pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ $0 >= 0 }) else {
+                    throw fail("node '\(name)': only zero padding of the two spatial axes of [N, C, H, W] is supported (pads \(pads), mode \(mode))")
+                }
+                values[n.output[0]] = .padded(id: x.id, dims: x.dims, pads: [pads[2], pads[3], pads[6], pads[7]])
+            case "Gemm", "MatMul":
+                let x = try value(n.input[0], node: name)
+                let inShape = Self.perSample(x.dims)
+                guard inShape.count == 1 else { throw fail("node '\(name)': \(n.opType) input must be [N, features], got per-sample \(describe(inShape))") }
+                var b = try constant(n.input[1], node: name)
+                guard b.shape.count == 2 else { throw fail("node '\(name)': weight must be 2-D, got \(describe(b.shape))") }
+                if n.opType == "Gemm" && int(n, "transA", 0) != 0 { throw fail("node '\(name)': Gemm with transA = 1 is not supported") }
+                let transB = n.opType == "Gemm" && int(n, "transB", 0) != 0
+                if !transB { b = transpose2D(b) }
+                let alpha = n.opType == "Gemm" ? float(n, "alpha", 1) : 1
+                if alpha != 1 { b.data = b.data.map { $0 * alpha } }
+                var params = [b]
+                if n.opType == "Gemm", n.input.count > 2, !n.input[2].isEmpty {
+                    var c = try constant(n.input[2], node: name)
+                    let beta = float(n, "beta", 1)
+                    if c.count == 1 { c = Tensor(shape: [b.shape[0]], data: Array(repeating: c.data[0], count: b.shape[0])) }
+                    guard c.count == b.shape[0] else { throw fail("node '\(name)': bias has \(c.count) values for \(b.shape[0]) outputs") }
+                    params.append(Tensor(shape: [b.shape[0]], data: c.data.map { $0 * beta }))
+                }
+                let id = try add(.dense(units: b.shape[0], bias: params.count == 2), [x.id], name: name, parameters: params)
+                set(id, dims: batchFirst(shapes[id]))
+            case "Add", "Sum", "Mul", "Sub", "Div":
+                try elementwise(n, name: name)
+            case "MaxPool", "AveragePool":
+                let x = try value(n.input[0], node: name)
+                guard let k = ints(n, "kernel_shape"), k.count == 2 else { throw fail("node '\(name)': 2-D kernel_shape required") }
+                let s = ints(n, "strides") ?? [1, 1]
+                let p = ints(n, "pads") ?? [0, 0, 0, 0]
+                if let d = ints(n, "dilations"), d.contains(where: { $0 != 1 }) { throw fail("node '\(name)': pooling dilations are not supported") }
+                let a = PoolAttributes(
+                    kernelH: k[0], kernelW: k[1], strideH: s[0], strideW: s[1], padTop: p[0], padLeft: p[1], padBottom: p[2], padRight: p[3],
+                    countIncludePad: int(n, "count_include_pad", 0) != 0, ceilMode: int(n, "ceil_mode", 0) != 0)
+                let id = try add(n.opType == "MaxPool" ? .maxPool(a) : .avgPool(a), [x.id], name: name)
+                set(id, dims: batchFirst(shapes[id]))
+            case "GlobalAveragePool":
+                let x = try value(n.input[0], node: name)
+                let id = try add(.globalAvgPool, [x.id], name: name)
+                set(id, dims: batchFirst(shapes[id]))
+            case "BatchNormalization":
+                let x = try value(n.input[0], node: name)
+                let params = try (1...4).map { (k: Int) throws(InferenceError) -> Tensor in try constant(n.input[k], node: name) }
+                let id = try add(.batchNorm(epsilon: float(n, "epsilon", 1e-5)), [x.id], name: name, parameters: params.map { Tensor(shape: [$0.count], data: $0.data) })
+                set(id, dims: x.dims)
+            case "Flatten":
+                let x = try value(n.input[0], node: name)
+                guard int(n, "axis", 1) == 1, x.dims.first == -1 else { throw fail("node '\(name)': only Flatten(axis = 1) of a batch-first value is supported") }
+                let id = try add(.flatten, [x.id], name: name)
+                set(id, dims: batchFirst(shapes[id]))
+            case "Reshape":
+                let x = try value(n.input[0], node: name)
+                let target = try ints(n.input[1], node: name).map(Int.init)
+                try reshape(x, to: target, name: name, output: n.output[0])
+            case "Transpose", "Squeeze", "Unsqueeze":
+                let x = try value(n.input[0], node: name)
+                var dims = x.dims
+                switch n.opType {
+                case "Transpose":
+                    let perm = ints(n, "perm") ?? Array((0..<dims.count).reversed())
+                    guard perm.sorted() == Array(0..<dims.count) else { throw fail("node '\(name)': bad perm \(perm)") }
+                    dims = perm.map { dims[$0] }
+                case "Squeeze":
+                    let axes = opset >= 13 && n.input.count > 1 ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? dims.indices.filter { dims[$0] == 1 })
+                    let norm = Set(axes.map { $0 < 0 ? $0 + dims.count : $0 })
+                    for a in norm where a >= dims.count || dims[a] != 1 { throw fail("node '\(name)': cannot squeeze axis \(a) of \(dims)") }
+                    dims = dims.enumerated().filter { !norm.contains($0.offset) }.map(\.element)
+                default:
+                    let axes = opset >= 13 && n.input.count > 1 ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? [])
+                    for a in axes.sorted() { dims.insert(1, at: a < 0 ? a + dims.count + 1 : a) }
+                }
+                try relayout(x, to: dims, name: name, output: n.output[0])
+            case "Concat":
+                let parts = try n.input.map { (i: String) throws(InferenceError) -> (id: Int, dims: [Int]) in try value(i, node: name) }
+                var axis = int(n, "axis", 1)
+                if axis < 0 { axis += parts[0].dims.count }
+                guard parts.allSatisfy({ $0.dims.first == -1 }), axis == 1 else {
+                    throw fail("node '\(name)': only Concat along the channel axis (1) of batch-first values is supported")
+                }
+                let id = try add(.concat, parts.map(\.id), name: name)
+                set(id, dims: batchFirst(shapes[id]))
+            case "Softmax":
+                let x = try value(n.input[0], node: name)
+                var axis = int(n, "axis", opset >= 13 ? -1 : 1)
+                if axis < 0 { axis += x.dims.count }
+                guard axis == x.dims.count - 1 else { throw fail("node '\(name)': only Softmax over the last axis is supported (axis \(axis) of \(x.dims.count))") }
+                let id = try add(.softmax, [x.id], name: name)
+                set(id, dims: x.dims)
+            case "LSTM", "GRU":
+                try recurrent(n, name: name)
+            default:
+                throw fail("node '\(name)': op \(n.opType) in this pattern is not supported")
+            }
+        }
+
+        func transpose2D(_ t: Tensor) -> Tensor {
+            let r = t.shape[0]
+            let c = t.shape[1]
+            var out = [Float](repeating: 0, count: r * c)
+            for i in 0..<r { for j in 0..<c { out[j * r + i] = t.data[i * c + j] } }
+            return Tensor(shape: [c, r], data: out)
+        }
+
+        /// Moves size-1 axes or the batch axis: allowed when the per-sample element order is unchanged.
+        mutating func relayout(_ x: (id: Int, dims: [Int]), to dims: [Int], name: String, output: String) throws(InferenceError) {
+            guard dims.filter({ $0 == -1 }).count == 1 else { throw fail("node '\(name)': the batch axis cannot be removed or duplicated") }
+            let before = Self.perSample(x.dims).filter { $0 != 1 }
+            let after = Self.perSample(dims).filter { $0 != 1 }
+            guard before == after else {
+                throw fail("node '\(name)': this transpose reorders data within a sample (\(x.dims) → \(dims), batch marked -1); only moves of the batch axis or of size-1 axes can be folded")
+            }
+            var id = x.id
+            let target = Self.perSample(dims)
+            if target != shapes[id] {
+                id = try add(.reshape(target.isEmpty ? [1] : target), [id], name: name)
+            }
+            values[output] = .tensor(id: id, dims: dims)
+        }
+
+        mutating func reshape(_ x: (id: Int, dims: [Int]), to target: [Int], name: String, output: String) throws(InferenceError) {
+            guard let batchAxis = x.dims.firstIndex(of: -1) else { throw fail("node '\(name)': input has no batch axis") }
+            var dims = target
+            // The batch axis: where the target copies it (0), or the -1 when the batch is first.
+            if batchAxis < dims.count && dims[batchAxis] == 0 {
+                dims[batchAxis] = -1
+            } else if let i = dims.firstIndex(of: -1), i == batchAxis {
+                dims[i] = -1
+            } else {
+                throw fail("node '\(name)': Reshape to \(target) must keep the batch axis in place (use 0 or -1 there)")
+            }
+            for (i, d) in dims.enumerated() where d == 0 { dims[i] = x.dims[i] }
+            let total = Self.perSample(x.dims).reduce(1, *)
+            let known = dims.enumerated().filter { $0.offset != batchAxis }.map(\.element)
+            if known.contains(-1) {
+                let rest = known.filter { $0 != -1 }.reduce(1, *)
+                guard rest > 0, total % rest == 0 else { throw fail("node '\(name)': cannot reshape \(x.dims) to \(target)") }
+                for (i, d) in dims.enumerated() where d == -1 && i != batchAxis { dims[i] = total / rest }
+            }
+            guard Self.perSample(dims).reduce(1, *) == total else { throw fail("node '\(name)': Reshape to \(target) changes the element count") }
+            var id = x.id
+            if Self.perSample(dims) != shapes[id] { id = try add(.reshape(Self.perSample(dims)), [id], name: name) }
+            values[output] = .tensor(id: id, dims: dims)
+        }
+
+        /// Add/Sum of model values; Add/Mul/Sub/Div by constants as a per-channel affine layer.
+        mutating func elementwise(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let tensors = n.input.compactMap { i -> (id: Int, dims: [Int])? in if case .tensor(let id, let d)? = values[i] { return (id, d) } else { return nil } }
+            let constants = n.input.compactMap { i -> Tensor? in if case .constant(let t)? = values[i] { return t } else { return nil } }
+            if constants.isEmpty {
+                guard n.opType == "Add" || n.opType == "Sum", tensors.count >= 2 else {
+                    throw fail("node '\(name)': \(n.opType) of two model values is not supported (only Add/Sum)")
+                }
+                let id = try add(.add, tensors.map(\.id), name: name)
+                values[n.output[0]] = .tensor(id: id, dims: tensors[0].dims)
+                return
+            }
+            guard tensors.count == 1, constants.count == 1, n.input.count == 2 else {
+                throw fail("node '\(name)': \(n.opType) needs one model value and one constant, or two model values")
+            }
+            let x = tensors[0]
+            let c = constants[0]
+            let valueFirst = values[n.input[0]].map { if case .tensor = $0 { return true } else { return false } } ?? true
+            let shape = Self.perSample(x.dims)
+            let channels = shape[0]
+            // The constant must be a scalar or one value per channel ([C], [1, C], [C, 1, 1], [1, C, 1, 1]).
+            let squeezed = c.shape.filter { $0 != 1 }
+            guard c.count == 1 || (squeezed == [channels] && (c.shape.last == channels && shape.count == 1 || c.shape.count >= 3 || shape.count == 1)) else {
+                throw fail("node '\(name)': \(n.opType) by a constant of shape \(describe(c.shape)) on \(describe(shape)): only scalars and per-channel constants are supported")
+            }
+            let v = c.count == 1 ? [Float](repeating: c.data[0], count: channels) : c.data
+            var scale = [Float](repeating: 1, count: channels)
+            var shift = [Float](repeating: 0, count: channels)
+            switch n.opType {
+            case "Add", "Sum": shift = v
+            case "Mul": scale = v
+            case "Sub":
+                if valueFirst { shift = v.map { -$0 } } else { scale = scale.map { -$0 }; shift = v }
+            case "Div":
+                guard valueFirst else { throw fail("node '\(name)': constant / value is not supported") }
+                scale = v.map { 1 / $0 }
+            default: break
+            }
+            // y = x·scale + shift as batch-norm with mean 0, variance 1, ε 0.
+            let params = [
+                Tensor(shape: [channels], data: scale), Tensor(shape: [channels], data: shift),
+                Tensor(zeros: [channels]), Tensor(shape: [channels], data: Array(repeating: 1, count: channels)),
+            ]
+            let id = try add(.batchNorm(epsilon: 0), [x.id], name: name, parameters: params)
+            values[n.output[0]] = .tensor(id: id, dims: x.dims)
+        }
+
+        mutating func recurrent(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let isLSTM = n.opType == "LSTM"
+            let x = try value(n.input[0], node: name)
+            // ONNX X is [T, N, I]: the batch is axis 1 (layout 0).
+            guard int(n, "layout", 0) == 0 else { throw fail("node '\(name)': layout = 1 is not supported") }
+            let direction = attribute(n, "direction").map { String(decoding: $0.s, as: UTF8.self) } ?? "forward"
+            guard direction == "forward" else { throw fail("node '\(name)': direction '\(direction)' is not supported (forward only)") }
+            if let acts = attribute(n, "activations"), !acts.strings.isEmpty {
+                let names = acts.strings.map { String(decoding: $0, as: UTF8.self) }
+                let defaults = isLSTM ? ["Sigmoid", "Tanh", "Tanh"] : ["Sigmoid", "Tanh"]
+                guard names == defaults else { throw fail("node '\(name)': activations \(names) are not supported (defaults only)") }
+            }
+            if attribute(n, "clip") != nil { throw fail("node '\(name)': clip is not supported") }
+            if isLSTM, int(n, "input_forget", 0) != 0 { throw fail("node '\(name)': input_forget is not supported") }
+            for k in 4..<n.input.count where !n.input[k].isEmpty {
+                throw fail("node '\(name)': input \(k) (sequence_lens / initial states / peepholes) is not supported")
+            }
+            guard x.dims.count == 3, x.dims[1] == -1 else {
+                throw fail("node '\(name)': X must be [T, N, I] with the batch on axis 1, got \(x.dims) (batch marked -1)")
+            }
+            let hidden = int(n, "hidden_size", 0)
+            let gates = isLSTM ? 4 : 3
+            let w = try constant(n.input[1], node: name)
+            let r = try constant(n.input[2], node: name)
+            let inputSize = x.dims[2]
+            guard w.count == gates * hidden * inputSize, r.count == gates * hidden * hidden else {
+                throw fail("node '\(name)': W \(describe(w.shape)) / R \(describe(r.shape)) do not match hidden_size \(hidden) and input \(inputSize)")
+            }
+            var b = Tensor(zeros: [2 * gates * hidden])
+            if n.input.count > 3, !n.input[3].isEmpty {
+                let bt = try constant(n.input[3], node: name)
+                guard bt.count == 2 * gates * hidden else { throw fail("node '\(name)': B has \(bt.count) values, expected \(2 * gates * hidden)") }
+                b = Tensor(shape: [2 * gates * hidden], data: bt.data)
+            }
+            let params = [Tensor(shape: [gates * hidden, inputSize], data: w.data), Tensor(shape: [gates * hidden, hidden], data: r.data), b]
+            let wantSequence = n.output.count > 0 && !n.output[0].isEmpty
+            let wantLast = n.output.count > 1 && !n.output[1].isEmpty
+            if n.output.count > 2 && !n.output[2].isEmpty { throw fail("node '\(name)': the Y_c output is not supported") }
+            let a = RecurrentAttributes(hiddenSize: hidden, returnSequences: true, linearBeforeReset: int(n, "linear_before_reset", 0) != 0)
+            if wantSequence {
+                let id = try add(isLSTM ? .lstm(a) : .gru(a), [x.id], name: name, parameters: params)
+                values[n.output[0]] = .tensor(id: id, dims: [x.dims[0], 1, -1, hidden])
+            }
+            if wantLast {
+                var last = a
+                last.returnSequences = false
+                let id = try add(isLSTM ? .lstm(last) : .gru(last), [x.id], name: name + (wantSequence ? ".last" : ""), parameters: params)
+                values[n.output[1]] = .tensor(id: id, dims: [1, -1, hidden])
+            }
+        }
+    }
+}
