@@ -166,7 +166,7 @@ public enum ONNXExporter {
                 let yh = fresh(n.name + ".Y_h")
                 var attributes = [attr("hidden_size", int: a.hiddenSize)]
                 if !isLSTM { attributes.append(attr("linear_before_reset", int: a.linearBeforeReset ? 1 : 0)) }
-                node(isLSTM ? "LSTM" : "GRU", [x, n.name + ".W", n.name + ".R", n.name + ".B"], [y, yh], name: n.name, attributes)
+                node(isLSTM ? "LSTM" : "GRU", [x, n.name + ".W", n.name + ".R", n.name + ".B"], a.returnSequences ? [y] : ["", yh], name: n.name, attributes)
                 if a.returnSequences {
                     int64s(n.name + ".axes1", [1])
                     let sq = fresh(n.name + ".squeeze")

@@ -82,6 +82,8 @@ public enum ONNXImporter {
         var values: [String: Value] = [:]
         var shapes: [[Int]] = []
         var usedNames = Set<String>()
+        /// Names some node or the graph output reads.
+        var consumed = Set<String>()
 
         init(source: String, opset: Int, graphName: String) {
             self.source = source
@@ -190,6 +192,8 @@ public enum ONNXImporter {
                 throw fail("unsupported ONNX ops: \(list); supported ops: \(ONNXImporter.supportedOps.sorted().joined(separator: ", "))")
             }
             for p in g.initializer { values[p.name] = try tensor(p) }
+            for n in g.node { consumed.formUnion(n.input) }
+            consumed.formUnion(g.output.map(\.name))
             let inputs = g.input.filter { values[$0.name] == nil }
             guard inputs.count == 1, let input = inputs.first else {
                 throw fail("the model must have exactly one non-initializer input, found \(inputs.count): \(inputs.map(\.name).joined(separator: ", "))")
@@ -584,9 +588,9 @@ public enum ONNXImporter {
                 b = Tensor(shape: [2 * gates * hidden], data: bt.data)
             }
             let params = [Tensor(shape: [gates * hidden, inputSize], data: w.data), Tensor(shape: [gates * hidden, hidden], data: r.data), b]
-            let wantSequence = n.output.count > 0 && !n.output[0].isEmpty
-            let wantLast = n.output.count > 1 && !n.output[1].isEmpty
-            if n.output.count > 2 && !n.output[2].isEmpty { throw fail("node '\(name)': the Y_c output is not supported") }
+            let wantSequence = n.output.count > 0 && !n.output[0].isEmpty && consumed.contains(n.output[0])
+            let wantLast = n.output.count > 1 && !n.output[1].isEmpty && consumed.contains(n.output[1])
+            if n.output.count > 2 && !n.output[2].isEmpty && consumed.contains(n.output[2]) { throw fail("node '\(name)': the Y_c output is not supported") }
             let a = RecurrentAttributes(hiddenSize: hidden, returnSequences: true, linearBeforeReset: int(n, "linear_before_reset", 0) != 0)
             if wantSequence {
                 let id = try add(isLSTM ? .lstm(a) : .gru(a), [x.id], name: name, parameters: params)

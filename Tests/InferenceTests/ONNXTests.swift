@@ -1,0 +1,100 @@
+import Foundation
+import SwiftProtobuf
+import Testing
+
+@testable import Inference
+
+/// ONNX import/export. Fixtures are made by `Fixtures/onnx/make_fixtures.py` (ONNX Runtime's
+/// outputs recorded beside each model); tolerance: max |ours − ORT| ≤ 1e-4 × max |ORT|.
+@Suite("ONNX import and export")
+struct ONNXTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/onnx")
+
+    @Test("our outputs match ONNX Runtime's", arguments: ["convnet_bn", "residual_block", "depthwise_separable", "mlp", "lstm", "gru"])
+    func matchesONNXRuntime(_ name: String) throws {
+        let graph = try ONNXImporter.load(path: Self.fixtures.appendingPathComponent("\(name).onnx").path)
+        let x = try NPYFile.read(path: Self.fixtures.appendingPathComponent("\(name).input.npy").path)
+        let expected = try NPYFile.read(path: Self.fixtures.appendingPathComponent("\(name).output.npy").path)
+        let e = try CPUExecutor(graph: graph, batch: x.shape[0])
+        let y = try e.run(x.data)
+        #expect([x.shape[0]] + e.outputShape == expected.shape)
+        let err = ReferenceInterpreter.relativeError(y, expected.data)
+        #expect(err <= 1e-4, "\(name): relative error \(err)")
+    }
+
+    @Test func foldingLeavesNoExtraLayers() throws {
+        // Pad folds into conv2 (its padding grows by 1), Clip becomes ReLU6.
+        let g = try ONNXImporter.load(path: Self.fixtures.appendingPathComponent("convnet_bn.onnx").path)
+        let conv2 = try #require(g.nodes.first { $0.name == "conv2" })
+        guard case .conv2d(let a) = conv2.op else { Issue.record("conv2 is not a convolution"); return }
+        #expect(a.padTop == 1 && a.padLeft == 1 && a.padBottom == 1 && a.padRight == 1)
+        #expect(g.nodes.contains { $0.op == .activation(.relu6) })
+        let mlp = try ONNXImporter.load(path: Self.fixtures.appendingPathComponent("mlp.onnx").path)
+        #expect(mlp.nodes.contains { $0.op == .activation(.gelu) }, "the Erf pattern is one GELU")
+        #expect(!mlp.nodes.contains { $0.name == "gelu.erf" })
+    }
+
+    @Test func unsupportedOpsAreListedTogether() {
+        do {
+            _ = try ONNXImporter.load(path: Self.fixtures.appendingPathComponent("unsupported.onnx").path)
+            Issue.record("accepted a model with unsupported ops")
+        } catch {
+            #expect(error.message.contains("Gather (pick_channels, pick_again)"), "\(error.message)")
+            #expect(error.message.contains("Resize (upsample)"))
+            #expect(error.message.contains("supported ops:"))
+        }
+    }
+
+    func mutate(_ body: (inout Onnx_ModelProto) -> Void) throws -> Data {
+        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("mlp.onnx"))
+        var m = try Onnx_ModelProto(serializedBytes: data)
+        body(&m)
+        return try m.serializedBytes()
+    }
+
+    func message(_ data: Data) -> String {
+        do {
+            _ = try ONNXImporter.decode(data, name: "m", source: "m.onnx")
+            return ""
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test func badFilesGetClearErrors() throws {
+        #expect(message(Data("this is not a model".utf8)).contains("not a valid ONNX model"))
+        #expect(message(Data()).contains("no graph"))
+        var truncated = try Data(contentsOf: Self.fixtures.appendingPathComponent("convnet_bn.onnx"))
+        truncated = truncated.prefix(truncated.count / 2)
+        #expect(!message(truncated).isEmpty)
+        // External data.
+        #expect(
+            message(try mutate { m in
+                m.graph.initializer[0].dataLocation = .external
+                var e = Onnx_StringStringEntryProto()
+                e.key = "location"
+                e.value = "weights.bin"
+                m.graph.initializer[0].externalData = [e]
+            }).contains("external"))
+        // A double initializer.
+        #expect(message(try mutate { m in m.graph.initializer[0].dataType = Int32(Onnx_TensorProto.DataType.double.rawValue) }).contains("only float32"))
+        // Declared dims that the data does not fill.
+        #expect(message(try mutate { m in m.graph.initializer[0].dims = [16, 1000] }).contains("need"))
+        // Absurd declared sizes are refused before allocating.
+        #expect(message(try mutate { m in m.graph.initializer[0].dims = [1 << 20, 1 << 20]; m.graph.initializer[0].rawData = Data() }).contains("too many elements"))
+        #expect(throws: InferenceError.self) { try ONNXImporter.load(path: "/nonexistent/model.onnx") }
+    }
+
+    @Test("export then import gives identical outputs", arguments: ["mlp:in=12,hidden=20,layers=2,out=4", "lstm:h=16,t=5,i=6", "gru:h=12,t=4", "resnet50", "densenet121", "mobilenetv2"])
+    func roundTrip(_ name: String) throws {
+        var g = try ModelZoo.graph(name)
+        if g.inputShape.count == 3 { g.inputShape = [3, 64, 64] }  // same layers, fewer pixels
+        g = try g.withRandomWeights(seed: 3)
+        let back = try ONNXImporter.decode(ONNXExporter.export(g), name: g.name)
+        let a = try CPUExecutor(graph: g, batch: 2)
+        let b = try CPUExecutor(graph: back, batch: 2)
+        let x = ReferenceInterpreter.randomInput(count: a.inputCount, seed: 5)
+        #expect(try a.run(x) == b.run(x), "bit-identical after a round trip")
+        #expect(try g.profile().parameters == back.profile().parameters)
+    }
+}
