@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Targets", targets: ["Targets"]),
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Regression", targets: ["Regression"]),
+        .library(name: "Serving", targets: ["Serving"]),
         .library(name: "Advisor", targets: ["Advisor"]),
     ],
     dependencies: [
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         // Runtime only: the ONNX types are generated once (Scripts/generate-onnx-proto.sh) and committed.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -66,6 +69,16 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "Serving",
+            dependencies: [
+                "Inference",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "Reporting",
             dependencies: ["Advisor", "Targets", "FPGAEmulation", "Inference", "Simulation"],
             swiftSettings: upcoming
@@ -73,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "deploy-advisor",
             dependencies: [
-                "Inference", "FPGAEmulation", "Simulation", "Targets", "Advisor", "Reporting", "Regression",
+                "Inference", "FPGAEmulation", "Simulation", "Targets", "Advisor", "Reporting", "Regression", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
@@ -81,6 +94,10 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], swiftSettings: upcoming),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: upcoming),
         .testTarget(name: "RegressionTests", dependencies: ["Regression", "Targets"], swiftSettings: upcoming),
+        .testTarget(
+            name: "ServingTests",
+            dependencies: ["Serving", "Inference", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: upcoming),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Advisor", "Targets", "Inference"], swiftSettings: upcoming),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Inference", "Simulation"], swiftSettings: upcoming),
         .testTarget(name: "FPGAEmulationTests", dependencies: ["FPGAEmulation", "Inference"], swiftSettings: upcoming),

@@ -3,7 +3,7 @@ import Foundation
 
 /// `deploy-advisor`: where should this model run?
 @main
-struct DeployAdvisor: ParsableCommand {
+struct DeployAdvisor: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -14,14 +14,18 @@ struct DeployAdvisor: ParsableCommand {
             MODEL is a built-in name (see `deploy-advisor models`), with options such as gru:h=2816,t=750.
             """,
         version: version,
-        subcommands: [Models.self, Profile.self, Infer.self, Export.self, Quantize.self, FPGA.self, Queue.self, Simulate.self, Recommend.self, Plan.self, Report.self, Bench.self, Check.self]
+        subcommands: [Models.self, Profile.self, Infer.self, Export.self, Quantize.self, FPGA.self, Queue.self, Simulate.self, Recommend.self, Plan.self, Report.self, Bench.self, Check.self, Serve.self, Load.self]
     )
 
     /// Runs the command line with the tool's exit-code contract: usage and input errors exit 2.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {

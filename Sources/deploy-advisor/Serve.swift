@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Inference
+import Serving
+
+extension DeployAdvisor {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the model locally with Azure ML's scoring contract (POST /score, GET /, GET /swagger.json).")
+
+        @Argument(help: "A built-in model name or a path to an .onnx file.")
+        var model: String
+
+        @Option(help: "Address to bind.") var host = "127.0.0.1"
+        @Option(help: "Port (0 picks a free one).") var port = 8080
+        @Option(help: "OpenBLAS threads per inference.") var threads = 1
+        @Option(name: .customLong("max-concurrent-requests"), help: "Requests in flight at once (replica_max_concurrent_requests).") var maxConcurrentRequests = 1
+        @Option(name: .customLong("max-request-wait-ms"), help: "Wait for a slot before 503 (max_request_wait_time), ms.") var maxRequestWaitMs = 500.0
+        @Option(name: .customLong("max-body-bytes"), help: "Largest request body; larger ones get 413.") var maxBodyBytes = 10 << 20
+        @Option(help: "Require 'Authorization: Bearer KEY'.") var key: String?
+        @Option(help: "Seed for built-in weights.") var seed: UInt64 = 1
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, got \(port)") }
+            guard (1...256).contains(maxConcurrentRequests) else { throw ValidationError("--max-concurrent-requests must be 1 to 256") }
+            guard maxRequestWaitMs >= 0 else { throw ValidationError("--max-request-wait-ms must be ≥ 0") }
+            guard maxBodyBytes >= 64 else { throw ValidationError("--max-body-bytes must be at least 64") }
+            guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1 to 256") }
+        }
+
+        func run() async throws {
+            let graph = try ModelLoading.withWeights(model, seed: seed)
+            let scoring = try ScoringModel(graph: graph, slots: maxConcurrentRequests, threads: threads)
+            var c = ScoringServer.Configuration()
+            c.host = host
+            c.port = port
+            c.threads = threads
+            c.maxConcurrentRequests = maxConcurrentRequests
+            c.maxRequestWaitMs = maxRequestWaitMs
+            c.maxBodyBytes = maxBodyBytes
+            c.key = key
+            let server = ScoringServer(model: scoring, configuration: c)
+            let host = self.host
+            let app = server.application { boundPort in
+                print("serving \(graph.name) on http://\(host):\(boundPort)/score (GET / for health, /swagger.json for the schema); Ctrl-C stops")
+                FileHandle.standardOutput.synchronizeFile()
+            }
+            try await app.runService()
+            print("stopped")
+        }
+    }
+
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open-loop HTTP load generator with latencies measured from the scheduled send time (coordinated omission corrected).")
+
+        @Argument(help: "The scoring URL, e.g. http://127.0.0.1:8080/score.") var url: String
+        @Option(help: "Requests per second.") var rate: Double
+        @Option(help: "Seconds of load.") var duration: Double
+        @Option(help: "poisson or constant.") var distribution = "poisson"
+        @Option(help: "A JSON body file (default: zeros shaped from the server's /swagger.json).") var payload: String?
+        @Option(help: "HTTP connections.") var connections = 16
+        @Option(help: "Bearer key to send.") var key: String?
+        @OptionGroup var output: FormatOption
+
+        func validate() throws {
+            guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be > 0 and ≤ 1000000, got \(rate)") }
+            guard duration > 0, duration <= 86400 else { throw ValidationError("--duration must be > 0 and ≤ 86400 seconds") }
+            guard (1...4096).contains(connections) else { throw ValidationError("--connections must be 1 to 4096") }
+            guard LoadGenerator.Distribution(rawValue: distribution) != nil else { throw ValidationError("--distribution must be poisson or constant") }
+            guard let u = URL(string: url), let scheme = u.scheme, ["http"].contains(scheme), u.host != nil else {
+                throw ValidationError("'\(url)' is not an http:// URL")
+            }
+        }
+
+        func run() async throws {
+            var body: Data
+            if let payload {
+                guard let d = FileManager.default.contents(atPath: payload) else { throw ValidationError("\(payload): cannot read the payload file") }
+                body = d
+            } else {
+                body = try await Self.defaultBody(for: url)
+            }
+            var g = LoadGenerator(url: url, ratePerSecond: rate, durationSeconds: duration, body: body)
+            g.distribution = LoadGenerator.Distribution(rawValue: distribution)!
+            g.connections = connections
+            if let key { g.headers.append(("Authorization", "Bearer \(key)")) }
+            let r = try await g.run()
+            if output.format == .json {
+                try printJSON(r)
+                return
+            }
+            let l = r.latencyMs
+            print(String(format: "%@: %d requests scheduled at %.4g/s (%@) over %.1f s; achieved %.1f successful/s", url, r.sent, rate, distribution, r.durationSeconds, r.achievedRps))
+            print(String(format: "latency (from scheduled send): p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms", l["p50"] ?? 0, l["p90"] ?? 0, l["p99"] ?? 0, l["p999"] ?? 0, l["max"] ?? 0))
+            print("status: " + r.statusCounts.keys.sorted().map { "\($0) × \(r.statusCounts[$0]!)" }.joined(separator: ", ") + (r.errors.isEmpty ? "" : "; errors: " + r.errors.map { "\($0.key) × \($0.value)" }.joined(separator: ", ")))
+        }
+
+        /// Zeros shaped like the model's input, from the server's OpenAPI description.
+        static func defaultBody(for url: String) async throws -> Data {
+            guard let u = URL(string: url), let swagger = URL(string: "/swagger.json", relativeTo: u) else { throw ValidationError("bad URL \(url)") }
+            let data: Data
+            do {
+                data = try await Fetch.get(swagger.absoluteString)
+            } catch {
+                throw ValidationError("cannot reach \(swagger.absoluteString) to learn the input shape (\(error)); pass --payload FILE")
+            }
+            guard let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let paths = doc["paths"] as? [String: Any], let score = paths["/score"] as? [String: Any], let post = score["post"] as? [String: Any],
+                let rb = post["requestBody"] as? [String: Any], let content = rb["content"] as? [String: Any],
+                let json = content["application/json"] as? [String: Any], let schema = json["schema"] as? [String: Any],
+                let props = schema["properties"] as? [String: Any], let d = props["data"] as? [String: Any], let one = (d["oneOf"] as? [[String: Any]])?.first
+            else { throw ValidationError("\(swagger.absoluteString) does not describe the input; pass --payload FILE") }
+            func build(_ s: [String: Any]) -> Any {
+                if s["type"] as? String == "array", let items = s["items"] as? [String: Any], let n = s["minItems"] as? Int {
+                    return (0..<n).map { _ in build(items) }
+                }
+                return 0.0
+            }
+            return try JSONSerialization.data(withJSONObject: ["data": build(one)])
+        }
+    }
+}

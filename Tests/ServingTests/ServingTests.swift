@@ -1,0 +1,135 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Testing
+
+@testable import Inference
+@testable import Serving
+
+/// Starts a server on an ephemeral loopback port, runs `body` with its base URL, then shuts it
+/// down gracefully (and checks that it did).
+func withServer(
+    model: String = "mlp:in=8,hidden=16,layers=1,out=3", configure: (inout ScoringServer.Configuration) -> Void = { _ in },
+    _ body: @Sendable (String, ScoringModel, HTTPClient) async throws -> Void
+) async throws {
+    let graph = try ModelZoo.graph(model).withRandomWeights(seed: 1)
+    var c = ScoringServer.Configuration()
+    c.port = 0
+    configure(&c)
+    let scoring = try ScoringModel(graph: graph, slots: c.maxConcurrentRequests, threads: 1)
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    let app = ScoringServer(model: scoring, configuration: c).application { port in portContinuation.yield(port) }
+    let group = ServiceGroup(configuration: .init(services: [app], logger: .init(label: "test")))
+    let running = Task { try await group.run() }
+    var iterator = ports.makeAsyncIterator()
+    let port = try #require(await iterator.next())
+    var clientConfiguration = HTTPClient.Configuration()
+    clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+    do {
+        try await body("http://127.0.0.1:\(port)", scoring, client)
+    } catch {
+        try? await client.shutdown()
+        await group.triggerGracefulShutdown()
+        throw error
+    }
+    try await client.shutdown()
+    await group.triggerGracefulShutdown()
+    try await running.value  // returns once the server has stopped
+}
+
+func post(_ client: HTTPClient, _ url: String, _ body: String, headers: [(String, String)] = []) async throws -> (Int, String) {
+    var r = HTTPClientRequest(url: url)
+    r.method = .POST
+    r.body = .bytes(ByteBuffer(string: body))
+    for (k, v) in headers { r.headers.add(name: k, value: v) }
+    let response = try await client.execute(r, timeout: .seconds(30))
+    let b = try await response.body.collect(upTo: 1 << 24)
+    return (Int(response.status.code), String(buffer: b))
+}
+
+@Suite("Scoring endpoint and load generator", .serialized)
+struct ServingTests {
+    @Test func scoresLikeTheInProcessEngine() async throws {
+        try await withServer { base, model, client in
+            let x: [Float] = (0..<8).map { Float($0) / 8 - 0.4 }
+            let (status, text) = try await post(client, base + "/score", "{\"data\": \(x)}")
+            #expect(status == 200)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let result = try #require(json["result"] as? [Double])
+            let expected = try CPUExecutor(graph: model.graph, batch: 1).run(x)
+            #expect(result.count == 3)
+            for (a, b) in zip(result, expected) { #expect(abs(Float(a) - b) <= 1e-6) }
+            // A batch of two gives two rows.
+            let (s2, t2) = try await post(client, base + "/score", "{\"data\": [\(x), \(x)]}")
+            #expect(s2 == 200)
+            let rows = try #require((try JSONSerialization.jsonObject(with: Data(t2.utf8)) as? [String: Any])?["result"] as? [[Double]])
+            #expect(rows.count == 2 && rows[0] == rows[1])
+            // Health and OpenAPI.
+            let health = try await client.execute(HTTPClientRequest(url: base + "/"), timeout: .seconds(5))
+            #expect(health.status.code == 200)
+            let swagger = try await client.execute(HTTPClientRequest(url: base + "/swagger.json"), timeout: .seconds(5))
+            let doc = String(buffer: try await swagger.body.collect(upTo: 1 << 20))
+            #expect(doc.contains("\"openapi\"") && doc.contains("/score"))
+        }
+    }
+
+    @Test func badRequestsGetTheRightStatus() async throws {
+        try await withServer(configure: { $0.maxBodyBytes = 1000; $0.key = "secret" }) { base, _, client in
+            let auth = [("Authorization", "Bearer secret")]
+            let good = "{\"data\": [1,2,3,4,5,6,7,8]}"
+            #expect(try await post(client, base + "/score", good).0 == 401)
+            #expect(try await post(client, base + "/score", good, headers: [("Authorization", "Bearer wrong")]).0 == 401)
+            #expect(try await post(client, base + "/score", good, headers: auth).0 == 200)
+            let malformed = try await post(client, base + "/score", "{\"data\": [1,2,", headers: auth)
+            #expect(malformed.0 == 400 && malformed.1.contains("malformed JSON"))
+            let shape = try await post(client, base + "/score", "{\"data\": [1,2,3]}", headers: auth)
+            #expect(shape.0 == 400 && shape.1.contains("expected [8]"))
+            #expect(try await post(client, base + "/score", "{\"input\": [1]}", headers: auth).0 == 400)
+            #expect(try await post(client, base + "/score", "{\"data\": [[1,2],[3]]}", headers: auth).0 == 400)
+            let big = "{\"data\": [" + Array(repeating: "1.0", count: 600).joined(separator: ",") + "]}"
+            #expect(try await post(client, base + "/score", big, headers: auth).0 == 413)
+        }
+    }
+
+    /// One slot, a 20 ms wait limit, a model that takes about a millisecond or more: a burst of
+    /// 200 requests over 64 connections must produce 503s (not crashes or unbounded queues), and
+    /// the server must still answer afterwards.
+    @Test func overloadGives503AndStaysResponsive() async throws {
+        try await withServer(model: "mlp:in=1024,hidden=2048,layers=6,out=10", configure: { $0.maxRequestWaitMs = 20; $0.maxQueued = 32 }) { base, _, client in
+            let body = "{\"data\": [" + Array(repeating: "0.5", count: 1024).joined(separator: ",") + "]}"
+            let statuses = try await withThrowingTaskGroup(of: Int.self, returning: [Int].self) { group in
+                for _ in 0..<200 { group.addTask { try await post(client, base + "/score", body).0 } }
+                var all: [Int] = []
+                for try await s in group { all.append(s) }
+                return all
+            }
+            #expect(statuses.contains(503), "overload must be refused")
+            #expect(statuses.contains(200))
+            #expect(statuses.allSatisfy { $0 == 200 || $0 == 503 })
+            #expect(try await post(client, base + "/score", body).0 == 200, "responsive after the burst")
+        }
+    }
+
+    @Test func loadGeneratorMeasuresFromTheScheduledTime() async throws {
+        try await withServer { base, _, _ in
+            var g = LoadGenerator(url: base + "/score", ratePerSecond: 200, durationSeconds: 1, body: Data("{\"data\": [1,2,3,4,5,6,7,8]}".utf8))
+            g.distribution = .constant
+            g.connections = 4
+            #expect(g.schedule().count == 199)
+            let r = try await g.run()
+            #expect(r.sent == 199 && r.statusCounts["200"] == 199 && r.errors.isEmpty)
+            #expect((r.latencyMs["p50"] ?? 0) > 0 && (r.latencyMs["p99"] ?? 0) >= (r.latencyMs["p50"] ?? 0))
+            #expect(abs(r.achievedRps - 199) < 40)
+        }
+        // A stopped server: every request is an error, nothing crashes.
+        var dead = LoadGenerator(url: "http://127.0.0.1:9/score", ratePerSecond: 20, durationSeconds: 0.5, body: Data("{}".utf8))
+        dead.timeoutSeconds = 2
+        let r = try await dead.run()
+        #expect(r.statusCounts.isEmpty && r.errors.values.reduce(0, +) == r.sent)
+    }
+}
