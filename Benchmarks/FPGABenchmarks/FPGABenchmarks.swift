@@ -6,7 +6,8 @@ import Inference
 /// operands to msfp12 (weights along rows, activations down columns, as the executor does),
 /// then runs sgemm on the exactly representable values. The target: ≥ 25% of sgemm.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal], warmupIterations: 2, maxDuration: .seconds(5), maxIterations: 100)
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal], warmupIterations: 2, maxDuration: .seconds(5), maxIterations: 100)
     let n = 1024
     for name in ["fp32 sgemm", "msfp12", "ms-fp8", "mxfp8-e4m3"] {
         Benchmark("GEMM 1024³ \(name)") { benchmark in

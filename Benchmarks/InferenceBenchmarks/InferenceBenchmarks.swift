@@ -79,7 +79,10 @@ let benchmarks: @Sendable () -> Void = {
 private func run(_ executor: CPUExecutor, _ benchmark: Benchmark) throws {
     let input = UnsafeMutablePointer<Float>.allocate(capacity: executor.inputCount)
     let output = UnsafeMutablePointer<Float>.allocate(capacity: executor.outputCount)
-    defer { input.deallocate(); output.deallocate() }
+    defer {
+        input.deallocate()
+        output.deallocate()
+    }
     input.initialize(repeating: 0.1, count: executor.inputCount)
     executor.run(input: input, output: output)  // warm-up (OpenBLAS thread start-up)
     benchmark.startMeasurement()

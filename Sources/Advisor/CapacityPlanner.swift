@@ -52,7 +52,10 @@ public struct CapacityPlanner: Sendable {
     public var pricing: Pricing
     public var base: TargetConfigurations
 
-    public init(workload: Workload, graph: ModelGraph, calibration: ModelCalibration, pricing: Pricing = .defaults, base: TargetConfigurations = .init()) {
+    public init(
+        workload: Workload, graph: ModelGraph, calibration: ModelCalibration, pricing: Pricing = .defaults,
+        base: TargetConfigurations = .init()
+    ) {
         self.workload = workload
         self.graph = graph
         self.calibration = calibration
@@ -122,7 +125,9 @@ public struct CapacityPlanner: Sendable {
         let slo = sloSeconds
         let sim = simulator(base, traffic: try peakTraffic(rate: rate))
         let memoryGB = try sim.replicaMemoryGB()
-        let deploy = DeployTimeModel.phases(target, modelBytes: profile.weightBytes, existingCluster: workload.existingCluster, edgeDownlinkMbps: workload.network.uplinkMbps)
+        let deploy = DeployTimeModel.phases(
+            target, modelBytes: profile.weightBytes, existingCluster: workload.existingCluster,
+            edgeDownlinkMbps: workload.network.uplinkMbps)
         let deployMinutes = deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! }
         var candidates: [(config: TargetConfigurations, summary: String, p99: Double, cost: Double, detail: [String: String])] = []
         var why = ""
@@ -140,52 +145,75 @@ public struct CapacityPlanner: Sendable {
                 seen(p + network)
                 let cost = 3600 * Pricing.hoursPerMonth * (cores * pricing.aciVcpuSecond.usd + memory * pricing.aciGbSecond.usd)
                 if p + network <= slo {
-                    candidates.append((c, String(format: "1 container group, cpu_cores %g, memory_gb %g", cores, memory), p + network, cost, ["cpu_cores": fmt(cores), "memory_gb": fmt(memory), "container_groups": "1"]))
+                    candidates.append(
+                        (
+                            c, String(format: "1 container group, cpu_cores %g, memory_gb %g", cores, memory), p + network, cost,
+                            ["cpu_cores": fmt(cores), "memory_gb": fmt(memory), "container_groups": "1"]
+                        ))
                 }
             }
             let best = ServiceTimeModel.scale(calibration, to: .aciHost, cores: 4)
             let groups = Int((requestRate * best.meanSeconds / Double(workload.batch) / 0.7).rounded(.up))
             why =
                 groups > 1
-                ? String(format: "one container group (4 vCPU, the most ACI gives) serves %.1f requests/s at 70%% utilization; %.4g requests/s needs %d groups%@", 0.7 / best.meanSeconds, requestRate, groups, groups > base.aci.containerGroupQuota ? " (over the quota of 20)" : "")
-                : String(format: "even at 4 vCPU the p99 (%.1f ms with %.1f ms of network) exceeds the SLO of %.1f ms", ((Self.analyticP99(samples: best.samples, servers: 1, rate: requestRate) ?? .infinity) + network) * 1000, network * 1000, slo * 1000)
+                ? String(
+                    format:
+                        "one container group (4 vCPU, the most ACI gives) serves %.1f requests/s at 70%% utilization; %.4g requests/s needs %d groups%@",
+                    0.7 / best.meanSeconds, requestRate, groups, groups > base.aci.containerGroupQuota ? " (over the quota of 20)" : "")
+                : String(
+                    format: "even at 4 vCPU the p99 (%.1f ms with %.1f ms of network) exceeds the SLO of %.1f ms",
+                    ((Self.analyticP99(samples: best.samples, servers: 1, rate: requestRate) ?? .infinity) + network) * 1000,
+                    network * 1000, slo * 1000)
         case .aks:
-          for node in HardwareProfile.aksNodes {
-            let price = pricing.aksNodeHour[node.id]?.usd ?? 0
-            for cores in [0.5, 1, 2, 3, 4, 6, 7] where cores <= 0.9 * node.cores {
-                let st = ServiceTimeModel.scale(calibration, to: node, cores: cores, extraSeconds: (base.aks.loggingOverheadMs + base.aks.dataCollectionOverheadMs) / 1000)
-                let memory = max(0.5, (memoryGB * 2).rounded(.up) / 2)
-                let start = max(1, Int((requestRate * st.meanSeconds).rounded(.up)))
-                var found: (Int, Double)?
-                for c in start...(start + 2000) {
-                    let analytic = Self.analyticP99(samples: st.samples, servers: c, rate: requestRate)
-                    if let a = analytic { seen(a + network) }
-                    if let p = analytic, p + network <= slo {
-                        found = (c, p)
-                        break
+            for node in HardwareProfile.aksNodes {
+                let price = pricing.aksNodeHour[node.id]?.usd ?? 0
+                for cores in [0.5, 1, 2, 3, 4, 6, 7] where cores <= 0.9 * node.cores {
+                    let st = ServiceTimeModel.scale(
+                        calibration, to: node, cores: cores,
+                        extraSeconds: (base.aks.loggingOverheadMs + base.aks.dataCollectionOverheadMs) / 1000)
+                    let memory = max(0.5, (memoryGB * 2).rounded(.up) / 2)
+                    let start = max(1, Int((requestRate * st.meanSeconds).rounded(.up)))
+                    var found: (Int, Double)?
+                    for c in start...(start + 2000) {
+                        let analytic = Self.analyticP99(samples: st.samples, servers: c, rate: requestRate)
+                        if let a = analytic { seen(a + network) }
+                        if let p = analytic, p + network <= slo {
+                            found = (c, p)
+                            break
+                        }
+                        if st.samples.max()! + network > slo { break }
                     }
-                    if st.samples.max()! + network > slo { break }
+                    guard let (replicas, p) = found else { continue }
+                    let sizing = Int((requestRate * st.meanSeconds / 0.7).rounded(.up))  // Azure ML's sizing rule
+                    let maxReplicas = max(replicas, sizing)
+                    let minReplicas = max(1, Int((workload.load.rps * st.meanSeconds / 0.7).rounded(.up)))
+                    var c = base
+                    c.aks.nodeSize = node.id
+                    c.aks.cpu_cores = cores
+                    c.aks.memory_gb = memory
+                    c.aks.autoscale_min_replicas = min(minReplicas, maxReplicas)
+                    c.aks.autoscale_max_replicas = maxReplicas
+                    let perNode = max(1, Int(min(0.9 * node.cores / cores, 0.8 * node.ramGB / memory).rounded(.down)))
+                    let minNodes = workload.environment == .production ? Int((12 / node.cores).rounded(.up)) : 1
+                    let nodes = max(minNodes, Int((Double(maxReplicas) / Double(perNode)).rounded(.up)))
+                    candidates.append(
+                        (
+                            c,
+                            String(
+                                format: "%d–%d replicas × %g cpu_cores on %d × %@", c.aks.autoscale_min_replicas, maxReplicas, cores, nodes,
+                                node.id), p + network,
+                            Double(nodes) * price * Pricing.hoursPerMonth,
+                            [
+                                "cpu_cores": fmt(cores), "memory_gb": fmt(memory),
+                                "autoscale_min_replicas": String(c.aks.autoscale_min_replicas),
+                                "autoscale_max_replicas": String(maxReplicas), "node_size": node.id, "nodes": String(nodes),
+                            ]
+                        ))
                 }
-                guard let (replicas, p) = found else { continue }
-                let sizing = Int((requestRate * st.meanSeconds / 0.7).rounded(.up))  // Azure ML's sizing rule
-                let maxReplicas = max(replicas, sizing)
-                let minReplicas = max(1, Int((workload.load.rps * st.meanSeconds / 0.7).rounded(.up)))
-                var c = base
-                c.aks.nodeSize = node.id
-                c.aks.cpu_cores = cores
-                c.aks.memory_gb = memory
-                c.aks.autoscale_min_replicas = min(minReplicas, maxReplicas)
-                c.aks.autoscale_max_replicas = maxReplicas
-                let perNode = max(1, Int(min(0.9 * node.cores / cores, 0.8 * node.ramGB / memory).rounded(.down)))
-                let minNodes = workload.environment == .production ? Int((12 / node.cores).rounded(.up)) : 1
-                let nodes = max(minNodes, Int((Double(maxReplicas) / Double(perNode)).rounded(.up)))
-                candidates.append(
-                    (c, String(format: "%d–%d replicas × %g cpu_cores on %d × %@", c.aks.autoscale_min_replicas, maxReplicas, cores, nodes, node.id), p + network,
-                     Double(nodes) * price * Pricing.hoursPerMonth,
-                     ["cpu_cores": fmt(cores), "memory_gb": fmt(memory), "autoscale_min_replicas": String(c.aks.autoscale_min_replicas), "autoscale_max_replicas": String(maxReplicas), "node_size": node.id, "nodes": String(nodes)]))
             }
-          }
-            why = String(format: "no replica size (up to 7 vCPU on Standard_F8s_v2) meets the SLO of %.1f ms with %.1f ms of network per request", slo * 1000, network * 1000)
+            why = String(
+                format: "no replica size (up to 7 vCPU on Standard_F8s_v2) meets the SLO of %.1f ms with %.1f ms of network per request",
+                slo * 1000, network * 1000)
         case .iotEdge:
             for device in HardwareProfile.edgeDevices {
                 guard memoryGB <= device.ramGB * 0.8 else { continue }
@@ -200,16 +228,19 @@ public struct CapacityPlanner: Sendable {
                         c.edge.device = device.id
                         c.edge.devices = n
                         let price = pricing.edgeDevice[device.id]?.usd ?? device.hardwareUSD
-                        let cost = Double(n) * price / pricing.edgeAmortizationMonths + Double(c.edge.iotHubUnits) * pricing.iotHubUnitMonth.usd
+                        let cost =
+                            Double(n) * price / pricing.edgeAmortizationMonths + Double(c.edge.iotHubUnits) * pricing.iotHubUnitMonth.usd
                         candidates.append((c, "\(n) × \(device.name)", p, cost, ["device": device.id, "devices": String(n)]))
                         break
                     }
                     if st.samples.max()! > slo { break }
                 }
             }
-            why = memoryGB > HardwareProfile.edgeDevices.map(\.ramGB).max()! * 0.8
+            why =
+                memoryGB > HardwareProfile.edgeDevices.map(\.ramGB).max()! * 0.8
                 ? String(format: "the model needs %.2f GB, more than any edge device offers", memoryGB)
-                : String(format: "no edge device (Pi 4, Jetson Nano, NUC) meets the SLO of %.1f ms at %.4g requests/s", slo * 1000, requestRate)
+                : String(
+                    format: "no edge device (Pi 4, Jetson Nano, NUC) meets the SLO of %.1f ms at %.4g requests/s", slo * 1000, requestRate)
         case .fpga:
             var c = base
             let one = try simulator(c, traffic: try peakTraffic(rate: rate)).fpgaServiceSeconds()
@@ -218,11 +249,17 @@ public struct CapacityPlanner: Sendable {
                 if let a = analytic { seen(a + network) }
                 if let p = analytic, p + network <= slo {
                     c.fpga.fpgas = n
-                    candidates.append((c, "\(n) × Standard_PB6s (\(c.fpga.preset))", p + network, Double(n) * pricing.fpgaVmHour.usd * Pricing.hoursPerMonth, ["fpgas": String(n), "preset": c.fpga.preset]))
+                    candidates.append(
+                        (
+                            c, "\(n) × Standard_PB6s (\(c.fpga.preset))", p + network,
+                            Double(n) * pricing.fpgaVmHour.usd * Pricing.hoursPerMonth, ["fpgas": String(n), "preset": c.fpga.preset]
+                        ))
                     break
                 }
             }
-            why = String(format: "the NPU serves one request in %.2f ms, but with %.1f ms of network the SLO of %.1f ms cannot be met", one * 1000, network * 1000, slo * 1000)
+            why = String(
+                format: "the NPU serves one request in %.2f ms, but with %.1f ms of network the SLO of %.1f ms cannot be met", one * 1000,
+                network * 1000, slo * 1000)
         }
         guard var best = candidates.min(by: { $0.cost < $1.cost || ($0.cost == $1.cost && $0.p99 < $1.p99) }) else {
             return TargetPlan(
@@ -264,7 +301,11 @@ public struct CapacityPlanner: Sendable {
         let feasible = simulated.map { ($0.latencyMs?.p99 ?? .infinity) <= slo * 1000 && $0.successRate >= 0.999 } ?? true
         return TargetPlan(
             target: target.rawValue, feasible: feasible,
-            reason: feasible ? nil : String(format: "the chosen configuration missed the SLO in simulation (p99 %.1f ms, success %.2f%%)", simulated?.latencyMs?.p99 ?? .infinity, 100 * (simulated?.successRate ?? 0)),
+            reason: feasible
+                ? nil
+                : String(
+                    format: "the chosen configuration missed the SLO in simulation (p99 %.1f ms, success %.2f%%)",
+                    simulated?.latencyMs?.p99 ?? .infinity, 100 * (simulated?.successRate ?? 0)),
             configuration: best.detail, summary: summary(target, best.config, fallback: best.summary), analyticP99Ms: best.p99 * 1000,
             simulatedP99Ms: simulated?.latencyMs?.p99, simulatedSuccessRate: simulated?.successRate, costPerMonthUSD: best.cost,
             costIsEstimate: target == .fpga && pricing.fpgaVmHour.estimate, deployMinutes: deployMinutes,
@@ -274,7 +315,10 @@ public struct CapacityPlanner: Sendable {
     func summary(_ target: TargetKind, _ c: TargetConfigurations, fallback: String) -> String {
         switch target {
         case .aci: String(format: "1 container group, cpu_cores %g, memory_gb %g", c.aci.cpu_cores, c.aci.memory_gb)
-        case .aks: String(format: "%d–%d replicas × %g cpu_cores (%@)", c.aks.autoscale_min_replicas, c.aks.autoscale_max_replicas, c.aks.cpu_cores, c.aks.nodeSize)
+        case .aks:
+            String(
+                format: "%d–%d replicas × %g cpu_cores (%@)", c.aks.autoscale_min_replicas, c.aks.autoscale_max_replicas, c.aks.cpu_cores,
+                c.aks.nodeSize)
         case .iotEdge: "\(c.edge.devices) × \(c.edge.device)"
         case .fpga: "\(c.fpga.fpgas) × Standard_PB6s (\(c.fpga.preset))"
         }

@@ -40,16 +40,22 @@ public enum Criterion: String, Sendable, Codable, CaseIterable {
     /// check's definition for quantitative criteria.
     public var sentence: String {
         switch self {
-        case .quickDeployValidation: "ACI: you need to quickly deploy and validate your model; ACI deployment finishes in less than 5 minutes."
-        case .devTest: "ACI: you are looking to deploy your model in a development or test environment; ACI lets you deploy 20 container groups per subscription."
+        case .quickDeployValidation:
+            "ACI: you need to quickly deploy and validate your model; ACI deployment finishes in less than 5 minutes."
+        case .devTest:
+            "ACI: you are looking to deploy your model in a development or test environment; ACI lets you deploy 20 container groups per subscription."
         case .largeScaleProduction: "AKS: for large-scale production scenarios, use Azure Kubernetes Service."
-        case .autoscalingFastResponse: "AKS provides autoscaling, logging, model data collection and fast response time for your web services."
+        case .autoscalingFastResponse:
+            "AKS provides autoscaling, logging, model data collection and fast response time for your web services."
         case .noCloudConnection: "IoT Edge: handle priority tasks locally even without a cloud connection."
         case .dataTooLargeToSend: "IoT Edge: work with generated data that is too large to pull quickly to the cloud."
-        case .realTimeLocalProcessing: "IoT Edge: enable real-time processing through intelligence in local or nearby devices; scoring on the device is faster than sending data to the cloud and waiting."
+        case .realTimeLocalProcessing:
+            "IoT Edge: enable real-time processing through intelligence in local or nearby devices; scoring on the device is faster than sending data to the cloud and waiting."
         case .dataPrivacy: "IoT Edge: accommodate data-privacy requirements."
-        case .ultraLowLatency: "FPGA: hardware-accelerated models on Project Brainwave achieve extremely low latency for real-time inference requests."
-        case .supportedDNN: "FPGA: the most common DNNs (ResNet-50, ResNet-152, DenseNet-121, VGG-16, SSD-VGG) are available as featurizers for transfer learning or customizable with your own trained weights."
+        case .ultraLowLatency:
+            "FPGA: hardware-accelerated models on Project Brainwave achieve extremely low latency for real-time inference requests."
+        case .supportedDNN:
+            "FPGA: the most common DNNs (ResNet-50, ResNet-152, DenseNet-121, VGG-16, SSD-VGG) are available as featurizers for transfer learning or customizable with your own trained weights."
         case .latencySLO: "The predicted p99 latency at the workload's peak rate must be within the SLO."
         case .singleGroupCapacity: "One ACI container group (at most 4 vCPU) must carry the load."
         case .aciQuota: "ACI allows 20 container groups per subscription."

@@ -93,7 +93,8 @@ public struct Recommender: Sendable {
     public var networkMs: Double
 
     public init(
-        workload: Workload, plans: [TargetPlan], modelName: String, networkMs: Double, weights: PreferenceWeights = .init(), quick: Bool = false
+        workload: Workload, plans: [TargetPlan], modelName: String, networkMs: Double, weights: PreferenceWeights = .init(),
+        quick: Bool = false
     ) {
         self.workload = workload
         self.networkMs = networkMs
@@ -120,79 +121,157 @@ public struct Recommender: Sendable {
             var negatives = 0
             // MARK: Hard constraints
             if cloud && w.privacy != .none {
-                reasons.append(Reason(.dataPrivacy, evidence: "privacy: \(w.privacy.rawValue)", text: "the data may not leave the \(w.privacy == .onDevice ? "device" : "premises"); \(target.displayName) runs in Azure's cloud", blocking: true))
+                reasons.append(
+                    Reason(
+                        .dataPrivacy, evidence: "privacy: \(w.privacy.rawValue)",
+                        text:
+                            "the data may not leave the \(w.privacy == .onDevice ? "device" : "premises"); \(target.displayName) runs in Azure's cloud",
+                        blocking: true))
             }
             if cloud && w.connectivity != .always {
-                reasons.append(Reason(.noCloudConnection, evidence: "connectivity: \(w.connectivity.rawValue)", text: "requests cannot reach a cloud endpoint while the site is disconnected", blocking: true))
+                reasons.append(
+                    Reason(
+                        .noCloudConnection, evidence: "connectivity: \(w.connectivity.rawValue)",
+                        text: "requests cannot reach a cloud endpoint while the site is disconnected", blocking: true))
             }
             if cloud && dataMbps > w.network.uplinkMbps {
-                reasons.append(Reason(.dataTooLargeToSend, evidence: String(format: "%.4g MB/s = %.4g Mbit/s > uplink %.4g Mbit/s", w.dataMBps, dataMbps, w.network.uplinkMbps), text: "the site produces data faster than its uplink can send it to the cloud", blocking: true))
+                reasons.append(
+                    Reason(
+                        .dataTooLargeToSend,
+                        evidence: String(
+                            format: "%.4g MB/s = %.4g Mbit/s > uplink %.4g Mbit/s", w.dataMBps, dataMbps, w.network.uplinkMbps),
+                        text: "the site produces data faster than its uplink can send it to the cloud", blocking: true))
             }
             if target == .fpga && !TargetSimulator.fpgaSupportedModels.contains(base) {
-                reasons.append(Reason(.supportedDNN, evidence: "model: \(modelName)", text: "\(modelName) is not one of the DNNs offered on Azure FPGAs (\(TargetSimulator.fpgaSupportedModels.joined(separator: ", "))); it would need custom NPU work", blocking: true))
+                reasons.append(
+                    Reason(
+                        .supportedDNN, evidence: "model: \(modelName)",
+                        text:
+                            "\(modelName) is not one of the DNNs offered on Azure FPGAs (\(TargetSimulator.fpgaSupportedModels.joined(separator: ", "))); it would need custom NPU work",
+                        blocking: true))
             }
             if !plan.feasible {
                 let reason = plan.reason ?? "no configuration meets the SLO"
                 let criterion: Criterion =
-                    reason.contains("GB") ? .memoryFit : (target == .aci && reason.contains("groups") ? (reason.contains("quota") ? .aciQuota : .singleGroupCapacity) : .latencySLO)
-                reasons.append(Reason(criterion, evidence: String(format: "SLO p99 %.4g ms at %.4g requests/s", slo, w.load.effectivePeakRps), text: reason, blocking: true))
+                    reason.contains("GB")
+                    ? .memoryFit
+                    : (target == .aci && reason.contains("groups")
+                        ? (reason.contains("quota") ? .aciQuota : .singleGroupCapacity) : .latencySLO)
+                reasons.append(
+                    Reason(
+                        criterion, evidence: String(format: "SLO p99 %.4g ms at %.4g requests/s", slo, w.load.effectivePeakRps),
+                        text: reason, blocking: true))
             } else if let p = plan.p99Ms {
-                reasons.append(Reason(.latencySLO, evidence: String(format: "p99 %.2f ms ≤ SLO %.4g ms at %.4g requests/s (%@)", p, slo, w.load.effectivePeakRps, plan.simulatedP99Ms != nil ? "simulated" : "analytic"), text: "meets the latency SLO with \(plan.summary)"))
+                reasons.append(
+                    Reason(
+                        .latencySLO,
+                        evidence: String(
+                            format: "p99 %.2f ms ≤ SLO %.4g ms at %.4g requests/s (%@)", p, slo, w.load.effectivePeakRps,
+                            plan.simulatedP99Ms != nil ? "simulated" : "analytic"), text: "meets the latency SLO with \(plan.summary)"))
             }
             if let deadline = w.deployDeadlineMinutes, plan.deployMinutes > deadline {
-                reasons.append(Reason(.deployDeadline, evidence: String(format: "deploy %.1f min > deadline %.4g min", plan.deployMinutes, deadline), text: target == .aks && !w.existingCluster ? "creating the AKS cluster alone takes about 20 minutes" : "cannot be serving by the deadline", blocking: true))
+                reasons.append(
+                    Reason(
+                        .deployDeadline, evidence: String(format: "deploy %.1f min > deadline %.4g min", plan.deployMinutes, deadline),
+                        text: target == .aks && !w.existingCluster
+                            ? "creating the AKS cluster alone takes about 20 minutes" : "cannot be serving by the deadline", blocking: true)
+                )
             }
             if let budget = w.budgetUSDPerMonth, plan.feasible, plan.costPerMonthUSD > budget {
-                reasons.append(Reason(.budget, evidence: String(format: "USD %.2f/month > budget USD %.4g", plan.costPerMonthUSD, budget), text: "costs more than the budget", blocking: true))
+                reasons.append(
+                    Reason(
+                        .budget, evidence: String(format: "USD %.2f/month > budget USD %.4g", plan.costPerMonthUSD, budget),
+                        text: "costs more than the budget", blocking: true))
             }
             // MARK: Document fit (preferences)
             switch target {
             case .aci:
                 if w.environment == .devTest {
                     positives += 1
-                    reasons.append(Reason(.devTest, evidence: "environment: dev-test", text: "the document positions ACI for development and test", effect: "for"))
+                    reasons.append(
+                        Reason(
+                            .devTest, evidence: "environment: dev-test", text: "the document positions ACI for development and test",
+                            effect: "for"))
                 }
                 if let d = w.deployDeadlineMinutes, d < 30 {
                     positives += 1
-                    reasons.append(Reason(.quickDeployValidation, evidence: String(format: "deploy %.1f min, deadline %.4g min", plan.deployMinutes, d), text: "ACI deploys in under 5 minutes", effect: "for"))
+                    reasons.append(
+                        Reason(
+                            .quickDeployValidation, evidence: String(format: "deploy %.1f min, deadline %.4g min", plan.deployMinutes, d),
+                            text: "ACI deploys in under 5 minutes", effect: "for"))
                 }
                 if w.environment == .production {
                     negatives += 2
-                    reasons.append(Reason(.largeScaleProduction, evidence: "environment: production", text: "one container group, no autoscaling: the document positions ACI for quick validation and dev/test, AKS for production", effect: "against"))
+                    reasons.append(
+                        Reason(
+                            .largeScaleProduction, evidence: "environment: production",
+                            text:
+                                "one container group, no autoscaling: the document positions ACI for quick validation and dev/test, AKS for production",
+                            effect: "against"))
                 }
             case .aks:
                 if w.environment == .production {
                     positives += 1
-                    reasons.append(Reason(.largeScaleProduction, evidence: "environment: production", text: "the document positions AKS for large-scale production", effect: "for"))
+                    reasons.append(
+                        Reason(
+                            .largeScaleProduction, evidence: "environment: production",
+                            text: "the document positions AKS for large-scale production", effect: "for"))
                 }
                 if plan.feasible && (w.load.effectivePeakRps > w.load.rps * 1.2 || w.load.effectivePeakRps >= 100) {
                     positives += 1
-                    reasons.append(Reason(.autoscalingFastResponse, evidence: String(format: "peak %.4g vs mean %.4g requests/s", w.load.effectivePeakRps, w.load.rps), text: "autoscaling follows the load between \(plan.configuration["autoscale_min_replicas"] ?? "?") and \(plan.configuration["autoscale_max_replicas"] ?? "?") replicas", effect: "for"))
+                    reasons.append(
+                        Reason(
+                            .autoscalingFastResponse,
+                            evidence: String(format: "peak %.4g vs mean %.4g requests/s", w.load.effectivePeakRps, w.load.rps),
+                            text:
+                                "autoscaling follows the load between \(plan.configuration["autoscale_min_replicas"] ?? "?") and \(plan.configuration["autoscale_max_replicas"] ?? "?") replicas",
+                            effect: "for"))
                 }
                 if w.environment == .devTest {
                     negatives += 1
-                    reasons.append(Reason(.devTest, evidence: "environment: dev-test", text: "a cluster is more than a dev/test deployment needs", effect: "against"))
+                    reasons.append(
+                        Reason(
+                            .devTest, evidence: "environment: dev-test", text: "a cluster is more than a dev/test deployment needs",
+                            effect: "against"))
                 }
             case .iotEdge:
                 if w.connectivity != .always {
                     positives += 2
-                    reasons.append(Reason(.noCloudConnection, evidence: "connectivity: \(w.connectivity.rawValue)", text: "inference on the device keeps working without a cloud connection; results are stored and forwarded", effect: "for"))
+                    reasons.append(
+                        Reason(
+                            .noCloudConnection, evidence: "connectivity: \(w.connectivity.rawValue)",
+                            text: "inference on the device keeps working without a cloud connection; results are stored and forwarded",
+                            effect: "for"))
                 }
                 if dataMbps > w.network.uplinkMbps {
                     positives += 2
-                    reasons.append(Reason(.dataTooLargeToSend, evidence: String(format: "%.4g Mbit/s produced > %.4g Mbit/s uplink", dataMbps, w.network.uplinkMbps), text: "data is scored where it is produced", effect: "for"))
+                    reasons.append(
+                        Reason(
+                            .dataTooLargeToSend,
+                            evidence: String(format: "%.4g Mbit/s produced > %.4g Mbit/s uplink", dataMbps, w.network.uplinkMbps),
+                            text: "data is scored where it is produced", effect: "for"))
                 }
                 if w.privacy != .none {
                     positives += 2
-                    reasons.append(Reason(.dataPrivacy, evidence: "privacy: \(w.privacy.rawValue)", text: "only results leave the device", effect: "for"))
+                    reasons.append(
+                        Reason(
+                            .dataPrivacy, evidence: "privacy: \(w.privacy.rawValue)", text: "only results leave the device", effect: "for"))
                 }
                 if networkMs >= 0.5 * slo {
                     positives += 1
-                    reasons.append(Reason(.realTimeLocalProcessing, evidence: String(format: "network %.4g ms per request (RTT + upload) ≥ half the SLO (%.4g ms)", networkMs, slo), text: "scoring on the device avoids sending the data to the cloud and waiting", effect: "for"))
+                    reasons.append(
+                        Reason(
+                            .realTimeLocalProcessing,
+                            evidence: String(format: "network %.4g ms per request (RTT + upload) ≥ half the SLO (%.4g ms)", networkMs, slo),
+                            text: "scoring on the device avoids sending the data to the cloud and waiting", effect: "for"))
                 }
                 if w.environment == .production && w.connectivity == .always && w.privacy == .none && dataMbps <= w.network.uplinkMbps {
                     negatives += 1
-                    reasons.append(Reason(.largeScaleProduction, evidence: "connected, no privacy or data-volume constraint", text: "devices must be bought and managed on site; the document's edge criteria do not apply", effect: "against"))
+                    reasons.append(
+                        Reason(
+                            .largeScaleProduction, evidence: "connected, no privacy or data-volume constraint",
+                            text: "devices must be bought and managed on site; the document's edge criteria do not apply", effect: "against"
+                        ))
                 }
             case .fpga:
                 if TargetSimulator.fpgaSupportedModels.contains(base) {
@@ -202,7 +281,10 @@ public struct Recommender: Sendable {
                 if let p = plan.p99Ms, cpuP99 == nil || p < cpuP99! * 0.7 || slo <= 20 {
                     positives += 1
                     let versus = cpuP99.map { String(format: "best CPU target %.2f ms", $0) } ?? "no CPU target meets the SLO"
-                    reasons.append(Reason(.ultraLowLatency, evidence: String(format: "p99 %.2f ms; %@; SLO %.4g ms", p, versus, slo), text: "extremely low latency for real-time inference", effect: "for"))
+                    reasons.append(
+                        Reason(
+                            .ultraLowLatency, evidence: String(format: "p99 %.2f ms; %@; SLO %.4g ms", p, versus, slo),
+                            text: "extremely low latency for real-time inference", effect: "for"))
                 }
             }
             let blocked = reasons.contains(where: \.blocking)
@@ -217,11 +299,14 @@ public struct Recommender: Sendable {
                 reasons.append(
                     Reason(
                         .latencySLO,
-                        evidence: String(format: "fit %.2f, cost %.2f (USD %.2f/month%@), latency %.2f, deploy %.2f (%.1f min)", fit, costScore, plan.costPerMonthUSD, plan.costIsEstimate ? ", estimate" : "", latencyScore, deployScore, plan.deployMinutes),
+                        evidence: String(
+                            format: "fit %.2f, cost %.2f (USD %.2f/month%@), latency %.2f, deploy %.2f (%.1f min)", fit, costScore,
+                            plan.costPerMonthUSD, plan.costIsEstimate ? ", estimate" : "", latencyScore, deployScore, plan.deployMinutes),
                         text: String(format: "score %.1f", score)))
                 reasons[reasons.count - 1].criterion = "score"
             }
-            verdicts.append(TargetVerdict(target: plan.target, verdict: blocked ? .ruledOut : .viable, score: score, reasons: reasons, plan: plan))
+            verdicts.append(
+                TargetVerdict(target: plan.target, verdict: blocked ? .ruledOut : .viable, score: score, reasons: reasons, plan: plan))
         }
         verdicts.sort { ($0.verdict != .ruledOut ? 1 : 0, $0.score) > ($1.verdict != .ruledOut ? 1 : 0, $1.score) }
         var recommendation: String?
@@ -232,11 +317,14 @@ public struct Recommender: Sendable {
             let v = verdicts[i]
             recommendation = v.target
             let deciding = v.reasons.filter { $0.effect == "for" }.map(\.text)
-            summary = "Deploy to \(TargetKind(rawValue: v.target)!.displayName) (\(v.plan.summary)): " + (deciding.isEmpty ? "" : deciding.joined(separator: "; ") + "; ")
+            summary =
+                "Deploy to \(TargetKind(rawValue: v.target)!.displayName) (\(v.plan.summary)): "
+                + (deciding.isEmpty ? "" : deciding.joined(separator: "; ") + "; ")
                 + String(format: "p99 %.2f ms within the %.4g ms SLO, USD %.2f/month.", v.plan.p99Ms ?? 0, slo, v.plan.costPerMonthUSD)
             let out = verdicts.filter { $0.verdict == .ruledOut }
             if !out.isEmpty {
-                summary += " Ruled out: " + out.map { "\($0.target) (\($0.reasons.first(where: \.blocking)!.text))" }.joined(separator: "; ") + "."
+                summary +=
+                    " Ruled out: " + out.map { "\($0.target) (\($0.reasons.first(where: \.blocking)!.text))" }.joined(separator: "; ") + "."
             }
         } else {
             // Nearest: fewest blocking constraints, then the closest any configuration came to the SLO.
@@ -249,11 +337,18 @@ public struct Recommender: Sendable {
                 return ag != bg ? ag < bg : a.plan.costPerMonthUSD < b.plan.costPerMonthUSD
             }
             nearest = closest?.target
-            summary = "No target satisfies every requirement. " + verdicts.map { v in
-                "\(v.target): " + v.reasons.filter(\.blocking).map { "\($0.criterion) (\($0.evidence))" }.joined(separator: ", ")
-            }.joined(separator: "; ") + "." + (nearest.map { " Nearest option: \($0), blocked only by " + (closest!.reasons.filter(\.blocking).map(\.criterion).joined(separator: ", ")) + "." } ?? "")
+            summary =
+                "No target satisfies every requirement. "
+                + verdicts.map { v in
+                    "\(v.target): " + v.reasons.filter(\.blocking).map { "\($0.criterion) (\($0.evidence))" }.joined(separator: ", ")
+                }.joined(separator: "; ") + "."
+                + (nearest.map {
+                    " Nearest option: \($0), blocked only by "
+                        + (closest!.reasons.filter(\.blocking).map(\.criterion).joined(separator: ", ")) + "."
+                } ?? "")
         }
-        return Recommendation(recommendation: recommendation, ranking: verdicts, summary: summary, nearestOption: nearest, weights: weights, quick: quick)
+        return Recommendation(
+            recommendation: recommendation, ranking: verdicts, summary: summary, nearestOption: nearest, weights: weights, quick: quick)
     }
 }
 

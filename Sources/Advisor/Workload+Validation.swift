@@ -59,7 +59,9 @@ extension Workload {
         func fail(_ key: String, _ value: Any, _ allowed: String) -> WorkloadError {
             WorkloadError("\(source): key '\(key)': value \(value) is out of range; allowed: \(allowed)")
         }
-        if model.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("model", "''", "a built-in model name or a path to an .onnx file") }
+        if model.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw fail("model", "''", "a built-in model name or a path to an .onnx file")
+        }
         if !(1...4096).contains(batch) { throw fail("batch", batch, "an integer from 1 to 4096") }
         if let p = payloadBytes, !(0...1 << 34).contains(p) { throw fail("payloadBytes", p, "0 to 17179869184 bytes") }
         if !(load.rps > 0 && load.rps <= 1e7) { throw fail("load.rps", load.rps, "a number > 0 and ≤ 10000000") }
@@ -71,10 +73,12 @@ extension Workload {
             throw fail("load.durationSeconds", load.durationSeconds, "1 to 604800 seconds")
         }
         if load.pattern == .trace && load.traceFile == nil {
-            throw WorkloadError("\(source): key 'load.traceFile' is required with 'load.pattern: trace' (a CSV of arrival times in seconds)")
+            throw WorkloadError(
+                "\(source): key 'load.traceFile' is required with 'load.pattern: trace' (a CSV of arrival times in seconds)")
         }
         if load.pattern != .trace && load.traceFile != nil {
-            throw WorkloadError("\(source): key 'load.traceFile' is only used with 'load.pattern: trace' (pattern is '\(load.pattern.rawValue)')")
+            throw WorkloadError(
+                "\(source): key 'load.traceFile' is only used with 'load.pattern: trace' (pattern is '\(load.pattern.rawValue)')")
         }
         for (key, v) in [("latency.p50Ms", latency.p50Ms), ("latency.p95Ms", latency.p95Ms), ("latency.p99Ms", latency.p99Ms)] {
             if let v, !(v > 0 && v <= 3_600_000) { throw fail(key, v, "a number of milliseconds > 0 and ≤ 3600000") }

@@ -105,7 +105,10 @@ public enum NPUCycleModel {
             if i >= featurizerEnd {
                 host.append(node.name)
                 hostFlops += 2 * profile.layers[i].macs
-                layers.append(LayerCycles(name: node.name, kind: node.op.kind, unit: .host, cycles: 0, timeMs: 0, macs: macs, utilization: 0, tilingEfficiency: 0))
+                layers.append(
+                    LayerCycles(
+                        name: node.name, kind: node.op.kind, unit: .host, cycles: 0, timeMs: 0, macs: macs, utilization: 0,
+                        tilingEfficiency: 0))
                 continue
             }
             var cycles = 0
@@ -138,7 +141,8 @@ public enum NPUCycleModel {
                 let chain = (isLSTM ? 7 : 8) * preset.mfuOpLatencyCycles
                 let step = input.cycles + recurrent.cycles + preset.pipelineFillCycles + chain + preset.dispatchCycles
                 cycles = step * inShape[0]
-                padding = (input.padding * Double(inShape[1]) + recurrent.padding * Double(a.hiddenSize)) / Double(inShape[1] + a.hiddenSize)
+                padding =
+                    (input.padding * Double(inShape[1]) + recurrent.padding * Double(a.hiddenSize)) / Double(inShape[1] + a.hiddenSize)
                 unit = .mvu
                 npuWeightElements += gates * (inShape[1] + a.hiddenSize)
                 weightReads += gates * (inShape[1] + a.hiddenSize) * inShape[0]
@@ -149,7 +153,9 @@ public enum NPUCycleModel {
                     cycles = ceilDiv(out.reduce(1, *) * batch, preset.lanes) + preset.mfuOpLatencyCycles + preset.dispatchCycles
                 }
             case .maxPool(let a), .avgPool(let a):
-                cycles = ceilDiv(out.reduce(1, *) * batch * a.kernelH * a.kernelW, preset.lanes) + preset.mfuOpLatencyCycles + preset.dispatchCycles
+                cycles =
+                    ceilDiv(out.reduce(1, *) * batch * a.kernelH * a.kernelW, preset.lanes) + preset.mfuOpLatencyCycles
+                    + preset.dispatchCycles
             case .globalAvgPool, .softmax, .concat:
                 cycles = ceilDiv(inShape.reduce(1, *) * batch, preset.lanes) + preset.mfuOpLatencyCycles + preset.dispatchCycles
             case .flatten, .reshape:
@@ -157,7 +163,10 @@ public enum NPUCycleModel {
             }
             let isMatrix = unit == .mvu
             if isMatrix { npuFlops += 2 * profile.layers[i].macs }
-            if case .activation = node.op {} else if case .batchNorm = node.op {} else if case .add = node.op {} else {
+            if case .activation = node.op {
+            } else if case .batchNorm = node.op {
+            } else if case .add = node.op {
+            } else {
                 previousWasMatrix = isMatrix
             }
             let utilization = isMatrix && cycles > 0 ? Double(macs) / (Double(cycles) * Double(preset.macsPerCycle)) : 0

@@ -69,7 +69,9 @@ public struct NumberFormat: Sendable, Hashable, CustomStringConvertible {
             storageBitsPerElement: Double(bits) + Double(scaleBits) / Double(block), summary: summary)
     }
 
-    static func blockFloat(_ name: String, exponentBits e: Int, mantissaBits m: Int, emax: Int, maxNormal: Double, summary: String) -> NumberFormat {
+    static func blockFloat(_ name: String, exponentBits e: Int, mantissaBits m: Int, emax: Int, maxNormal: Double, summary: String)
+        -> NumberFormat
+    {
         NumberFormat(
             name: name, scaleBits: 8, blockSize: 32, elementExponentBits: e, elementBits: m + 2, elementEmax: emax,
             maxNormal: maxNormal, saturates: true, storageBitsPerElement: Double(1 + e + m) + 8.0 / 32, summary: summary)
@@ -82,10 +84,14 @@ public struct NumberFormat: Sendable, Hashable, CustomStringConvertible {
         blockInteger("msfp12", scaleBits: 8, block: 16, bits: 4, summary: "MSFP12: sign + 3-bit mantissa, 8-bit shared exponent, block 16"),
         blockInteger("msfp16", scaleBits: 8, block: 16, bits: 8, summary: "MSFP16: sign + 7-bit mantissa, 8-bit shared exponent, block 16"),
         blockInteger("mxint8", scaleBits: 8, block: 32, bits: 8, summary: "OCP MX INT8, E8M0 scale, block 32"),
-        blockFloat("mxfp8-e4m3", exponentBits: 4, mantissaBits: 3, emax: 8, maxNormal: 448, summary: "OCP MX FP8 E4M3, E8M0 scale, block 32"),
-        blockFloat("mxfp8-e5m2", exponentBits: 5, mantissaBits: 2, emax: 15, maxNormal: 57344, summary: "OCP MX FP8 E5M2, E8M0 scale, block 32"),
-        blockFloat("mxfp6-e3m2", exponentBits: 3, mantissaBits: 2, emax: 4, maxNormal: 28, summary: "OCP MX FP6 E3M2, E8M0 scale, block 32"),
-        blockFloat("mxfp6-e2m3", exponentBits: 2, mantissaBits: 3, emax: 2, maxNormal: 7.5, summary: "OCP MX FP6 E2M3, E8M0 scale, block 32"),
+        blockFloat(
+            "mxfp8-e4m3", exponentBits: 4, mantissaBits: 3, emax: 8, maxNormal: 448, summary: "OCP MX FP8 E4M3, E8M0 scale, block 32"),
+        blockFloat(
+            "mxfp8-e5m2", exponentBits: 5, mantissaBits: 2, emax: 15, maxNormal: 57344, summary: "OCP MX FP8 E5M2, E8M0 scale, block 32"),
+        blockFloat(
+            "mxfp6-e3m2", exponentBits: 3, mantissaBits: 2, emax: 4, maxNormal: 28, summary: "OCP MX FP6 E3M2, E8M0 scale, block 32"),
+        blockFloat(
+            "mxfp6-e2m3", exponentBits: 2, mantissaBits: 3, emax: 2, maxNormal: 7.5, summary: "OCP MX FP6 E2M3, E8M0 scale, block 32"),
         blockFloat("mxfp4-e2m1", exponentBits: 2, mantissaBits: 1, emax: 2, maxNormal: 6, summary: "OCP MX FP4 E2M1, E8M0 scale, block 32"),
         NumberFormat(
             name: "bf16", scaleBits: 0, blockSize: 0, elementExponentBits: 8, elementBits: 9, elementEmax: 127,

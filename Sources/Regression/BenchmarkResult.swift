@@ -95,11 +95,14 @@ extension BenchmarkResult {
             throw RegressionInputError("\(path): no schemaVersion; is this a `deploy-advisor bench` result?")
         }
         guard version == currentSchema else {
-            throw RegressionInputError("\(path): schemaVersion \(version) is not supported (this tool reads \(currentSchema)); re-run bench with this version")
+            throw RegressionInputError(
+                "\(path): schemaVersion \(version) is not supported (this tool reads \(currentSchema)); re-run bench with this version")
         }
         do {
             let r = try JSONDecoder().decode(BenchmarkResult.self, from: data)
-            guard r.samplesMs.count >= 5 else { throw RegressionInputError("\(path): only \(r.samplesMs.count) samples; at least 5 are needed") }
+            guard r.samplesMs.count >= 5 else {
+                throw RegressionInputError("\(path): only \(r.samplesMs.count) samples; at least 5 are needed")
+            }
             return r
         } catch let e as RegressionInputError {
             throw e

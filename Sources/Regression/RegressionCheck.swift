@@ -42,14 +42,17 @@ public enum RegressionCheck {
         baseline: BenchmarkResult, current: BenchmarkResult, thresholdPercent: Double = 5, alpha: Double = 0.01, normalize: Bool = false
     ) throws(RegressionInputError) -> RegressionReport {
         guard baseline.modelKey == current.modelKey else {
-            throw RegressionInputError("different models: the baseline measured '\(baseline.modelKey)', the current run '\(current.modelKey)'")
+            throw RegressionInputError(
+                "different models: the baseline measured '\(baseline.modelKey)', the current run '\(current.modelKey)'")
         }
         guard baseline.batch == current.batch else {
             throw RegressionInputError("different batch sizes: baseline \(baseline.batch), current \(current.batch)")
         }
         var warnings: [String] = []
         if baseline.threads != current.threads {
-            warnings.append("thread counts differ (baseline \(baseline.threads), current \(current.threads)); a change here is part of what is compared")
+            warnings.append(
+                "thread counts differ (baseline \(baseline.threads), current \(current.threads)); a change here is part of what is compared"
+            )
         }
         if !normalize && baseline.environment.cpuModel != current.environment.cpuModel {
             warnings.append("different CPUs (\(baseline.environment.cpuModel) vs \(current.environment.cpuModel)); consider --normalize")
@@ -66,19 +69,29 @@ public enum RegressionCheck {
         var text: String
         if mw.pGreater < alpha && boot.ratio > 1 + threshold {
             status = .regression
-            text = String(format: "%.1f%% slower (95%% CI %.1f%% to %.1f%%), significant (p = %.2g < %.2g) and above the %.4g%% threshold", (boot.ratio - 1) * 100, (boot.lower - 1) * 100, (boot.upper - 1) * 100, mw.pGreater, alpha, thresholdPercent)
+            text = String(
+                format: "%.1f%% slower (95%% CI %.1f%% to %.1f%%), significant (p = %.2g < %.2g) and above the %.4g%% threshold",
+                (boot.ratio - 1) * 100, (boot.lower - 1) * 100, (boot.upper - 1) * 100, mw.pGreater, alpha, thresholdPercent)
         } else if slower.pGreater < alpha && boot.ratio < 1 - threshold {
             status = .improvement
-            text = String(format: "%.1f%% faster (95%% CI %.1f%% to %.1f%%), p = %.2g", (1 - boot.ratio) * 100, (1 - boot.upper) * 100, (1 - boot.lower) * 100, slower.pGreater)
+            text = String(
+                format: "%.1f%% faster (95%% CI %.1f%% to %.1f%%), p = %.2g", (1 - boot.ratio) * 100, (1 - boot.upper) * 100,
+                (1 - boot.lower) * 100, slower.pGreater)
         } else if mw.pGreater < alpha {
-            text = String(format: "%.1f%% slower, significant (p = %.2g) but within the %.4g%% threshold", (boot.ratio - 1) * 100, mw.pGreater, thresholdPercent)
+            text = String(
+                format: "%.1f%% slower, significant (p = %.2g) but within the %.4g%% threshold", (boot.ratio - 1) * 100, mw.pGreater,
+                thresholdPercent)
         } else {
             text = String(format: "%+.1f%% (p = %.2g): no significant slowdown", (boot.ratio - 1) * 100, mw.pGreater)
         }
-        func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+        func median(_ v: [Double]) -> Double {
+            let s = v.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
         var metrics = [
             MetricComparison(
-                name: normalize ? "latency × sgemm GFLOP/s (normalized)" : "latency (ms)", baselineMedian: median(b), currentMedian: median(c),
+                name: normalize ? "latency × sgemm GFLOP/s (normalized)" : "latency (ms)", baselineMedian: median(b),
+                currentMedian: median(c),
                 ratio: boot.ratio, ratioCI95: [boot.lower, boot.upper], pValue: mw.pGreater, status: status, explanation: text)
         ]
         // Simulated target percentiles (single numbers): threshold only.
@@ -94,13 +107,17 @@ public enum RegressionCheck {
                         explanation: String(format: "%+.1f%% (simulated, deterministic for the seed: threshold only)", (r - 1) * 100)))
             }
         }
-        return RegressionReport(model: current.modelKey, normalized: normalize, thresholdPercent: thresholdPercent, alpha: alpha, metrics: metrics, warnings: warnings)
+        return RegressionReport(
+            model: current.modelKey, normalized: normalize, thresholdPercent: thresholdPercent, alpha: alpha, metrics: metrics,
+            warnings: warnings)
     }
 
     /// JUnit XML: one test case per metric, a failure for each regression.
     public static func junit(_ r: RegressionReport) -> String {
         func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+                of: ">", with: "&gt;"
+            ).replacingOccurrences(of: "\"", with: "&quot;")
         }
         let failures = r.metrics.filter { $0.status == .regression }.count
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"\(r.metrics.count)\" failures=\"\(failures)\">\n"
@@ -122,10 +139,16 @@ public enum RegressionCheck {
         m.append("|---|---|---|---|---|---|---|")
         for x in r.metrics {
             let ci = x.ratioCI95.map { String(format: "%+.1f%% … %+.1f%%", ($0[0] - 1) * 100, ($0[1] - 1) * 100) } ?? "—"
-            m.append(String(format: "| %@ | %.4g | %.4g | %+.1f%% | %@ | %@ | %@ |", x.name, x.baselineMedian, x.currentMedian, (x.ratio - 1) * 100, ci, x.pValue.map { String(format: "%.2g", $0) } ?? "—", x.status.rawValue))
+            m.append(
+                String(
+                    format: "| %@ | %.4g | %.4g | %+.1f%% | %@ | %@ | %@ |", x.name, x.baselineMedian, x.currentMedian, (x.ratio - 1) * 100,
+                    ci, x.pValue.map { String(format: "%.2g", $0) } ?? "—", x.status.rawValue))
         }
         m.append("")
-        m.append(String(format: "A regression needs p < %.2g (one-sided Mann–Whitney U) and a slowdown above %.4g%%%@.", r.alpha, r.thresholdPercent, r.normalized ? "; latencies normalized by each run's sgemm GFLOP/s" : ""))
+        m.append(
+            String(
+                format: "A regression needs p < %.2g (one-sided Mann–Whitney U) and a slowdown above %.4g%%%@.", r.alpha,
+                r.thresholdPercent, r.normalized ? "; latencies normalized by each run's sgemm GFLOP/s" : ""))
         for w in r.warnings { m.append("> ⚠️ \(w)") }
         return m.joined(separator: "\n") + "\n"
     }

@@ -1,7 +1,7 @@
-import Targets
-import Simulation
 import Advisor
 import Foundation
+import Simulation
+import Targets
 
 /// Renders plots with gnuplot's SVG terminal.
 ///
@@ -48,7 +48,8 @@ public struct GnuplotRenderer: Sendable {
         var plots: [String] = []
         for (i, s) in series.enumerated() {
             let file = dir.appendingPathComponent("s\(i).dat")
-            let text = s.rows.map { $0.map { $0.isFinite ? String(format: "%.9g", $0) : "NaN" }.joined(separator: " ") }.joined(separator: "\n")
+            let text = s.rows.map { $0.map { $0.isFinite ? String(format: "%.9g", $0) : "NaN" }.joined(separator: " ") }.joined(
+                separator: "\n")
             try (text + "\n").write(to: file, atomically: true, encoding: .utf8)
             if s.rows.isEmpty { continue }
             plots.append("'\(file.path)' using \(s.using) title '\(Self.sanitize(s.title))' \(s.style)")
@@ -77,7 +78,10 @@ public struct GnuplotRenderer: Sendable {
         let err = errors.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0, !svg.isEmpty else {
-            throw RenderError(description: "gnuplot failed (exit \(p.terminationStatus)): \(String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw RenderError(
+                description:
+                    "gnuplot failed (exit \(p.terminationStatus)): \(String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
         }
         return Self.inline(String(decoding: svg, as: UTF8.self))
     }

@@ -1,7 +1,7 @@
-import Simulation
-import FPGAEmulation
 import Advisor
+import FPGAEmulation
 import Foundation
+import Simulation
 import Targets
 
 /// The self-contained HTML report (well-formed XHTML syntax, CSS and SVG inline, no external references).
@@ -35,7 +35,8 @@ enum HTMLWriter {
     static func render(_ d: ReportData, plots: [(Charts.Chart, String?)], plotNote: String?) -> String {
         let rec = d.recommendation
         let slo = d.workload.effectiveP99Ms ?? 100
-        var h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+        var h =
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
         h += "<title>\(escape(d.title)) — DeployAdvisor report</title><style>\(css)</style></head><body>"
         h += "<h1>Where to deploy <code>\(escape(d.model.name))</code>: \(escape(d.title))</h1>"
         h += String(
@@ -44,25 +45,30 @@ enum HTMLWriter {
             d.workload.load.durationSeconds, slo, escape(d.workload.environment.rawValue), d.workload.seed)
         // Recommendation first.
         if let r = rec.recommendation {
-            h += "<p class=\"verdict\" id=\"recommendation\" data-target=\"\(r)\"><strong>Recommendation: <span class=\"target-\(r)\">\(escape(TargetKind(rawValue: r)!.displayName))</span></strong><br/>\(escape(rec.summary))</p>"
+            h +=
+                "<p class=\"verdict\" id=\"recommendation\" data-target=\"\(r)\"><strong>Recommendation: <span class=\"target-\(r)\">\(escape(TargetKind(rawValue: r)!.displayName))</span></strong><br/>\(escape(rec.summary))</p>"
         } else {
-            h += "<p class=\"verdict none\" id=\"recommendation\" data-target=\"none\"><strong>No target satisfies every requirement.</strong><br/>\(escape(rec.summary))</p>"
+            h +=
+                "<p class=\"verdict none\" id=\"recommendation\" data-target=\"none\"><strong>No target satisfies every requirement.</strong><br/>\(escape(rec.summary))</p>"
         }
         h += "<h2>Verdicts and reasons</h2><ul>"
         for v in rec.ranking {
-            h += "<li><strong class=\"target-\(v.target)\">\(escape(v.target))</strong> — \(escape(v.verdict.rawValue))\(v.verdict == .ruledOut ? "" : String(format: ", score %.1f", v.score))<ul>"
+            h +=
+                "<li><strong class=\"target-\(v.target)\">\(escape(v.target))</strong> — \(escape(v.verdict.rawValue))\(v.verdict == .ruledOut ? "" : String(format: ", score %.1f", v.score))<ul>"
             for r in v.reasons where r.criterion != "score" {
                 h += "<li class=\"\(r.effect)\">[\(escape(r.criterion))] \(escape(r.text)) <small>(\(escape(r.evidence)))</small></li>"
             }
             h += "</ul></li>"
         }
         h += "</ul>"
-        h += "<h2>Comparison</h2><p>Each target simulated under the workload's traffic with its planned configuration (Azure ML's defaults where no configuration meets the SLO).</p>"
+        h +=
+            "<h2>Comparison</h2><p>Each target simulated under the workload's traffic with its planned configuration (Azure ML's defaults where no configuration meets the SLO).</p>"
         h += table(ComparisonRow.header, ComparisonRow.rows(d).map(\.cells), id: "comparison")
         for r in d.targets where !r.notes.isEmpty || r.forwarding != nil {
             h += "<p><strong>\(escape(r.target))</strong>: " + r.notes.map(escape).joined(separator: " ")
             if let f = r.forwarding {
-                h += " Store-and-forward: \(f.delivered) results delivered (\(f.delayed) after an outage), \(f.dropped) dropped after timeToLiveSecs, \(f.pending) still on the device."
+                h +=
+                    " Store-and-forward: \(f.delivered) results delivered (\(f.delayed) after an outage), \(f.dropped) dropped after timeToLiveSecs, \(f.pending) still on the device."
             }
             h += "</p>"
         }
@@ -70,53 +76,104 @@ enum HTMLWriter {
         if let plotNote { h += "<p class=\"missing\">\(escape(plotNote))</p>" }
         for (chart, svg) in plots {
             h += "<figure id=\"plot-\(chart.id)\" class=\"plot\"><h3>\(escape(chart.title))</h3>"
-            h += svg ?? "<div class=\"missing\">Plot not rendered: \(escape(plotNote ?? "gnuplot unavailable")). The data is in the CSV files beside this report.</div>"
+            h +=
+                svg
+                ?? "<div class=\"missing\">Plot not rendered: \(escape(plotNote ?? "gnuplot unavailable")). The data is in the CSV files beside this report.</div>"
             h += "<figcaption>\(escape(chart.caption))</figcaption></figure>"
         }
-        h += "<h2>Capacity plan</h2><p>The smallest configuration per target meeting the SLO at the peak rate (\(String(format: "%.4g", d.workload.load.effectivePeakRps)) requests/s): queueing analytics, then verified by simulation.</p>"
+        h +=
+            "<h2>Capacity plan</h2><p>The smallest configuration per target meeting the SLO at the peak rate (\(String(format: "%.4g", d.workload.load.effectivePeakRps)) requests/s): queueing analytics, then verified by simulation.</p>"
         h += table(
             ["target", "configuration", "analytic p99 ms", "simulated p99 ms", "$/month", "deploy min"],
             d.plans.map { p in
-                [p.target, p.feasible ? p.summary : "cannot: \(p.reason ?? "")", p.analyticP99Ms.map { String(format: "%.2f", $0) } ?? "—",
-                 p.simulatedP99Ms.map { String(format: "%.2f", $0) } ?? "—", p.feasible ? String(format: "%.2f", p.costPerMonthUSD) : "—", String(format: "%.1f", p.deployMinutes)]
+                [
+                    p.target, p.feasible ? p.summary : "cannot: \(p.reason ?? "")",
+                    p.analyticP99Ms.map { String(format: "%.2f", $0) } ?? "—",
+                    p.simulatedP99Ms.map { String(format: "%.2f", $0) } ?? "—",
+                    p.feasible ? String(format: "%.2f", p.costPerMonthUSD) : "—", String(format: "%.1f", p.deployMinutes),
+                ]
             }, id: "plan")
         h += "<p>Cheapest target meeting the SLO by load level:</p>"
         h += table(
             ["requests/s", "cheapest", "configuration", "$/month"],
-            d.curve.map { [String(format: "%.0f", $0.rps), $0.target ?? "—", $0.summary, $0.costPerMonthUSD.map { String(format: "%.2f", $0) } ?? "—"] }, id: "curve")
+            d.curve.map {
+                [
+                    String(format: "%.0f", $0.rps), $0.target ?? "—", $0.summary,
+                    $0.costPerMonthUSD.map { String(format: "%.2f", $0) } ?? "—",
+                ]
+            }, id: "curve")
         h += "<h2>FPGA emulation</h2>"
         h += String(
-            format: "<p>%@ (%@): %d tile engines × native dimension %d × %d lanes at %.0f MHz (%.1f peak TFLOPS); %@. Batch-1 NPU latency %.3f ms, %.2f effective TFLOPS; weights %.1f MB (%@ on chip).</p>",
-            escape(d.fpga.preset.name), escape(d.fpga.preset.device), d.fpga.preset.tileEngines, d.fpga.preset.nativeDimension, d.fpga.preset.lanes,
-            d.fpga.preset.clockMHz, d.fpga.preset.peakTFLOPS, escape(d.fpga.format), d.fpga.estimate.latencyMs, d.fpga.estimate.effectiveTflops,
+            format:
+                "<p>%@ (%@): %d tile engines × native dimension %d × %d lanes at %.0f MHz (%.1f peak TFLOPS); %@. Batch-1 NPU latency %.3f ms, %.2f effective TFLOPS; weights %.1f MB (%@ on chip).</p>",
+            escape(d.fpga.preset.name), escape(d.fpga.preset.device), d.fpga.preset.tileEngines, d.fpga.preset.nativeDimension,
+            d.fpga.preset.lanes,
+            d.fpga.preset.clockMHz, d.fpga.preset.peakTFLOPS, escape(d.fpga.format), d.fpga.estimate.latencyMs,
+            d.fpga.estimate.effectiveTflops,
             Double(d.fpga.estimate.weightBytes) / 1e6, d.fpga.estimate.fitsOnChip ? "fits" : "does not fit")
         h += table(
             ["format", "SQNR dB", "max |error|", "top-1 agreement"],
-            d.fpga.accuracy.map { [$0.format, String(format: "%.1f", $0.sqnrDB), String(format: "%.3g", $0.maxAbsError), String(format: "%.0f%%", 100 * $0.top1Agreement)] })
+            d.fpga.accuracy.map {
+                [
+                    $0.format, String(format: "%.1f", $0.sqnrDB), String(format: "%.3g", $0.maxAbsError),
+                    String(format: "%.0f%%", 100 * $0.top1Agreement),
+                ]
+            })
         h += "<h2>Assumptions and sources</h2>"
         h += table(
             ["hardware", "cores", "GFLOP/s per core", "memory GB/s", "RAM GB", "source"],
-            d.assumptions.hardware.map { [$0.name, String(format: "%g", $0.cores), String(format: "%.1f", $0.perCoreGflops), String(format: "%.1f", $0.memoryGBps), String(format: "%g", $0.ramGB), $0.source] })
+            d.assumptions.hardware.map {
+                [
+                    $0.name, String(format: "%g", $0.cores), String(format: "%.1f", $0.perCoreGflops),
+                    String(format: "%.1f", $0.memoryGBps), String(format: "%g", $0.ramGB), $0.source,
+                ]
+            })
         let p = d.assumptions.pricing
         var prices: [[String]] = [
             ["ACI vCPU-second", String(format: "%.7f", p.aciVcpuSecond.usd), p.aciVcpuSecond.asOf, p.aciVcpuSecond.source],
             ["ACI GB-second", String(format: "%.7f", p.aciGbSecond.usd), p.aciGbSecond.asOf, p.aciGbSecond.source],
         ]
-        for k in p.aksNodeHour.keys.sorted() { prices.append(["AKS node \(k), hour", String(format: "%.3f", p.aksNodeHour[k]!.usd), p.aksNodeHour[k]!.asOf, p.aksNodeHour[k]!.source]) }
-        prices.append(["IoT Hub S1, unit-month", String(format: "%.2f", p.iotHubUnitMonth.usd), p.iotHubUnitMonth.asOf, p.iotHubUnitMonth.source])
-        for k in p.edgeDevice.keys.sorted() { prices.append(["edge device \(k) (amortized \(Int(p.edgeAmortizationMonths)) months)", String(format: "%.0f", p.edgeDevice[k]!.usd), p.edgeDevice[k]!.asOf, p.edgeDevice[k]!.source]) }
-        prices.append(["FPGA VM Standard_PB6s, hour\(p.fpgaVmHour.estimate ? " (ESTIMATE)" : "")", String(format: "%.2f", p.fpgaVmHour.usd), p.fpgaVmHour.asOf, p.fpgaVmHour.source])
+        for k in p.aksNodeHour.keys.sorted() {
+            prices.append([
+                "AKS node \(k), hour", String(format: "%.3f", p.aksNodeHour[k]!.usd), p.aksNodeHour[k]!.asOf, p.aksNodeHour[k]!.source,
+            ])
+        }
+        prices.append([
+            "IoT Hub S1, unit-month", String(format: "%.2f", p.iotHubUnitMonth.usd), p.iotHubUnitMonth.asOf, p.iotHubUnitMonth.source,
+        ])
+        for k in p.edgeDevice.keys.sorted() {
+            prices.append([
+                "edge device \(k) (amortized \(Int(p.edgeAmortizationMonths)) months)", String(format: "%.0f", p.edgeDevice[k]!.usd),
+                p.edgeDevice[k]!.asOf, p.edgeDevice[k]!.source,
+            ])
+        }
+        prices.append([
+            "FPGA VM Standard_PB6s, hour\(p.fpgaVmHour.estimate ? " (ESTIMATE)" : "")", String(format: "%.2f", p.fpgaVmHour.usd),
+            p.fpgaVmHour.asOf, p.fpgaVmHour.source,
+        ])
         h += table(["price", "USD", "as of", "source"], prices)
-        h += "<ul><li>Network: \(escape(d.assumptions.network))</li><li>Deploy time: \(escape(d.assumptions.deployTime))</li><li>Service time: \(escape(d.assumptions.serviceTimeModel))</li>"
+        h +=
+            "<ul><li>Network: \(escape(d.assumptions.network))</li><li>Deploy time: \(escape(d.assumptions.deployTime))</li><li>Service time: \(escape(d.assumptions.serviceTimeModel))</li>"
         h += "<li>NPU: \(escape(d.fpga.preset.source))</li></ul>"
         for r in d.targets where !r.serviceScaling.isEmpty { h += "<p><small>\(escape(r.target)): \(escape(r.serviceScaling))</small></p>" }
         let rp = d.reproducibility
         h += "<h2>Reproducibility</h2><ul>"
         h += "<li>Command: <code>\(escape(rp.command))</code></li><li>Seed \(rp.seed), tool version \(escape(rp.toolVersion))</li>"
         h += "<li>Host: \(escape(rp.host.cpuModel)), \(rp.host.cores) cores; OpenBLAS: \(escape(rp.host.openblas))</li>"
-        h += String(format: "<li>Measured here: sgemm %.1f GFLOP/s (1 thread), %.1f GFLOP/s (%d threads), copy bandwidth %.1f GB/s; the model: %.2f ms (1 thread), %.2f ms (all cores) per batch</li></ul>", rp.host.sgemmGflops1, rp.host.sgemmGflopsAll, rp.host.cores, rp.host.memoryGBps, rp.calibrationMedianMs1, rp.calibrationMedianMsAll)
+        h += String(
+            format:
+                "<li>Measured here: sgemm %.1f GFLOP/s (1 thread), %.1f GFLOP/s (%d threads), copy bandwidth %.1f GB/s; the model: %.2f ms (1 thread), %.2f ms (all cores) per batch</li></ul>",
+            rp.host.sgemmGflops1, rp.host.sgemmGflopsAll, rp.host.cores, rp.host.memoryGBps, rp.calibrationMedianMs1,
+            rp.calibrationMedianMsAll)
         h += "<details><summary>Per-layer calibration (\(rp.calibration.count) steps)</summary>"
-        h += table(["step", "GFLOP", "MB moved", "ms (1 thread)", "ms (all cores)"], rp.calibration.map { [$0.name, String(format: "%.3f", $0.flops / 1e9), String(format: "%.2f", $0.bytes / 1e6), String(format: "%.3f", $0.seconds1 * 1e3), String(format: "%.3f", $0.secondsAll * 1e3)] })
+        h += table(
+            ["step", "GFLOP", "MB moved", "ms (1 thread)", "ms (all cores)"],
+            rp.calibration.map {
+                [
+                    $0.name, String(format: "%.3f", $0.flops / 1e9), String(format: "%.2f", $0.bytes / 1e6),
+                    String(format: "%.3f", $0.seconds1 * 1e3), String(format: "%.3f", $0.secondsAll * 1e3),
+                ]
+            })
         h += "</details></body></html>\n"
         return h
     }

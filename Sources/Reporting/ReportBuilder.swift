@@ -18,8 +18,10 @@ public enum ReportBuilder {
         let profile = try architecture.profile()
         progress("calibrating \(architecture.name) on this machine")
         let calibration = try ServiceTimeModel.calibrate(
-            weighted, modelKey: architecture.name, batch: workload.batch, cacheDirectory: cacheDirectory, toolVersion: TargetEvaluation.toolVersion)
-        let planner = CapacityPlanner(workload: workload, graph: architecture, calibration: calibration, pricing: pricing, base: configurations)
+            weighted, modelKey: architecture.name, batch: workload.batch, cacheDirectory: cacheDirectory,
+            toolVersion: TargetEvaluation.toolVersion)
+        let planner = CapacityPlanner(
+            workload: workload, graph: architecture, calibration: calibration, pricing: pricing, base: configurations)
         progress("planning capacity")
         let plans = try planner.plan(verify: true)
         let payload = workload.resolvedPayloadBytes(inputShape: architecture.inputShape)
@@ -50,7 +52,10 @@ public enum ReportBuilder {
             if f.name.hasPrefix("ms-fp") { f = f.withBlockSize(npu.nativeDimension) }
             accuracy.append(try EmulationAccuracy.measure(weighted, format: f, samples: 2, seed: workload.seed))
         }
-        let hardware = [HardwareProfile.aciHost, try HardwareProfile.named(configurations.aks.nodeSize), try HardwareProfile.named(configurations.edge.device), .pb6s]
+        let hardware = [
+            HardwareProfile.aciHost, try HardwareProfile.named(configurations.aks.nodeSize),
+            try HardwareProfile.named(configurations.edge.device), .pb6s,
+        ]
         return ReportData(
             title: workload.name, generatedBy: "deploy-advisor \(TargetEvaluation.toolVersion)", workload: workload,
             model: .init(
@@ -60,9 +65,15 @@ public enum ReportBuilder {
             fpga: .init(preset: npu, format: format.name, estimate: estimate, accuracy: accuracy),
             assumptions: .init(
                 hardware: hardware, pricing: pricing,
-                network: String(format: "client ↔ cloud: RTT %.4g ms, uplink %.4g Mbit/s, %d-byte requests (lognormal jitter, CV 0.1); edge devices score locally", workload.network.rttMs, workload.network.uplinkMbps, payload),
-                deployTime: "image build 2.5 min; image pull at 100 MB/s (cloud) or the site link (edge); container start 20 s; model load at 200 MB/s + 10 s; AKS cluster 20 min unless one exists; FPGA VM provisioning 8 min + model conversion 4 min",
-                serviceTimeModel: "per-layer roofline from the measurement here to each target's attainable GFLOP/s and memory bandwidth; parallel efficiency measured here; CPU limits below one core enforced as CFS quotas (100 ms period); FPGA latency from the NPU cycle model"),
+                network: String(
+                    format:
+                        "client ↔ cloud: RTT %.4g ms, uplink %.4g Mbit/s, %d-byte requests (lognormal jitter, CV 0.1); edge devices score locally",
+                    workload.network.rttMs, workload.network.uplinkMbps, payload),
+                deployTime:
+                    "image build 2.5 min; image pull at 100 MB/s (cloud) or the site link (edge); container start 20 s; model load at 200 MB/s + 10 s; AKS cluster 20 min unless one exists; FPGA VM provisioning 8 min + model conversion 4 min",
+                serviceTimeModel:
+                    "per-layer roofline from the measurement here to each target's attainable GFLOP/s and memory bandwidth; parallel efficiency measured here; CPU limits below one core enforced as CFS quotas (100 ms period); FPGA latency from the NPU cycle model"
+            ),
             reproducibility: .init(
                 seed: workload.seed, toolVersion: TargetEvaluation.toolVersion, host: calibration.host, calibration: calibration.steps,
                 calibrationMedianMs1: calibration.median1 * 1000, calibrationMedianMsAll: calibration.medianAll * 1000, command: command),

@@ -1,5 +1,5 @@
-import FPGAEmulation
 import Advisor
+import FPGAEmulation
 import Foundation
 import Simulation
 import Targets
@@ -24,7 +24,10 @@ struct ComparisonRow {
             return ComparisonRow(
                 target: r.target,
                 cells: [
-                    r.target, r.deployable ? (plan?.feasible == true ? plan!.summary : "defaults (no configuration meets the SLO)") : "cannot deploy: \(r.refusal ?? "")",
+                    r.target,
+                    r.deployable
+                        ? (plan?.feasible == true ? plan!.summary : "defaults (no configuration meets the SLO)")
+                        : "cannot deploy: \(r.refusal ?? "")",
                     ms(r.latencyMs?.p50), ms(r.latencyMs?.p95), ms(r.latencyMs?.p99), met ? "yes" : "no",
                     maxRpsAtSLO(r, slo: slo, d).map { String(format: "%.1f", $0) } ?? "—",
                     String(format: "%.2f%%", 100 * r.successRate), String(format: "%.3f", r.costPerHourUSD),

@@ -1,7 +1,7 @@
-import Targets
-import Simulation
 import Advisor
 import Foundation
+import Simulation
+import Targets
 
 /// Writes a report directory: `index.html`, `summary.md`, `results.json`, CSV files.
 ///
@@ -16,7 +16,8 @@ public enum ReportWriter {
         public var plotWarning: String?
     }
 
-    public static func write(_ data: ReportData, to directory: String, gnuplot: GnuplotRenderer? = GnuplotRenderer.find()) throws -> Outcome {
+    public static func write(_ data: ReportData, to directory: String, gnuplot: GnuplotRenderer? = GnuplotRenderer.find()) throws -> Outcome
+    {
         let charts = Charts.all(data)
         var plots: [(Charts.Chart, String?)] = []
         var warning: String?
@@ -45,7 +46,8 @@ public enum ReportWriter {
         let target = URL(fileURLWithPath: directory).standardizedFileURL
         let parent = target.deletingLastPathComponent()
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        let staging = parent.appendingPathComponent(
+            ".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         do {
             for (name, content) in files { try content.write(to: staging.appendingPathComponent(name)) }
@@ -56,7 +58,12 @@ public enum ReportWriter {
                 let from = staging.appendingPathComponent(name).path
                 let to = target.appendingPathComponent(name).path
                 guard rename(from, to) == 0 else {
-                    throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: to, NSLocalizedDescriptionKey: "cannot move the report file into place: \(String(cString: strerror(errno)))"])
+                    throw CocoaError(
+                        .fileWriteUnknown,
+                        userInfo: [
+                            NSFilePathErrorKey: to,
+                            NSLocalizedDescriptionKey: "cannot move the report file into place: \(String(cString: strerror(errno)))",
+                        ])
                 }
             }
             try? fm.removeItem(at: staging)

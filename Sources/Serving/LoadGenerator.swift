@@ -51,7 +51,7 @@ public struct LoadGenerator: Sendable {
             case .constant:
                 t = Double(times.count + 1) / ratePerSecond
             case .poisson:
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 let u = (Double(state >> 11) + 0.5) / Double(1 << 53)
                 t += -log(u) / ratePerSecond
             }
@@ -87,7 +87,9 @@ public struct LoadGenerator: Sendable {
                     do {
                         let response = try await client.execute(request, timeout: .seconds(Int64(timeout)))
                         _ = try await response.body.collect(upTo: 64 << 20)
-                        let latency = Double((clock.now - intended).components.attoseconds) / 1e15 + Double((clock.now - intended).components.seconds) * 1e3
+                        let latency =
+                            Double((clock.now - intended).components.attoseconds) / 1e15 + Double((clock.now - intended).components.seconds)
+                            * 1e3
                         return (Int(response.status.code), latency, nil)
                     } catch {
                         let latency = Double((clock.now - intended).components.seconds) * 1e3
@@ -122,8 +124,12 @@ public struct LoadGenerator: Sendable {
         func p(_ q: Double) -> Double { ok > 0 ? Double(histogram.valueAtPercentile(q)) / 1000 : 0 }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return Result(
-            url: url, scheduledRps: ratePerSecond, durationSeconds: seconds, sent: times.count, achievedRps: Double(ok) / max(seconds, 1e-9),
-            latencyMs: ["p50": p(50), "p90": p(90), "p99": p(99), "p999": p(99.9), "max": ok > 0 ? Double(histogram.max) / 1000 : 0, "mean": ok > 0 ? sum / Double(ok) : 0],
+            url: url, scheduledRps: ratePerSecond, durationSeconds: seconds, sent: times.count,
+            achievedRps: Double(ok) / max(seconds, 1e-9),
+            latencyMs: [
+                "p50": p(50), "p90": p(90), "p99": p(99), "p999": p(99.9), "max": ok > 0 ? Double(histogram.max) / 1000 : 0,
+                "mean": ok > 0 ? sum / Double(ok) : 0,
+            ],
             statusCounts: statuses, errors: errors)
     }
 }

@@ -54,7 +54,9 @@ public enum ScoringJSON {
     /// Flattens nested numeric arrays, returning the nested shape.
     static func flatten(_ value: Any, into out: inout [Float], shape: inout [Int], depth: Int) throws(BadRequest) {
         if let array = value as? [Any] {
-            if depth == shape.count { shape.append(array.count) } else if shape[depth] != array.count {
+            if depth == shape.count {
+                shape.append(array.count)
+            } else if shape[depth] != array.count {
                 throw BadRequest(description: "ragged array: axis \(depth) has lengths \(shape[depth]) and \(array.count)")
             }
             guard depth < 8 else { throw BadRequest(description: "arrays nested deeper than 8 levels") }
@@ -78,7 +80,10 @@ public enum ScoringJSON {
             throw BadRequest(description: "malformed JSON: \(error.localizedDescription)")
         }
         guard let dict = object as? [String: Any], let data = dict["data"] else {
-            throw BadRequest(description: "the body must be a JSON object {\"data\": [...]} with the input nested as \(describe(inputShape)) or [N, \(inputShape.map(String.init).joined(separator: ", "))]")
+            throw BadRequest(
+                description:
+                    "the body must be a JSON object {\"data\": [...]} with the input nested as \(describe(inputShape)) or [N, \(inputShape.map(String.init).joined(separator: ", "))]"
+            )
         }
         var flat: [Float] = []
         var shape: [Int] = []
@@ -88,13 +93,18 @@ public enum ScoringJSON {
         if shape.count == inputShape.count + 1 && Array(shape.dropFirst()) == inputShape && shape[0] >= 1 {
             return ((0..<shape[0]).map { Array(flat[($0 * per)..<(($0 + 1) * per)]) }, true)
         }
-        throw BadRequest(description: "data has shape \(describe(shape)); expected \(describe(inputShape)) for one input or [N, \(inputShape.map(String.init).joined(separator: ", "))] for a batch")
+        throw BadRequest(
+            description:
+                "data has shape \(describe(shape)); expected \(describe(inputShape)) for one input or [N, \(inputShape.map(String.init).joined(separator: ", "))] for a batch"
+        )
     }
 
     static func nest(_ flat: ArraySlice<Float>, shape: ArraySlice<Int>) -> Any {
         guard let first = shape.first else { return Double(flat.first ?? 0) }
         let inner = shape.dropFirst().reduce(1, *)
-        return (0..<first).map { i in nest(flat[(flat.startIndex + i * inner)..<(flat.startIndex + (i + 1) * inner)], shape: shape.dropFirst()) }
+        return (0..<first).map { i in
+            nest(flat[(flat.startIndex + i * inner)..<(flat.startIndex + (i + 1) * inner)], shape: shape.dropFirst())
+        }
     }
 
     public static func render(_ outputs: [[Float]], outputShape: [Int], batched: Bool) throws -> Data {

@@ -84,7 +84,8 @@ public struct ScoringServer: Sendable {
                 let outputs = try await model.score(parsed.samples)
                 await admission.release()
                 let body = try ScoringJSON.render(outputs, outputShape: model.outputShape, batched: parsed.batched)
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
             } catch {
                 await admission.release()
                 return Self.json(.internalServerError, ["error": "\(error)"])
@@ -104,7 +105,9 @@ public struct ScoringServer: Sendable {
             for d in shape.reversed() { schema = ["type": "array", "items": schema, "minItems": d, "maxItems": d] }
             return schema
         }
-        let input: [String: Any] = ["oneOf": [nested(model.inputShape), ["type": "array", "items": nested(model.inputShape), "minItems": 1]]]
+        let input: [String: Any] = [
+            "oneOf": [nested(model.inputShape), ["type": "array", "items": nested(model.inputShape), "minItems": 1]]
+        ]
         let output: [String: Any] = ["oneOf": [nested(model.outputShape), ["type": "array", "items": nested(model.outputShape)]]]
         let doc: [String: Any] = [
             "openapi": "3.0.3",
@@ -114,11 +117,20 @@ public struct ScoringServer: Sendable {
                 "/score": [
                     "post": [
                         "summary": "Score one input \(describe(model.inputShape)) or a batch [N, ...]",
-                        "requestBody": ["required": true, "content": ["application/json": ["schema": ["type": "object", "required": ["data"], "properties": ["data": input]]]]],
+                        "requestBody": [
+                            "required": true,
+                            "content": [
+                                "application/json": ["schema": ["type": "object", "required": ["data"], "properties": ["data": input]]]
+                            ],
+                        ],
                         "responses": [
-                            "200": ["description": "Model output", "content": ["application/json": ["schema": ["type": "object", "properties": ["result": output]]]]],
+                            "200": [
+                                "description": "Model output",
+                                "content": ["application/json": ["schema": ["type": "object", "properties": ["result": output]]]],
+                            ],
                             "400": ["description": "Malformed JSON or wrong shape"], "401": ["description": "Missing or wrong key"],
-                            "413": ["description": "Body too large"], "503": ["description": "Busy: waited longer than max_request_wait_time"],
+                            "413": ["description": "Body too large"],
+                            "503": ["description": "Busy: waited longer than max_request_wait_time"],
                         ],
                     ]
                 ],

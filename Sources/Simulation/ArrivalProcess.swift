@@ -145,7 +145,8 @@ public enum ArrivalTrace {
                 throw SimulationError("\(source):\(i + 1): timestamp \(field) must be a finite number ≥ 0")
             }
             guard t >= last else {
-                throw SimulationError("\(source):\(i + 1): timestamp \(field) is earlier than the previous one (\(last)); timestamps must not decrease")
+                throw SimulationError(
+                    "\(source):\(i + 1): timestamp \(field) is earlier than the previous one (\(last)); timestamps must not decrease")
             }
             times.append(t)
             last = t

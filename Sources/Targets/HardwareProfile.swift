@@ -31,17 +31,23 @@ extension HardwareProfile {
     public static let d3v2 = HardwareProfile(
         id: "Standard_D3_v2", name: "Azure Standard_D3_v2", cores: 4, clockGHz: 2.4, perCoreGflops: 2.4 * 32 * 0.7,
         memoryGBps: 20, ramGB: 14, hardwareUSD: 0,
-        source: "Azure Dv2 series: 4 vCPU, 14 GiB, Xeon E5-2673 v3 2.4 GHz (Haswell, AVX2: 32 FP32 FLOP/cycle per core); Dv2 vCPUs are physical cores; 70% sgemm efficiency and ~20 GB/s attainable memory bandwidth assumed")
+        source:
+            "Azure Dv2 series: 4 vCPU, 14 GiB, Xeon E5-2673 v3 2.4 GHz (Haswell, AVX2: 32 FP32 FLOP/cycle per core); Dv2 vCPUs are physical cores; 70% sgemm efficiency and ~20 GB/s attainable memory bandwidth assumed"
+    )
     /// Standard_D4s_v3: 4 vCPU (2 cores, hyperthreaded), 16 GiB, Xeon Platinum 8272CL / E5-2673 v4.
     public static let d4sv3 = HardwareProfile(
         id: "Standard_D4s_v3", name: "Azure Standard_D4s_v3", cores: 4, clockGHz: 2.5, perCoreGflops: 2.5 * 32 * 0.7 / 2,
         memoryGBps: 16, ramGB: 16, hardwareUSD: 0,
-        source: "Azure Dsv3 series: 4 vCPU (hyperthreads of 2 cores), 16 GiB, Xeon Platinum 8272CL / E5-2673 v4 ~2.5 GHz, AVX2 FMA counted per physical core; 70% sgemm efficiency and ~16 GB/s attainable memory bandwidth assumed")
+        source:
+            "Azure Dsv3 series: 4 vCPU (hyperthreads of 2 cores), 16 GiB, Xeon Platinum 8272CL / E5-2673 v4 ~2.5 GHz, AVX2 FMA counted per physical core; 70% sgemm efficiency and ~16 GB/s attainable memory bandwidth assumed"
+    )
     /// Standard_F8s_v2: 8 vCPU (4 cores), 16 GiB, Xeon Platinum 8168 2.7 GHz, AVX-512.
     public static let f8sv2 = HardwareProfile(
         id: "Standard_F8s_v2", name: "Azure Standard_F8s_v2", cores: 8, clockGHz: 2.7, perCoreGflops: 2.7 * 64 * 0.6 / 2,
         memoryGBps: 40, ramGB: 16, hardwareUSD: 0,
-        source: "Azure Fsv2 series: 8 vCPU (hyperthreads of 4 cores), 16 GiB, Xeon Platinum 8168 2.7 GHz, AVX-512 (64 FP32 FLOP/cycle per core, 60% efficiency assumed for licence-downclocking)")
+        source:
+            "Azure Fsv2 series: 8 vCPU (hyperthreads of 4 cores), 16 GiB, Xeon Platinum 8168 2.7 GHz, AVX-512 (64 FP32 FLOP/cycle per core, 60% efficiency assumed for licence-downclocking)"
+    )
     /// Standard_PB6s: the FPGA VM (6 vCPU, 112 GiB, one Arria 10); its CPU runs what the NPU does not.
     public static let pb6s = HardwareProfile(
         id: "Standard_PB6s", name: "Azure Standard_PB6s (host CPU)", cores: 6, clockGHz: 2.6, perCoreGflops: 2.6 * 32 * 0.7 / 2,
@@ -51,7 +57,9 @@ extension HardwareProfile {
     public static let aciHost = HardwareProfile(
         id: "aci", name: "ACI container (Dsv3-class vCPU)", cores: 4, clockGHz: 2.5, perCoreGflops: 2.5 * 32 * 0.7 / 2,
         memoryGBps: 16, ramGB: 16, hardwareUSD: 0,
-        source: "Azure Container Instances run on Azure's general-purpose hosts (not published); a Dsv3-class vCPU is assumed; CPU limits below one core are enforced by CFS quotas")
+        source:
+            "Azure Container Instances run on Azure's general-purpose hosts (not published); a Dsv3-class vCPU is assumed; CPU limits below one core are enforced by CFS quotas"
+    )
 
     // MARK: - Edge devices
 
@@ -59,17 +67,23 @@ extension HardwareProfile {
     public static let raspberryPi4 = HardwareProfile(
         id: "rpi4", name: "Raspberry Pi 4 class (4× Cortex-A72 1.5 GHz, 4 GB)", cores: 4, clockGHz: 1.5, perCoreGflops: 1.5 * 8 * 0.6,
         memoryGBps: 3.5, ramGB: 4, hardwareUSD: 75,
-        source: "Raspberry Pi 4 Model B: BCM2711, 4× Cortex-A72 1.5 GHz (one 128-bit NEON FMA per cycle: 8 FP32 FLOP/cycle), LPDDR4-3200 (~3.5 GB/s measured STREAM-class), 4 GB; 60% GEMM efficiency assumed; list price ~USD 55–75")
+        source:
+            "Raspberry Pi 4 Model B: BCM2711, 4× Cortex-A72 1.5 GHz (one 128-bit NEON FMA per cycle: 8 FP32 FLOP/cycle), LPDDR4-3200 (~3.5 GB/s measured STREAM-class), 4 GB; 60% GEMM efficiency assumed; list price ~USD 55–75"
+    )
     /// NVIDIA Jetson Nano (CPU only): 4× Cortex-A57 at 1.43 GHz.
     public static let jetsonNano = HardwareProfile(
         id: "jetson-nano", name: "Jetson Nano class CPU (4× Cortex-A57 1.43 GHz, 4 GB)", cores: 4, clockGHz: 1.43,
         perCoreGflops: 1.43 * 8 * 0.55, memoryGBps: 6, ramGB: 4, hardwareUSD: 149,
-        source: "NVIDIA Jetson Nano developer kit: 4× Cortex-A57 1.43 GHz (8 FP32 FLOP/cycle NEON), 4 GB LPDDR4 25.6 GB/s peak (~6 GB/s attainable from the CPU); GPU not used; list price USD 99–149")
+        source:
+            "NVIDIA Jetson Nano developer kit: 4× Cortex-A57 1.43 GHz (8 FP32 FLOP/cycle NEON), 4 GB LPDDR4 25.6 GB/s peak (~6 GB/s attainable from the CPU); GPU not used; list price USD 99–149"
+    )
     /// Intel NUC 11 class mini PC: Core i5-1135G7, 4 cores.
     public static let nuc = HardwareProfile(
         id: "nuc", name: "Intel NUC class mini PC (Core i5-1135G7, 16 GB)", cores: 4, clockGHz: 3.0, perCoreGflops: 3.0 * 32 * 0.7,
         memoryGBps: 20, ramGB: 16, hardwareUSD: 600,
-        source: "Intel NUC 11 Pro: Core i5-1135G7, 4 cores (AVX2 FMA: 32 FP32 FLOP/cycle; ~3.0 GHz all-core), dual-channel DDR4-3200 (~20 GB/s attainable), 16 GB; ~USD 600 configured")
+        source:
+            "Intel NUC 11 Pro: Core i5-1135G7, 4 cores (AVX2 FMA: 32 FP32 FLOP/cycle; ~3.0 GHz all-core), dual-channel DDR4-3200 (~20 GB/s attainable), 16 GB; ~USD 600 configured"
+    )
 
     /// Every built-in profile.
     public static let all: [HardwareProfile] = [aciHost, d3v2, d4sv3, f8sv2, pb6s, raspberryPi4, jetsonNano, nuc]

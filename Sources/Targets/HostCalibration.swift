@@ -38,7 +38,10 @@ public struct HostCalibration: Sendable, Codable, Equatable {
         let count = 16 << 20
         let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer { a.deallocate(); b.deallocate() }
+        defer {
+            a.deallocate()
+            b.deallocate()
+        }
         a.initialize(repeating: 1, count: count)
         b.initialize(repeating: 0, count: count)
         var best = Double.infinity

@@ -46,12 +46,14 @@ public struct Pricing: Sendable, Codable, Equatable {
         aksNodeHour: [
             "Standard_D3_v2": Price(usd: 0.229, asOf: "2024-05-01", source: "Azure VM pricing, Linux pay-as-you-go, East US (approximate)"),
             "Standard_D4s_v3": Price(usd: 0.192, asOf: "2024-05-01", source: "Azure VM pricing, Linux pay-as-you-go, East US"),
-            "Standard_F8s_v2": Price(usd: 0.338, asOf: "2024-05-01", source: "Azure VM pricing, Linux pay-as-you-go, East US (approximate)"),
+            "Standard_F8s_v2": Price(
+                usd: 0.338, asOf: "2024-05-01", source: "Azure VM pricing, Linux pay-as-you-go, East US (approximate)"),
         ],
         aksControlPlaneHour: Price(usd: 0, asOf: "2024-05-01", source: "AKS free tier: the control plane is not billed"),
         iotHubUnitMonth: Price(usd: 25, asOf: "2024-05-01", source: "Azure IoT Hub S1, per unit per month (400,000 messages/day)"),
         edgeDevice: [
-            "rpi4": Price(usd: 75, asOf: "2024-05-01", source: "Raspberry Pi 4 Model B 4 GB list price plus power supply and card (approximate)"),
+            "rpi4": Price(
+                usd: 75, asOf: "2024-05-01", source: "Raspberry Pi 4 Model B 4 GB list price plus power supply and card (approximate)"),
             "jetson-nano": Price(usd: 149, asOf: "2024-05-01", source: "NVIDIA Jetson Nano developer kit list price (approximate)"),
             "nuc": Price(usd: 600, asOf: "2024-05-01", source: "Intel NUC 11 Pro i5 configured with 16 GB and SSD (approximate)"),
         ],

@@ -115,7 +115,9 @@ public enum ServiceTimeModel {
             format: "host %.2f ms (1 thread, %@); per-layer roofline to %@ (%.1f GFLOP/s, %.1f GB/s per core): %.2f ms on one core",
             median * 1e3, host.cpuModel, profile.id, profile.perCoreGflops, profile.bandwidth(cores: 1), oneCore * 1e3)
         if usable >= 1 && usable > 1 {
-            text += String(format: "; %.2g cores at parallel efficiency %.2f: %.2f ms", usable, calibration.parallelEfficiency, oneCore / speedup * 1e3)
+            text += String(
+                format: "; %.2g cores at parallel efficiency %.2f: %.2f ms", usable, calibration.parallelEfficiency, oneCore / speedup * 1e3
+            )
         }
         if usable < 1 {
             text += String(format: "; CFS quota %.2g core (%.0f ms per 100 ms): %.1f ms", usable, usable * 100, mean * 1e3)
@@ -158,7 +160,10 @@ public enum ServiceTimeModel {
             let input = (0..<executor.inputCount).map { _ in rng.nextSymmetricUnit() }
             let output = UnsafeMutablePointer<Float>.allocate(capacity: executor.outputCount)
             let times = UnsafeMutablePointer<Double>.allocate(capacity: executor.stepNames.count)
-            defer { output.deallocate(); times.deallocate() }
+            defer {
+                output.deallocate()
+                times.deallocate()
+            }
             var whole: [Double] = []
             var perStep: [[Double]] = Array(repeating: [], count: executor.stepNames.count)
             input.withUnsafeBufferPointer { inp in
@@ -228,7 +233,8 @@ extension ModelCalibration {
     /// nominal two-core host with parallel efficiency 0.8, no run-to-run variation.
     public static func estimated(_ profile: ModelProfile, batch: Int) -> ModelCalibration {
         let host = HostCalibration(
-            cpuModel: "nominal (estimated from the profile)", cores: 2, openblas: "none", sgemmGflops1: 50, sgemmGflopsAll: 90, memoryGBps: 10)
+            cpuModel: "nominal (estimated from the profile)", cores: 2, openblas: "none", sgemmGflops1: 50, sgemmGflopsAll: 90,
+            memoryGBps: 10)
         var steps: [StepMeasurement] = []
         var total = 0.0
         for l in profile.layers {
@@ -244,7 +250,9 @@ extension ModelCalibration {
     }
 
     /// The cached calibration for this model and batch on this host, if one exists.
-    public static func cached(modelKey: String, batch: Int, iterations: Int = 10, cacheDirectory: String, toolVersion: String) -> ModelCalibration? {
+    public static func cached(modelKey: String, batch: Int, iterations: Int = 10, cacheDirectory: String, toolVersion: String)
+        -> ModelCalibration?
+    {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let identity = "\(HostCalibration.cpuModelName())|\(cores)|\(BLAS.configuration)"
         let key = "v1|\(modelKey)|\(batch)|\(iterations)|\(identity)|\(toolVersion)"

@@ -82,7 +82,8 @@ struct ServingSimulation {
             timeline: Timeline(
                 intervalSeconds: interval, names: ["replicas", "queue", "inService", "backlogMessages", "linkUp", "completedPerSecond"]))
         var station = Station(
-            Station.Configuration(servers: replicas, concurrencyPerServer: concurrency, queueCapacity: queueCapacity, maxWaitSeconds: maxWaitSeconds))
+            Station.Configuration(
+                servers: replicas, concurrencyPerServer: concurrency, queueCapacity: queueCapacity, maxWaitSeconds: maxWaitSeconds))
         var queue = EventQueue<Event>(capacity: 4096)
         // Requests waiting at the station carry their network figures here, keyed by id.
         var pendingSent: [Double] = []

@@ -101,7 +101,9 @@ public struct TargetConfigurations: Sendable, Codable, Equatable {
         }
         let value = parts[1]
         func number() throws(TargetError) -> Double {
-            guard let v = Double(value), v.isFinite, v >= 0 else { throw TargetError("setting '\(setting)': '\(value)' is not a non-negative number") }
+            guard let v = Double(value), v.isFinite, v >= 0 else {
+                throw TargetError("setting '\(setting)': '\(value)' is not a non-negative number")
+            }
             return v
         }
         func integer() throws(TargetError) -> Int {
@@ -152,18 +154,25 @@ public struct TargetConfigurations: Sendable, Codable, Equatable {
     /// Checks every value's range.
     public func validate() throws(TargetError) {
         func check(_ ok: Bool, _ what: String) throws(TargetError) { if !ok { throw TargetError(what) } }
-        try check(aci.cpu_cores > 0 && aci.cpu_cores <= 4, "aci.cpu_cores must be > 0 and ≤ 4 (ACI's per-group limit), got \(aci.cpu_cores)")
+        try check(
+            aci.cpu_cores > 0 && aci.cpu_cores <= 4, "aci.cpu_cores must be > 0 and ≤ 4 (ACI's per-group limit), got \(aci.cpu_cores)")
         try check(aci.memory_gb > 0 && aci.memory_gb <= 16, "aci.memory_gb must be > 0 and ≤ 16, got \(aci.memory_gb)")
         try check(aks.autoscale_min_replicas >= 1, "aks.autoscale_min_replicas must be at least 1")
         try check(aks.autoscale_max_replicas >= aks.autoscale_min_replicas, "aks.autoscale_max_replicas must be ≥ autoscale_min_replicas")
-        try check(aks.autoscale_target_utilization > 0 && aks.autoscale_target_utilization <= 100, "aks.autoscale_target_utilization must be in (0, 100]")
+        try check(
+            aks.autoscale_target_utilization > 0 && aks.autoscale_target_utilization <= 100,
+            "aks.autoscale_target_utilization must be in (0, 100]")
         try check(aks.autoscale_refresh_seconds > 0, "aks.autoscale_refresh_seconds must be > 0")
         try check(aks.cpu_cores > 0, "aks.cpu_cores must be > 0")
         try check(aks.memory_gb > 0, "aks.memory_gb must be > 0")
         try check(aks.replica_max_concurrent_requests >= 1, "aks.replica_max_concurrent_requests must be at least 1")
         try check((aks.num_replicas ?? 1) >= 1, "aks.num_replicas must be at least 1")
-        try check(HardwareProfile.aksNodes.contains { $0.id == aks.nodeSize }, "aks.node_size '\(aks.nodeSize)' is not one of \(HardwareProfile.aksNodes.map(\.id).joined(separator: ", "))")
-        try check(HardwareProfile.edgeDevices.contains { $0.id == edge.device }, "iot-edge.device '\(edge.device)' is not one of \(HardwareProfile.edgeDevices.map(\.id).joined(separator: ", "))")
+        try check(
+            HardwareProfile.aksNodes.contains { $0.id == aks.nodeSize },
+            "aks.node_size '\(aks.nodeSize)' is not one of \(HardwareProfile.aksNodes.map(\.id).joined(separator: ", "))")
+        try check(
+            HardwareProfile.edgeDevices.contains { $0.id == edge.device },
+            "iot-edge.device '\(edge.device)' is not one of \(HardwareProfile.edgeDevices.map(\.id).joined(separator: ", "))")
         try check(edge.devices >= 1, "iot-edge.devices must be at least 1")
         try check(edge.meanUpSeconds > 0 && edge.meanDownSeconds > 0, "iot-edge mean up/down seconds must be > 0")
         try check(fpga.fpgas >= 1, "fpga.fpgas must be at least 1")

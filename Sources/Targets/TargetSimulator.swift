@@ -59,7 +59,9 @@ public struct TargetSimulator: Sendable {
             if memoryGB > c.memory_gb {
                 return refused(
                     target, config: config, deploy: deploy,
-                    String(format: "the model needs %.2f GB (weights, activations, runtime) but the container has memory_gb %.2g", memoryGB, c.memory_gb),
+                    String(
+                        format: "the model needs %.2f GB (weights, activations, runtime) but the container has memory_gb %.2g", memoryGB,
+                        c.memory_gb),
                     cost: costPerHour)
             }
             let st = ServiceTimeModel.scale(calibration, to: .aciHost, cores: c.cpu_cores)
@@ -73,17 +75,25 @@ public struct TargetSimulator: Sendable {
             let groups = Int((traffic.offeredRps / (0.7 * capacity)).rounded(.up))
             if groups > 1 {
                 notes.append(
-                    String(format: "one container group serves about %.2f requests/s; the load needs %d groups at 70%% utilization%@", capacity, groups, groups > c.containerGroupQuota ? " — more than the quota of \(c.containerGroupQuota) per subscription" : ""))
+                    String(
+                        format: "one container group serves about %.2f requests/s; the load needs %d groups at 70%% utilization%@",
+                        capacity, groups,
+                        groups > c.containerGroupQuota ? " — more than the quota of \(c.containerGroupQuota) per subscription" : ""))
             }
         case .aks:
             let c = configurations.aks
             let node = try HardwareProfile.named(c.nodeSize)
-            let st = ServiceTimeModel.scale(calibration, to: node, cores: c.cpu_cores, extraSeconds: (c.loggingOverheadMs + c.dataCollectionOverheadMs) / 1000)
+            let st = ServiceTimeModel.scale(
+                calibration, to: node, cores: c.cpu_cores, extraSeconds: (c.loggingOverheadMs + c.dataCollectionOverheadMs) / 1000)
             scaling = st.scaling
             let initial = c.autoscale_enabled ? c.autoscale_min_replicas : (c.num_replicas ?? 1)
             let maxReplicas = c.autoscale_enabled ? c.autoscale_max_replicas : initial
             if memoryGB > c.memory_gb {
-                notes.append(String(format: "the model needs about %.2f GB per replica but memory_gb is %.2g: the pod would be OOM-killed; raise memory_gb", memoryGB, c.memory_gb))
+                notes.append(
+                    String(
+                        format:
+                            "the model needs about %.2f GB per replica but memory_gb is %.2g: the pod would be OOM-killed; raise memory_gb",
+                        memoryGB, c.memory_gb))
             }
             sim = ServingSimulation(traffic: traffic, service: distribution(st), replicas: initial)
             sim.concurrency = c.replica_max_concurrent_requests
@@ -91,7 +101,8 @@ public struct TargetSimulator: Sendable {
             sim.timeoutSeconds = c.scoring_timeout_ms / 1000
             if c.autoscale_enabled {
                 sim.autoscaler = .init(
-                    minReplicas: c.autoscale_min_replicas, maxReplicas: c.autoscale_max_replicas, refreshSeconds: c.autoscale_refresh_seconds,
+                    minReplicas: c.autoscale_min_replicas, maxReplicas: c.autoscale_max_replicas,
+                    refreshSeconds: c.autoscale_refresh_seconds,
                     targetUtilization: c.autoscale_target_utilization / 100, replicaStartSeconds: c.replicaStartSeconds,
                     scaleDownDelaySeconds: c.scaleDownDelaySeconds)
             }
@@ -102,7 +113,8 @@ public struct TargetSimulator: Sendable {
             costPerHour = Double(nodes) * price + pricing.aksControlPlaneHour.usd
             config = [
                 "autoscale_enabled": String(c.autoscale_enabled), "autoscale_min_replicas": String(c.autoscale_min_replicas),
-                "autoscale_max_replicas": String(c.autoscale_max_replicas), "autoscale_target_utilization": fmt(c.autoscale_target_utilization),
+                "autoscale_max_replicas": String(c.autoscale_max_replicas),
+                "autoscale_target_utilization": fmt(c.autoscale_target_utilization),
                 "autoscale_refresh_seconds": fmt(c.autoscale_refresh_seconds), "cpu_cores": fmt(c.cpu_cores), "memory_gb": fmt(c.memory_gb),
                 "replica_max_concurrent_requests": String(c.replica_max_concurrent_requests),
                 "max_request_wait_time": fmt(c.max_request_wait_time), "scoring_timeout_ms": fmt(c.scoring_timeout_ms),
@@ -116,7 +128,8 @@ public struct TargetSimulator: Sendable {
             if memoryGB > device.ramGB * 0.8 {
                 return refused(
                     target, config: ["device": c.device, "devices": String(c.devices)], deploy: deploy,
-                    String(format: "the model needs %.2f GB but the %@ has %.0f GB (80%% usable)", memoryGB, device.name, device.ramGB), cost: 0)
+                    String(format: "the model needs %.2f GB but the %@ has %.0f GB (80%% usable)", memoryGB, device.name, device.ramGB),
+                    cost: 0)
             }
             let st = ServiceTimeModel.scale(calibration, to: device, cores: cores)
             scaling = st.scaling
@@ -141,18 +154,25 @@ public struct TargetSimulator: Sendable {
             let base = modelName.split(separator: ":").first.map(String.init) ?? modelName
             if !Self.fpgaSupportedModels.contains(base) {
                 notes.append(
-                    "\(modelName) is not one of the DNNs Azure offered on FPGAs (\(Self.fpgaSupportedModels.joined(separator: ", "))): deploying it needs custom NPU work; latency below is the emulator's estimate")
+                    "\(modelName) is not one of the DNNs Azure offered on FPGAs (\(Self.fpgaSupportedModels.joined(separator: ", "))): deploying it needs custom NPU work; latency below is the emulator's estimate"
+                )
             }
             let e = try NPUCycleModel.estimate(graph, preset: npu, format: format, batch: batch)
             if !e.fitsOnChip {
-                notes.append(String(format: "weights (%.1f MB in %@) exceed the FPGA's on-chip memory; %d FPGAs would pin them, on one FPGA streaming adds %.2f ms", Double(e.weightBytes) / 1e6, format.name, e.fpgasNeeded, e.weightStreamingMs))
+                notes.append(
+                    String(
+                        format:
+                            "weights (%.1f MB in %@) exceed the FPGA's on-chip memory; %d FPGAs would pin them, on one FPGA streaming adds %.2f ms",
+                        Double(e.weightBytes) / 1e6, format.name, e.fpgasNeeded, e.weightStreamingMs))
             }
             // The host CPU runs the layers after the featurizer: their share of the measured time, scaled to the VM.
             let hostShare = profile.flops > 0 ? Double(e.hostFlops) / Double(profile.flops) : 0
             let hostST = ServiceTimeModel.scale(calibration, to: .pb6s, cores: 1)
             let hostMs = hostST.meanSeconds * hostShare * 1000
             let serviceMs = e.latencyMs + hostMs + c.transferOverheadMs
-            scaling = String(format: "NPU cycle model (%@, %@): %.3f ms; host layers on %@: %.3f ms; transfer %.2f ms", npu.name, format.name, e.latencyMs, HardwareProfile.pb6s.id, hostMs, c.transferOverheadMs)
+            scaling = String(
+                format: "NPU cycle model (%@, %@): %.3f ms; host layers on %@: %.3f ms; transfer %.2f ms", npu.name, format.name,
+                e.latencyMs, HardwareProfile.pb6s.id, hostMs, c.transferOverheadMs)
             sim = ServingSimulation(traffic: traffic, service: .deterministic(serviceMs / 1000), replicas: c.fpgas)
             sim.timeoutSeconds = 60
             costPerHour = Double(c.fpgas) * pricing.fpgaVmHour.usd
@@ -178,7 +198,8 @@ public struct TargetSimulator: Sendable {
         return TargetResult(
             target: target.rawValue, config: config, deployable: true, refusal: nil, deployMinutes: deployMinutes,
             deployBreakdown: deploy, latencyMs: latency,
-            latencyBreakdownMs: o.completed > 0 ? LatencyBreakdown(network: o.networkSum / n * 1e3, queue: o.queueSum / n * 1e3, service: o.serviceSum / n * 1e3) : nil,
+            latencyBreakdownMs: o.completed > 0
+                ? LatencyBreakdown(network: o.networkSum / n * 1e3, queue: o.queueSum / n * 1e3, service: o.serviceSum / n * 1e3) : nil,
             offeredRps: Double(o.offered) / duration, throughputRps: throughput,
             successRate: o.offered > 0 ? Double(o.completed) / Double(o.offered) : 1,
             errors: ErrorCounts(rejected: o.rejected, timeouts: o.timeouts, offline: o.offline),
@@ -203,7 +224,8 @@ public struct TargetSimulator: Sendable {
 
     func refused(_ target: TargetKind, config: [String: String], deploy: [String: Double], _ why: String, cost: Double) -> TargetResult {
         TargetResult(
-            target: target.rawValue, config: config, deployable: false, refusal: why, deployMinutes: deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! },
+            target: target.rawValue, config: config, deployable: false, refusal: why,
+            deployMinutes: deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! },
             deployBreakdown: deploy, latencyMs: nil, latencyBreakdownMs: nil, offeredRps: traffic.offeredRps, throughputRps: 0,
             successRate: 0, errors: ErrorCounts(rejected: 0, timeouts: 0, offline: 0), replicas: ReplicaSummary(min: 0, max: 0, mean: 0),
             costPerHourUSD: cost, costPerMonthUSD: cost * Pricing.hoursPerMonth, costPerMillionUSD: nil, costIsEstimate: false,

@@ -8,7 +8,8 @@ import Targets
 extension DeployAdvisor {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Latency measurements for the regression gate: stable repeated inference, raw samples, host calibration, environment.")
+            abstract: "Latency measurements for the regression gate: stable repeated inference, raw samples, host calibration, environment."
+        )
 
         @Argument(help: "A workload file (.yaml/.yml/.json) or a model (built-in name or .onnx path).")
         var subject: String
@@ -32,7 +33,9 @@ extension DeployAdvisor {
         var tolerancePercent: Double = 10
 
         func validate() throws {
-            guard (10...1_000_000).contains(iterations) else { throw ValidationError("--iterations must be 10 to 1000000, got \(iterations)") }
+            guard (10...1_000_000).contains(iterations) else {
+                throw ValidationError("--iterations must be 10 to 1000000, got \(iterations)")
+            }
             if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1 to 256, got \(threads)") }
             if let batch, !(1...4096).contains(batch) { throw ValidationError("--batch must be 1 to 4096, got \(batch)") }
         }
@@ -74,7 +77,8 @@ extension DeployAdvisor {
                 stopReason: run.stopReason, warmup: bench.warmup, windows: run.windows,
                 calibration: .init(sgemmGflops: gflops, memoryGBps: bandwidth),
                 environment: .init(
-                    cpuModel: HostCalibration.cpuModelName(), cores: ProcessInfo.processInfo.activeProcessorCount, openblas: BLAS.configuration,
+                    cpuModel: HostCalibration.cpuModelName(), cores: ProcessInfo.processInfo.activeProcessorCount,
+                    openblas: BLAS.configuration,
                     toolVersion: DeployAdvisor.version, gitCommit: LatencyBench.gitCommit(), date: formatter.string(from: Date())),
                 simulated: simulated)
             let encoder = JSONEncoder()
@@ -84,7 +88,10 @@ extension DeployAdvisor {
             } catch {
                 throw ValidationError("\(output): cannot write the result: \(error.localizedDescription)")
             }
-            print(String(format: "%@: median %.3f ms over %d runs (%@); sgemm %.1f GFLOP/s, copy %.1f GB/s → %@", graph.name, result.medianMs, run.samplesMs.count, run.stopReason, gflops, bandwidth, output))
+            print(
+                String(
+                    format: "%@: median %.3f ms over %d runs (%@); sgemm %.1f GFLOP/s, copy %.1f GB/s → %@", graph.name, result.medianMs,
+                    run.samplesMs.count, run.stopReason, gflops, bandwidth, output))
         }
     }
 
@@ -118,9 +125,12 @@ extension DeployAdvisor {
                     Show.grid(
                         ["metric", "baseline", "current", "change", "95% CI", "p", "result"],
                         report.metrics.map { m in
-                            [m.name, String(format: "%.4g", m.baselineMedian), String(format: "%.4g", m.currentMedian), String(format: "%+.1f%%", (m.ratio - 1) * 100),
-                             m.ratioCI95.map { String(format: "%+.1f%%…%+.1f%%", ($0[0] - 1) * 100, ($0[1] - 1) * 100) } ?? "—",
-                             m.pValue.map { String(format: "%.2g", $0) } ?? "—", m.status.rawValue]
+                            [
+                                m.name, String(format: "%.4g", m.baselineMedian), String(format: "%.4g", m.currentMedian),
+                                String(format: "%+.1f%%", (m.ratio - 1) * 100),
+                                m.ratioCI95.map { String(format: "%+.1f%%…%+.1f%%", ($0[0] - 1) * 100, ($0[1] - 1) * 100) } ?? "—",
+                                m.pValue.map { String(format: "%.2g", $0) } ?? "—", m.status.rawValue,
+                            ]
                         }, left: [0, 6]))
                 for m in report.metrics { print("\(m.name): \(m.explanation)") }
                 for w in report.warnings { warn("warning: \(w)") }

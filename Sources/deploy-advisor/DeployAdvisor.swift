@@ -14,7 +14,10 @@ struct DeployAdvisor: AsyncParsableCommand {
             MODEL is a built-in name (see `deploy-advisor models`), with options such as gru:h=2816,t=750.
             """,
         version: version,
-        subcommands: [Models.self, Profile.self, Infer.self, Export.self, Quantize.self, FPGA.self, Queue.self, Simulate.self, Recommend.self, Plan.self, Report.self, Bench.self, Check.self, Serve.self, Load.self]
+        subcommands: [
+            Models.self, Profile.self, Infer.self, Export.self, Quantize.self, FPGA.self, Queue.self, Simulate.self, Recommend.self,
+            Plan.self, Report.self, Bench.self, Check.self, Serve.self, Load.self,
+        ]
     )
 
     /// Runs the command line with the tool's exit-code contract: usage and input errors exit 2.

@@ -93,14 +93,27 @@ extension DeployAdvisor {
             ]
             if !estimate.fitsOnChip {
                 rows.append(
-                    ("does not fit", String(format: "%d FPGAs needed to pin every weight; on one FPGA, streaming the rest from DRAM adds %.3f ms (included)", estimate.fpgasNeeded, estimate.weightStreamingMs)))
+                    (
+                        "does not fit",
+                        String(
+                            format:
+                                "%d FPGAs needed to pin every weight; on one FPGA, streaming the rest from DRAM adds %.3f ms (included)",
+                            estimate.fpgasNeeded, estimate.weightStreamingMs)
+                    ))
             }
             if !estimate.hostLayers.isEmpty {
-                rows.append(("on the host", estimate.hostLayers.joined(separator: ", ") + " (\(Show.si(Double(estimate.hostFlops), unit: "FLOP")))"))
+                rows.append(
+                    ("on the host", estimate.hostLayers.joined(separator: ", ") + " (\(Show.si(Double(estimate.hostFlops), unit: "FLOP")))")
+                )
             }
             if let a = accuracy {
                 rows.append(
-                    ("accuracy", String(format: "vs FP32 over %d inputs: max |error| %.3g, SQNR %.1f dB, top-1 agreement %.0f%%", a.samples, a.maxAbsError, a.sqnrDB, 100 * a.top1Agreement)))
+                    (
+                        "accuracy",
+                        String(
+                            format: "vs FP32 over %d inputs: max |error| %.3g, SQNR %.1f dB, top-1 agreement %.0f%%", a.samples,
+                            a.maxAbsError, a.sqnrDB, 100 * a.top1Agreement)
+                    ))
             }
             print(Show.table(rows))
         }

@@ -26,7 +26,8 @@ extension DeployAdvisor {
         @Option(help: "OpenBLAS threads (default: all cores).")
         var threads: Int?
 
-        @Option(name: .customLong("number-format"), help: "Run in FPGA emulation with this matrix-unit format (ms-fp8, msfp12, mxfp8-e4m3, …).")
+        @Option(
+            name: .customLong("number-format"), help: "Run in FPGA emulation with this matrix-unit format (ms-fp8, msfp12, mxfp8-e4m3, …).")
         var numberFormat: String?
 
         @Option(help: "FPGA preset whose native dimension sets the ms-fp block size.")
@@ -49,7 +50,8 @@ extension DeployAdvisor {
                     n = t.shape[0]
                 } else {
                     throw InferenceError(
-                        "\(input): array shape \(Show.shape(t.shape)) does not fit model '\(graph.name)'; expected [N, \(graph.inputShape.map(String.init).joined(separator: ", "))] or \(Show.shape(graph.inputShape))")
+                        "\(input): array shape \(Show.shape(t.shape)) does not fit model '\(graph.name)'; expected [N, \(graph.inputShape.map(String.init).joined(separator: ", "))] or \(Show.shape(graph.inputShape))"
+                    )
                 }
                 data = t.data
             } else {
@@ -65,7 +67,9 @@ extension DeployAdvisor {
             let executor = try CPUExecutor(graph: graph, batch: n, threads: threads, quantizer: quantizer)
             let y = try executor.run(data)
             try NPYFile.write(Tensor(shape: [n] + executor.outputShape, data: y), path: output)
-            print("wrote \(output): shape \(Show.shape([n] + executor.outputShape)), float32\(quantizer.map { ", emulated in \($0.name)" } ?? "")")
+            print(
+                "wrote \(output): shape \(Show.shape([n] + executor.outputShape)), float32\(quantizer.map { ", emulated in \($0.name)" } ?? "")"
+            )
         }
     }
 }

@@ -41,9 +41,11 @@ extension DeployAdvisor {
                             String(format: "%.3f", Double($0.flops) / 1e9), Show.bytes($0.weightBytes), $0.summary,
                         ]
                     }, left: [0, 5]))
-            print("\nOptions: " + ModelZoo.entries.filter { !$0.options.isEmpty }.map { e in
-                e.name + ":" + e.options.map { "\($0.key)=\($0.defaultValue)" }.joined(separator: ",")
-            }.joined(separator: "  "))
+            print(
+                "\nOptions: "
+                    + ModelZoo.entries.filter { !$0.options.isEmpty }.map { e in
+                        e.name + ":" + e.options.map { "\($0.key)=\($0.defaultValue)" }.joined(separator: ",")
+                    }.joined(separator: "  "))
         }
     }
 }

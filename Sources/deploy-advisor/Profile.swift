@@ -99,7 +99,10 @@ extension DeployAdvisor {
             ]
             if let m = report.measurement {
                 rows += [
-                    ("latency", "p50 \(Show.ms(m.latencyMs.p50))  p90 \(Show.ms(m.latencyMs.p90))  p99 \(Show.ms(m.latencyMs.p99))  (\(m.iterations) runs, batch \(batch))"),
+                    (
+                        "latency",
+                        "p50 \(Show.ms(m.latencyMs.p50))  p90 \(Show.ms(m.latencyMs.p90))  p99 \(Show.ms(m.latencyMs.p99))  (\(m.iterations) runs, batch \(batch))"
+                    ),
                     ("throughput", String(format: "%.1f samples/s", Double(batch) / (m.latencyMs.p50 / 1000))),
                     ("achieved", String(format: "%.1f GFLOP/s", m.gflops)),
                     ("sgemm peak", String(format: "%.1f GFLOP/s (2048³, measured in this run)", m.peakGflops)),
@@ -114,7 +117,10 @@ extension DeployAdvisor {
                     Show.grid(
                         ["layer", "kind", "output", "params", "MFLOPs"],
                         profile.layers.map {
-                            [$0.name, $0.kind, Show.shape($0.outputShape), Show.count($0.parameters), String(format: "%.2f", Double(2 * $0.macs) / 1e6)]
+                            [
+                                $0.name, $0.kind, Show.shape($0.outputShape), Show.count($0.parameters),
+                                String(format: "%.2f", Double(2 * $0.macs) / 1e6),
+                            ]
                         }, left: [0, 1]))
             }
         }

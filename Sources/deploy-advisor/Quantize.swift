@@ -26,7 +26,8 @@ extension DeployAdvisor {
         func run() throws {
             var format = try NumberFormat.named(numberFormat)
             guard let mode = Rounding(rawValue: rounding) else {
-                throw ValidationError("--rounding must be one of \(Rounding.allCases.map(\.rawValue).joined(separator: ", ")), got '\(rounding)'")
+                throw ValidationError(
+                    "--rounding must be one of \(Rounding.allCases.map(\.rawValue).joined(separator: ", ")), got '\(rounding)'")
             }
             if let block {
                 guard format.isBlockFormat else { throw ValidationError("--block applies to block formats; \(format.name) is scalar") }

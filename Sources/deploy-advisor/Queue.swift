@@ -45,7 +45,8 @@ extension DeployAdvisor {
             if rho >= 1 {
                 let needed = Int((arrivalRate / serviceRate).rounded(.down)) + 1
                 throw ValidationError(
-                    String(format: "utilization ρ = λ/(cμ) = %.3f ≥ 1: the queue grows without bound; use at least %d servers", rho, needed))
+                    String(format: "utilization ρ = λ/(cμ) = %.3f ≥ 1: the queue grows without bound; use at least %d servers", rho, needed)
+                )
             }
         }
 
@@ -85,7 +86,8 @@ extension DeployAdvisor {
                 probWait: erlang.probabilityOfWaiting,
                 p50ResponseS: exact ? erlang.responsePercentile(0.5) : nil,
                 p99ResponseS: exact ? erlang.responsePercentile(0.99) : nil,
-                meanResponseS: (exact ? erlang.meanWait : erlang.allenCunneenMeanWait(arrivalCV2: 1, serviceCV2: serviceCv2)) + 1 / serviceRate)
+                meanResponseS: (exact ? erlang.meanWait : erlang.allenCunneenMeanWait(arrivalCV2: 1, serviceCV2: serviceCv2)) + 1
+                    / serviceRate)
             let report = Report(
                 servers: servers, arrivalRate: arrivalRate, serviceRate: serviceRate, serviceCV2: serviceCv2,
                 utilization: erlang.utilization, customers: customers, seed: seed,
@@ -101,7 +103,10 @@ extension DeployAdvisor {
             }
             func s(_ x: Double?) -> String { x.map { String(format: "%.6g", $0) } ?? "—" }
             func pct(_ x: Double) -> String { String(format: "%.4f", x) }
-            print(String(format: "M/G/%d  λ = %g/s  μ = %g/s  cs² = %g  ρ = %.4f  (%d customers, seed %llu)", servers, arrivalRate, serviceRate, serviceCv2, erlang.utilization, customers, seed))
+            print(
+                String(
+                    format: "M/G/%d  λ = %g/s  μ = %g/s  cs² = %g  ρ = %.4f  (%d customers, seed %llu)", servers, arrivalRate, serviceRate,
+                    serviceCv2, erlang.utilization, customers, seed))
             print(
                 Show.grid(
                     ["", "simulated", "analytic"],

@@ -19,7 +19,10 @@ struct Study {
         var calibration: ModelCalibration
         var calibrated = true
         if quick {
-            if let cache, let c = ModelCalibration.cached(modelKey: architecture.name, batch: workload.batch, cacheDirectory: cache, toolVersion: TargetEvaluation.toolVersion) {
+            if let cache,
+                let c = ModelCalibration.cached(
+                    modelKey: architecture.name, batch: workload.batch, cacheDirectory: cache, toolVersion: TargetEvaluation.toolVersion)
+            {
                 calibration = c
             } else {
                 calibration = ModelCalibration.estimated(profile, batch: workload.batch)
@@ -31,7 +34,9 @@ struct Study {
                 architecture.withRandomWeights(seed: 1), modelKey: architecture.name, batch: workload.batch, cacheDirectory: cache,
                 toolVersion: TargetEvaluation.toolVersion)
         }
-        let planner = CapacityPlanner(workload: workload, graph: architecture, calibration: calibration, pricing: try targets.loadPricing(), base: try targets.configurations())
+        let planner = CapacityPlanner(
+            workload: workload, graph: architecture, calibration: calibration, pricing: try targets.loadPricing(),
+            base: try targets.configurations())
         return Study(workload: workload, graph: architecture, calibration: calibration, planner: planner, calibrated: calibrated)
     }
 
@@ -62,7 +67,9 @@ extension DeployAdvisor {
             let plans = try study.planner.plan(verify: !quick)
             progress.finish()
             let w = try weights.map { try PreferenceWeights(parsing: $0) } ?? PreferenceWeights()
-            let rec = Recommender(workload: workload, plans: plans, modelName: study.graph.name, networkMs: study.networkMs, weights: w, quick: quick).recommend()
+            let rec = Recommender(
+                workload: workload, plans: plans, modelName: study.graph.name, networkMs: study.networkMs, weights: w, quick: quick
+            ).recommend()
             if output.format == .json {
                 try printJSON(rec)
                 return
@@ -82,7 +89,10 @@ enum RecommendationText {
         }
         lines.append(rec.summary)
         if quick {
-            lines.append(calibrated ? "(quick: cached measurement + queueing analytics, no simulation)" : "(quick: estimated from the model's profile and queueing analytics; run without --quick to measure and simulate)")
+            lines.append(
+                calibrated
+                    ? "(quick: cached measurement + queueing analytics, no simulation)"
+                    : "(quick: estimated from the model's profile and queueing analytics; run without --quick to measure and simulate)")
         }
         lines.append("")
         for v in rec.ranking {
@@ -100,7 +110,9 @@ enum RecommendationText {
 extension DeployAdvisor {
     struct Plan: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Capacity plan: the smallest configuration per target meeting the SLO at the peak rate, its cost, and the cheapest option across load levels.")
+            abstract:
+                "Capacity plan: the smallest configuration per target meeting the SLO at the peak rate, its cost, and the cheapest option across load levels."
+        )
 
         @OptionGroup var workloadOptions: WorkloadOptions
         @OptionGroup var targetOptions: TargetOptions
@@ -130,7 +142,10 @@ extension DeployAdvisor {
                 try printJSON(Report(workload: workload, plans: plans, curve: curve))
                 return
             }
-            print(String(format: "Capacity plan for %@ at a peak of %.4g requests/s, SLO p99 %.4g ms", study.graph.name, workload.load.effectivePeakRps, workload.effectiveP99Ms ?? 0))
+            print(
+                String(
+                    format: "Capacity plan for %@ at a peak of %.4g requests/s, SLO p99 %.4g ms", study.graph.name,
+                    workload.load.effectivePeakRps, workload.effectiveP99Ms ?? 0))
             print(PlanText.plans(plans))
             print("\nCheapest option by load (analytic):")
             print(PlanText.curve(curve))
@@ -146,7 +161,8 @@ enum PlanText {
                 [
                     p.target, p.feasible ? p.summary : "cannot: \(p.reason ?? "")",
                     p.analyticP99Ms.map { String(format: "%.2f", $0) } ?? "—", p.simulatedP99Ms.map { String(format: "%.2f", $0) } ?? "—",
-                    p.feasible ? String(format: "%.0f%@", p.costPerMonthUSD, p.costIsEstimate ? "*" : "") : "—", String(format: "%.1f", p.deployMinutes),
+                    p.feasible ? String(format: "%.0f%@", p.costPerMonthUSD, p.costIsEstimate ? "*" : "") : "—",
+                    String(format: "%.1f", p.deployMinutes),
                 ]
             }, left: [0, 1])
     }

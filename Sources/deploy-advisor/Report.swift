@@ -31,7 +31,10 @@ extension DeployAdvisor {
             let rec = data.recommendation
             print(rec.recommendation.map { "Recommendation: \($0) — \(TargetKind(rawValue: $0)!.displayName)" } ?? "Recommendation: none")
             print(rec.summary)
-            print(String(format: "wrote %@/index.html (+ %@) in %.1f s", out, outcome.files.filter { $0 != "index.html" }.joined(separator: ", "), Date().timeIntervalSince(started)))
+            print(
+                String(
+                    format: "wrote %@/index.html (+ %@) in %.1f s", out,
+                    outcome.files.filter { $0 != "index.html" }.joined(separator: ", "), Date().timeIntervalSince(started)))
         }
     }
 }

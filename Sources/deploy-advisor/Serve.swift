@@ -15,8 +15,10 @@ extension DeployAdvisor {
         @Option(help: "Address to bind.") var host = "127.0.0.1"
         @Option(help: "Port (0 picks a free one).") var port = 8080
         @Option(help: "OpenBLAS threads per inference.") var threads = 1
-        @Option(name: .customLong("max-concurrent-requests"), help: "Requests in flight at once (replica_max_concurrent_requests).") var maxConcurrentRequests = 1
-        @Option(name: .customLong("max-request-wait-ms"), help: "Wait for a slot before 503 (max_request_wait_time), ms.") var maxRequestWaitMs = 500.0
+        @Option(name: .customLong("max-concurrent-requests"), help: "Requests in flight at once (replica_max_concurrent_requests).")
+        var maxConcurrentRequests = 1
+        @Option(name: .customLong("max-request-wait-ms"), help: "Wait for a slot before 503 (max_request_wait_time), ms.")
+        var maxRequestWaitMs = 500.0
         @Option(name: .customLong("max-body-bytes"), help: "Largest request body; larger ones get 413.") var maxBodyBytes = 10 << 20
         @Option(help: "Require 'Authorization: Bearer KEY'.") var key: String?
         @Option(help: "Seed for built-in weights.") var seed: UInt64 = 1
@@ -43,7 +45,9 @@ extension DeployAdvisor {
             let server = ScoringServer(model: scoring, configuration: c)
             let host = self.host
             let app = server.application { boundPort in
-                print("serving \(graph.name) on http://\(host):\(boundPort)/score (GET / for health, /swagger.json for the schema); Ctrl-C stops")
+                print(
+                    "serving \(graph.name) on http://\(host):\(boundPort)/score (GET / for health, /swagger.json for the schema); Ctrl-C stops"
+                )
                 FileHandle.standardOutput.synchronizeFile()
             }
             try await app.runService()
@@ -53,7 +57,8 @@ extension DeployAdvisor {
 
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Open-loop HTTP load generator with latencies measured from the scheduled send time (coordinated omission corrected).")
+            abstract: "Open-loop HTTP load generator with latencies measured from the scheduled send time (coordinated omission corrected)."
+        )
 
         @Argument(help: "The scoring URL, e.g. http://127.0.0.1:8080/score.") var url: String
         @Option(help: "Requests per second.") var rate: Double
@@ -68,7 +73,9 @@ extension DeployAdvisor {
             guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be > 0 and ≤ 1000000, got \(rate)") }
             guard duration > 0, duration <= 86400 else { throw ValidationError("--duration must be > 0 and ≤ 86400 seconds") }
             guard (1...4096).contains(connections) else { throw ValidationError("--connections must be 1 to 4096") }
-            guard LoadGenerator.Distribution(rawValue: distribution) != nil else { throw ValidationError("--distribution must be poisson or constant") }
+            guard LoadGenerator.Distribution(rawValue: distribution) != nil else {
+                throw ValidationError("--distribution must be poisson or constant")
+            }
             guard let u = URL(string: url), let scheme = u.scheme, ["http"].contains(scheme), u.host != nil else {
                 throw ValidationError("'\(url)' is not an http:// URL")
             }
@@ -77,7 +84,9 @@ extension DeployAdvisor {
         func run() async throws {
             var body: Data
             if let payload {
-                guard let d = FileManager.default.contents(atPath: payload) else { throw ValidationError("\(payload): cannot read the payload file") }
+                guard let d = FileManager.default.contents(atPath: payload) else {
+                    throw ValidationError("\(payload): cannot read the payload file")
+                }
                 body = d
             } else {
                 body = try await Self.defaultBody(for: url)
@@ -92,14 +101,24 @@ extension DeployAdvisor {
                 return
             }
             let l = r.latencyMs
-            print(String(format: "%@: %d requests scheduled at %.4g/s (%@) over %.1f s; achieved %.1f successful/s", url, r.sent, rate, distribution, r.durationSeconds, r.achievedRps))
-            print(String(format: "latency (from scheduled send): p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms", l["p50"] ?? 0, l["p90"] ?? 0, l["p99"] ?? 0, l["p999"] ?? 0, l["max"] ?? 0))
-            print("status: " + r.statusCounts.keys.sorted().map { "\($0) × \(r.statusCounts[$0]!)" }.joined(separator: ", ") + (r.errors.isEmpty ? "" : "; errors: " + r.errors.map { "\($0.key) × \($0.value)" }.joined(separator: ", ")))
+            print(
+                String(
+                    format: "%@: %d requests scheduled at %.4g/s (%@) over %.1f s; achieved %.1f successful/s", url, r.sent, rate,
+                    distribution, r.durationSeconds, r.achievedRps))
+            print(
+                String(
+                    format: "latency (from scheduled send): p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms",
+                    l["p50"] ?? 0, l["p90"] ?? 0, l["p99"] ?? 0, l["p999"] ?? 0, l["max"] ?? 0))
+            print(
+                "status: " + r.statusCounts.keys.sorted().map { "\($0) × \(r.statusCounts[$0]!)" }.joined(separator: ", ")
+                    + (r.errors.isEmpty ? "" : "; errors: " + r.errors.map { "\($0.key) × \($0.value)" }.joined(separator: ", ")))
         }
 
         /// Zeros shaped like the model's input, from the server's OpenAPI description.
         static func defaultBody(for url: String) async throws -> Data {
-            guard let u = URL(string: url), let swagger = URL(string: "/swagger.json", relativeTo: u) else { throw ValidationError("bad URL \(url)") }
+            guard let u = URL(string: url), let swagger = URL(string: "/swagger.json", relativeTo: u) else {
+                throw ValidationError("bad URL \(url)")
+            }
             let data: Data
             do {
                 data = try await Fetch.get(swagger.absoluteString)
@@ -107,10 +126,12 @@ extension DeployAdvisor {
                 throw ValidationError("cannot reach \(swagger.absoluteString) to learn the input shape (\(error)); pass --payload FILE")
             }
             guard let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let paths = doc["paths"] as? [String: Any], let score = paths["/score"] as? [String: Any], let post = score["post"] as? [String: Any],
+                let paths = doc["paths"] as? [String: Any], let score = paths["/score"] as? [String: Any],
+                let post = score["post"] as? [String: Any],
                 let rb = post["requestBody"] as? [String: Any], let content = rb["content"] as? [String: Any],
                 let json = content["application/json"] as? [String: Any], let schema = json["schema"] as? [String: Any],
-                let props = schema["properties"] as? [String: Any], let d = props["data"] as? [String: Any], let one = (d["oneOf"] as? [[String: Any]])?.first
+                let props = schema["properties"] as? [String: Any], let d = props["data"] as? [String: Any],
+                let one = (d["oneOf"] as? [[String: Any]])?.first
             else { throw ValidationError("\(swagger.absoluteString) does not describe the input; pass --payload FILE") }
             func build(_ s: [String: Any]) -> Any {
                 if s["type"] as? String == "array", let items = s["items"] as? [String: Any], let n = s["minItems"] as? Int {

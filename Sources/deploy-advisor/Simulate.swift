@@ -53,19 +53,24 @@ extension DeployAdvisor {
                 }
             }
             if output.format == .json {
-                try printJSON(Report(workload: workload, model: evaluation.graph.name, hostCalibration: evaluation.calibration.host, targets: results))
+                try printJSON(
+                    Report(workload: workload, model: evaluation.graph.name, hostCalibration: evaluation.calibration.host, targets: results)
+                )
                 return
             }
             print(
                 String(
-                    format: "%@: %@, batch %d, %@ at %.4g requests/s for %.0f s (seed %llu)", workload.name, evaluation.graph.name, workload.batch,
+                    format: "%@: %@, batch %d, %@ at %.4g requests/s for %.0f s (seed %llu)", workload.name, evaluation.graph.name,
+                    workload.batch,
                     workload.load.pattern.rawValue, evaluation.traffic.offeredRps, workload.load.durationSeconds, workload.seed))
             print(TargetTable.render(results, sloMs: workload.effectiveP99Ms))
             for r in results {
                 if !r.serviceScaling.isEmpty { print("\n\(r.target): \(r.serviceScaling)") }
                 for n in r.notes { print("  note: \(n)") }
                 if let f = r.forwarding {
-                    print("  store-and-forward: \(f.delivered) delivered (\(f.delayed) after an outage), \(f.dropped) dropped (TTL), \(f.pending) still stored")
+                    print(
+                        "  store-and-forward: \(f.delivered) delivered (\(f.delayed) after an outage), \(f.dropped) dropped (TTL), \(f.pending) still stored"
+                    )
                 }
             }
         }
@@ -80,7 +85,10 @@ enum TargetTable {
             ["target", "p50 ms", "p95 ms", "p99 ms", "SLO", "success", "rps", "replicas", "$/month", "$/M req", "deploy min"],
             results.map { r in
                 guard r.deployable else {
-                    return [r.target, "—", "—", "—", "no", "—", "—", "—", String(format: "%.0f", r.costPerMonthUSD), "—", String(format: "%.1f", r.deployMinutes)]
+                    return [
+                        r.target, "—", "—", "—", "no", "—", "—", "—", String(format: "%.0f", r.costPerMonthUSD), "—",
+                        String(format: "%.1f", r.deployMinutes),
+                    ]
                 }
                 let met = sloMs.map { slo in (r.latencyMs?.p99 ?? .infinity) <= slo && r.successRate >= 0.999 ? "yes" : "no" } ?? "—"
                 return [

@@ -45,7 +45,8 @@ struct WorkloadOptions: ParsableArguments {
         o.peakRps = peakRps
         if let pattern {
             guard let p = LoadPattern(rawValue: pattern) else {
-                throw ValidationError("--pattern must be one of \(LoadPattern.allCases.map(\.rawValue).joined(separator: ", ")), got '\(pattern)'")
+                throw ValidationError(
+                    "--pattern must be one of \(LoadPattern.allCases.map(\.rawValue).joined(separator: ", ")), got '\(pattern)'")
             }
             o.pattern = p
         }
@@ -85,7 +86,9 @@ struct WorkloadOptions: ParsableArguments {
 
 /// Target settings shared by simulate, plan, recommend and report.
 struct TargetOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: "A target setting, target.key=value (repeatable): aks.cpu_cores=2, aci.memory_gb=1.5, iot-edge.device=rpi4, fpga.fpgas=2 …")
+    @Option(
+        name: .customLong("config"),
+        help: "A target setting, target.key=value (repeatable): aks.cpu_cores=2, aci.memory_gb=1.5, iot-edge.device=rpi4, fpga.fpgas=2 …")
     var settings: [String] = []
 
     @Option(help: "A pricing file (YAML) overriding the default prices.")

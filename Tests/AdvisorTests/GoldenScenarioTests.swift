@@ -18,7 +18,10 @@ struct GoldenScenarioTests {
         let host = HostCalibration(cpuModel: "golden", cores: 2, openblas: "none", sgemmGflops1: 100, sgemmGflopsAll: 200, memoryGBps: 20)
         return ModelCalibration(
             model: graph.name, batch: 1, host: host,
-            steps: [StepMeasurement(name: "model", flops: Double(p.flops), bytes: Double(p.weightBytes), seconds1: seconds, secondsAll: seconds / 2)],
+            steps: [
+                StepMeasurement(
+                    name: "model", flops: Double(p.flops), bytes: Double(p.weightBytes), seconds1: seconds, secondsAll: seconds / 2)
+            ],
             samples1: Array(repeating: seconds, count: 5), samplesAll: Array(repeating: seconds / 2, count: 5), toolVersion: "golden")
     }
 
@@ -44,7 +47,9 @@ struct GoldenScenarioTests {
     /// "You need to quickly deploy and validate your model. ACI deployment finishes in less than
     /// five minutes" — a prototype to validate today: ACI; AKS cannot be ready (cluster ~20 min).
     @Test func prototypeToValidateToday() throws {
-        let r = try Self.recommend("model: resnet50\nenvironment: dev-test\nload: { rps: 0.5 }\nlatency: { p99Ms: 3000 }\ndeployDeadlineMinutes: 10\npayloadBytes: 100000")
+        let r = try Self.recommend(
+            "model: resnet50\nenvironment: dev-test\nload: { rps: 0.5 }\nlatency: { p99Ms: 3000 }\ndeployDeadlineMinutes: 10\npayloadBytes: 100000"
+        )
         #expect(r.recommendation == "aci", "\(r.summary)")
         #expect(Self.favors(r, .aci, .quickDeployValidation) && Self.favors(r, .aci, .devTest))
         #expect(Self.blocks(r, .aks, .deployDeadline))
@@ -60,7 +65,9 @@ struct GoldenScenarioTests {
     /// "For large-scale production scenarios, use AKS" — a 2,000 requests/s production service:
     /// one ACI container group cannot carry it; AKS autoscales.
     @Test func largeProductionService() throws {
-        let r = try Self.recommend("model: mobilenetv2\nenvironment: production\nload: { rps: 1500, peakRps: 2000 }\nlatency: { p99Ms: 150 }\nexistingCluster: true\npayloadBytes: 50000\nnetwork: { rttMs: 20, uplinkMbps: 1000 }")
+        let r = try Self.recommend(
+            "model: mobilenetv2\nenvironment: production\nload: { rps: 1500, peakRps: 2000 }\nlatency: { p99Ms: 150 }\nexistingCluster: true\npayloadBytes: 50000\nnetwork: { rttMs: 20, uplinkMbps: 1000 }"
+        )
         #expect(r.recommendation == "aks", "\(r.summary)")
         #expect(Self.favors(r, .aks, .largeScaleProduction))
         #expect(Self.blocks(r, .aci, .singleGroupCapacity) || Self.blocks(r, .aci, .aciQuota) || Self.blocks(r, .aci, .latencySLO))
@@ -69,14 +76,18 @@ struct GoldenScenarioTests {
     /// "AKS cluster creation is a one-time process ... takes approximately 20 minutes" — a
     /// production service that must serve in 10 minutes with no cluster: AKS is ruled out by the deadline.
     @Test func productionDeadlineWithoutACluster() throws {
-        let r = try Self.recommend("model: mlp\nenvironment: production\nload: { rps: 5 }\nlatency: { p99Ms: 200 }\ndeployDeadlineMinutes: 10\nexistingCluster: false")
+        let r = try Self.recommend(
+            "model: mlp\nenvironment: production\nload: { rps: 5 }\nlatency: { p99Ms: 200 }\ndeployDeadlineMinutes: 10\nexistingCluster: false"
+        )
         #expect(Self.blocks(r, .aks, .deployDeadline))
         #expect(r.recommendation != "aks")
     }
 
     /// The same service with an existing cluster ("you can reuse this cluster"): AKS.
     @Test func productionWithAnExistingCluster() throws {
-        let r = try Self.recommend("model: mlp\nenvironment: production\nload: { rps: 200, peakRps: 400 }\nlatency: { p99Ms: 200 }\ndeployDeadlineMinutes: 10\nexistingCluster: true")
+        let r = try Self.recommend(
+            "model: mlp\nenvironment: production\nload: { rps: 200, peakRps: 400 }\nlatency: { p99Ms: 200 }\ndeployDeadlineMinutes: 10\nexistingCluster: true"
+        )
         #expect(r.recommendation == "aks", "\(r.summary)")
         #expect(!Self.blocks(r, .aks, .deployDeadline))
     }
@@ -113,7 +124,8 @@ struct GoldenScenarioTests {
     /// "Work with generated data that is too large to pull quickly to the cloud" — a camera
     /// producing 50 MB/s over a 10 Mbit/s uplink.
     @Test func cameraDataTooLarge() throws {
-        let r = try Self.recommend("model: mobilenetv2\ndataMBps: 50\nnetwork: { uplinkMbps: 10 }\nload: { rps: 10 }\nlatency: { p99Ms: 400 }")
+        let r = try Self.recommend(
+            "model: mobilenetv2\ndataMBps: 50\nnetwork: { uplinkMbps: 10 }\nload: { rps: 10 }\nlatency: { p99Ms: 400 }")
         #expect(r.recommendation == "iot-edge", "\(r.summary)")
         #expect(Self.blocks(r, .aks, .dataTooLargeToSend) && Self.favors(r, .iotEdge, .dataTooLargeToSend))
     }
@@ -121,7 +133,9 @@ struct GoldenScenarioTests {
     /// "Extremely low latency for real-time inference" on Brainwave — ResNet-50 at 500 requests/s
     /// with a 10 ms p99 for a client inside Azure (0.5 ms RTT): only the FPGA's NPU is fast enough.
     @Test func ultraLowLatencyResNet() throws {
-        let r = try Self.recommend("model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 10 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.5, uplinkMbps: 25000 }\nexistingCluster: true")
+        let r = try Self.recommend(
+            "model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 10 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.5, uplinkMbps: 25000 }\nexistingCluster: true"
+        )
         #expect(r.recommendation == "fpga", "\(r.summary)")
         #expect(Self.favors(r, .fpga, .ultraLowLatency) && Self.favors(r, .fpga, .supportedDNN))
         #expect(Self.blocks(r, .aks, .latencySLO))
@@ -130,18 +144,23 @@ struct GoldenScenarioTests {
     /// A 2 ms p99 for ResNet-50 at 500 requests/s: even the Arria 10 NPU needs ~2.5 ms per image,
     /// so nothing qualifies — the advisor says so and names the FPGA as the nearest option.
     @Test func twoMillisecondResNetIsImpossibleButNearestIsFPGA() throws {
-        let r = try Self.recommend("model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 2 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.2, uplinkMbps: 25000 }")
+        let r = try Self.recommend(
+            "model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 2 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.2, uplinkMbps: 25000 }")
         #expect(r.recommendation == nil)
         #expect(r.nearestOption == "fpga", "\(r.summary)")
         #expect(r.summary.contains("No target satisfies"))
         // With the Stratix 10 NPU (≈0.9 ms for ResNet-50) the same workload is met on the FPGA.
-        let s10 = try Self.recommend("model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 2 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.2, uplinkMbps: 25000 }", settings: ["fpga.preset=brainwave-s10"])
+        let s10 = try Self.recommend(
+            "model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 2 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.2, uplinkMbps: 25000 }",
+            settings: ["fpga.preset=brainwave-s10"])
         #expect(s10.recommendation == "fpga", "\(s10.summary)")
     }
 
     /// "The most common DNNs are available" — a model that is not in the FPGA list is ruled out there.
     @Test func modelNotInTheFPGAList() throws {
-        let r = try Self.recommend("model: mobilenetv2\nload: { rps: 50 }\nlatency: { p99Ms: 100 }\nexistingCluster: true\npayloadBytes: 50000\nnetwork: { rttMs: 5, uplinkMbps: 1000 }")
+        let r = try Self.recommend(
+            "model: mobilenetv2\nload: { rps: 50 }\nlatency: { p99Ms: 100 }\nexistingCluster: true\npayloadBytes: 50000\nnetwork: { rttMs: 5, uplinkMbps: 1000 }"
+        )
         #expect(Self.blocks(r, .fpga, .supportedDNN))
         #expect(r.recommendation != "fpga" && r.recommendation != nil)
     }
@@ -149,7 +168,8 @@ struct GoldenScenarioTests {
     /// A budget that rules out the cluster: production at 20 requests/s with USD 100/month —
     /// a production AKS cluster (≥ 12 vCPU: 3 × D4s_v3) costs about USD 420/month.
     @Test func budgetRulesOutTheCluster() throws {
-        let r = try Self.recommend("model: mlp\nenvironment: production\nload: { rps: 20 }\nlatency: { p99Ms: 200 }\nbudgetUSDPerMonth: 100")
+        let r = try Self.recommend(
+            "model: mlp\nenvironment: production\nload: { rps: 20 }\nlatency: { p99Ms: 200 }\nbudgetUSDPerMonth: 100")
         #expect(Self.blocks(r, .aks, .budget))
         #expect(Self.blocks(r, .fpga, .budget))
         #expect(r.recommendation == "aci", "\(r.summary)")

@@ -41,7 +41,8 @@ struct WorkloadTests {
     }
 
     @Test func jsonIsAccepted() throws {
-        let json = #"{"model": "mobilenetv2", "load": {"rps": 12.5, "pattern": "constant"}, "latency": {"p99Ms": 20}, "environment": "dev-test", "seed": 3}"#
+        let json =
+            #"{"model": "mobilenetv2", "load": {"rps": 12.5, "pattern": "constant"}, "latency": {"p99Ms": 20}, "environment": "dev-test", "seed": 3}"#
         let w = try Workload.parse(json)
         #expect(w.model == "mobilenetv2" && w.load.rps == 12.5 && w.load.pattern == .constant)
         #expect(w.environment == .devTest && w.latency.p99Ms == 20 && w.seed == 3)
@@ -94,7 +95,9 @@ struct WorkloadTests {
             BadCase(yaml: "model: x\nload: { rps: -3 }", mentions: ["'load.rps'", "-3", "> 0"]),
             BadCase(yaml: "model: x\nload: { rps: \"30\" }", mentions: ["'load.rps'", "a number"]),
             BadCase(yaml: "model: x\nload: { rps: 30, peakRps: 10 }", mentions: ["'load.peakRps'", "at least load.rps"]),
-            BadCase(yaml: "model: x\nload: { pattern: bursty }", mentions: ["'load.pattern'", "'bursty'", "poisson | constant | diurnal | step | trace"]),
+            BadCase(
+                yaml: "model: x\nload: { pattern: bursty }",
+                mentions: ["'load.pattern'", "'bursty'", "poisson | constant | diurnal | step | trace"]),
             BadCase(yaml: "model: x\nload: { pattern: trace }", mentions: ["'load.traceFile'", "required"]),
             BadCase(yaml: "model: x\nload: { traceFile: a.csv }", mentions: ["'load.traceFile'", "only used"]),
             BadCase(yaml: "model: x\nload: { durationSeconds: 0 }", mentions: ["'load.durationSeconds'"]),

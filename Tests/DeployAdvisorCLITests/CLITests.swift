@@ -116,14 +116,20 @@ struct SimulateCLITests {
     @Test func jsonCarriesTheDocumentedKeysAndIsDeterministic() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let args = ["simulate", "--model", "mlp", "--rps", "50", "--duration-s", "60", "--format", "json", "--cache-dir", dir.path, "--config", "aks.cpu_cores=1"]
+        let args = [
+            "simulate", "--model", "mlp", "--rps", "50", "--duration-s", "60", "--format", "json", "--cache-dir", dir.path, "--config",
+            "aks.cpu_cores=1",
+        ]
         let first = try CLI.run(args)
         #expect(first.status == 0, "\(first.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
         let targets = try #require(json["targets"] as? [[String: Any]])
         #expect(targets.map { $0["target"] as? String } == ["aci", "aks", "iot-edge", "fpga"])
         for t in targets {
-            for key in ["target", "config", "deployMinutes", "offeredRps", "throughputRps", "successRate", "errors", "replicas", "costPerHourUSD", "costPerMonthUSD", "bytesLeftDevice"] {
+            for key in [
+                "target", "config", "deployMinutes", "offeredRps", "throughputRps", "successRate", "errors", "replicas", "costPerHourUSD",
+                "costPerMonthUSD", "bytesLeftDevice",
+            ] {
                 #expect(t[key] != nil, "\(t["target"] ?? "?") lacks \(key)")
             }
         }
@@ -152,7 +158,10 @@ struct RecommendCLITests {
     @Test func quickOneLiner() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try CLI.run(["recommend", "--model", "resnet50", "--rps", "200", "--p99-ms", "20", "--connectivity", "intermittent", "--quick", "--format", "json", "--cache-dir", dir.path])
+        let r = try CLI.run([
+            "recommend", "--model", "resnet50", "--rps", "200", "--p99-ms", "20", "--connectivity", "intermittent", "--quick", "--format",
+            "json", "--cache-dir", dir.path,
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(json.keys.contains("recommendation"))
@@ -172,7 +181,9 @@ struct RecommendCLITests {
     @Test func planJSON() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try CLI.run(["plan", "--model", "mlp", "--rps", "50", "--p99-ms", "100", "--quick", "--format", "json", "--cache-dir", dir.path])
+        let r = try CLI.run([
+            "plan", "--model", "mlp", "--rps", "50", "--p99-ms", "100", "--quick", "--format", "json", "--cache-dir", dir.path,
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect((json["plans"] as? [[String: Any]])?.count == 4)
@@ -180,5 +191,24 @@ struct RecommendCLITests {
         #expect(curve.map { $0["rps"] as? Double } == [10, 30, 100, 300, 1000, 3000, 10000])
         let bad = try CLI.run(["recommend", "--model", "mlp", "--weights", "speed=1", "--quick"])
         #expect(bad.status == 2 && bad.stderr.contains("fit, cost, latency, deploy"))
+    }
+}
+
+@Suite("deploy-advisor with ONNX files")
+struct ONNXCLITests {
+    @Test func exportThenProfileAndInferTheFile() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("mlp.onnx").path
+        let e = try CLI.run(["export", "mlp:in=8,hidden=16,layers=1,out=3", "--output", path])
+        #expect(e.status == 0, "\(e.stderr)")
+        let json = try CLI.json(["profile", path, "--format", "json"])
+        #expect(json["parameters"] as? Int == 8 * 16 + 16 + 16 * 3 + 3)
+        let out = dir.appendingPathComponent("y.npy").path
+        #expect(try CLI.run(["infer", path, "--batch", "2", "--output", out]).status == 0)
+        let bad = dir.appendingPathComponent("bad.onnx").path
+        try "garbage".write(toFile: bad, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["profile", bad])
+        #expect(r.status == 2 && r.stderr.contains("not a valid ONNX model"))
     }
 }

@@ -46,7 +46,10 @@ struct CycleModelTests {
     /// h = 512 (1), 1024 (1500), 1536 (375), 2816 (750).
     @Test(
         "DeepBench RNN layers under 4 ms",
-        arguments: ["lstm:h=256,t=150", "lstm:h=512,t=25", "lstm:h=1024,t=25", "lstm:h=1536,t=50", "gru:h=512,t=1", "gru:h=1024,t=1500", "gru:h=1536,t=375", "gru:h=2816,t=750"])
+        arguments: [
+            "lstm:h=256,t=150", "lstm:h=512,t=25", "lstm:h=1024,t=25", "lstm:h=1536,t=50", "gru:h=512,t=1", "gru:h=1024,t=1500",
+            "gru:h=1536,t=375", "gru:h=2816,t=750",
+        ])
     func deepBench(_ name: String) throws {
         let e = try NPUCycleModel.estimate(ModelZoo.graph(name), preset: s10, format: msfp8.withBlockSize(400))
         #expect(e.latencyMs < 4, "\(name): \(e.latencyMs) ms")

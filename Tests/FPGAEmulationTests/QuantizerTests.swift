@@ -110,7 +110,8 @@ struct QuantizerTests {
         #expect(try q("bf16", [Float.greatestFiniteMagnitude]) == [.infinity])
         #expect(try q("fp16", [65504, 65520, 1e-8, 0x1p-24, 1.0 / 3]) == [65504, .infinity, 0, 0x1p-24, Float(Float16(1.0 / 3))])
         let values: [Float] = [0.1, -7.25, 3e5, 1e-3]
-        #expect(try q("fp16", rounding: .even, values) == values.map { Float(Float16($0)) }, "IEEE round-to-nearest-even is Swift's Float16")
+        #expect(
+            try q("fp16", rounding: .even, values) == values.map { Float(Float16($0)) }, "IEEE round-to-nearest-even is Swift's Float16")
         #expect(try q("fp32", values) == values)
     }
 

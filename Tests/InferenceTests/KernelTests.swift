@@ -30,7 +30,8 @@ struct KernelTests {
         var batch: Int
         var testDescription: String {
             let a = attributes
-            return "in \(input) out \(a.outChannels) k\(a.kernelH)x\(a.kernelW) s\(a.strideH),\(a.strideW) p\(a.padTop),\(a.padLeft),\(a.padBottom),\(a.padRight) d\(a.dilationH) g\(a.groups) n\(batch)"
+            return
+                "in \(input) out \(a.outChannels) k\(a.kernelH)x\(a.kernelW) s\(a.strideH),\(a.strideW) p\(a.padTop),\(a.padLeft),\(a.padBottom),\(a.padRight) d\(a.dilationH) g\(a.groups) n\(batch)"
         }
     }
 
@@ -44,8 +45,11 @@ struct KernelTests {
         ConvCase(input: [7, 9, 9], attributes: Conv2DAttributes(outChannels: 3, kernel: 1, stride: 2), batch: 2),
         ConvCase(input: [3, 15, 15], attributes: Conv2DAttributes(outChannels: 8, kernel: 7, stride: 2, padding: 3), batch: 2),
         ConvCase(input: [8, 10, 9], attributes: Conv2DAttributes(outChannels: 8, kernel: 3, padding: 1, groups: 8), batch: 1),
-        ConvCase(input: [8, 10, 9], attributes: Conv2DAttributes(outChannels: 8, kernel: 3, stride: 2, padding: 1, groups: 8, bias: true), batch: 3),
-        ConvCase(input: [5, 12, 12], attributes: Conv2DAttributes(outChannels: 5, kernel: 5, padding: 4, dilation: 2, groups: 5), batch: 2),
+        ConvCase(
+            input: [8, 10, 9], attributes: Conv2DAttributes(outChannels: 8, kernel: 3, stride: 2, padding: 1, groups: 8, bias: true),
+            batch: 3),
+        ConvCase(
+            input: [5, 12, 12], attributes: Conv2DAttributes(outChannels: 5, kernel: 5, padding: 4, dilation: 2, groups: 5), batch: 2),
         ConvCase(input: [4, 7, 7], attributes: Conv2DAttributes(outChannels: 8, kernel: 3, padding: 1, groups: 4), batch: 2),
         ConvCase(
             input: [3, 10, 8],
@@ -95,7 +99,9 @@ struct KernelTests {
             PoolAttributes(kernel: 2, stride: 2),
             PoolAttributes(kernel: 3, stride: 1, padding: 1, countIncludePad: true),
             PoolAttributes(kernel: 3, stride: 2, padding: 0, ceilMode: true),
-            PoolAttributes(kernelH: 2, kernelW: 3, strideH: 1, strideW: 2, padTop: 1, padLeft: 1, padBottom: 0, padRight: 2, countIncludePad: false, ceilMode: false),
+            PoolAttributes(
+                kernelH: 2, kernelW: 3, strideH: 1, strideW: 2, padTop: 1, padLeft: 1, padBottom: 0, padRight: 2, countIncludePad: false,
+                ceilMode: false),
         ])
     func pooling(_ a: PoolAttributes) throws {
         try check(single(.maxPool(a), input: [3, 9, 11]), batch: 2)

@@ -77,9 +77,12 @@ struct ModelTests {
         #expect(throws: InferenceError.self) { try mismatch.inferShapes() }
         let dense = ModelGraph(name: "d", inputShape: [3, 4, 4], nodes: [Node(name: "fc", op: .dense(units: 3, bias: true), inputs: [0])])
         do { _ = try dense.inferShapes() } catch { #expect(error.message.contains("Flatten")) }
-        let tooBig = ModelGraph(name: "k", inputShape: [1, 2, 2], nodes: [Node(name: "c", op: .conv2d(Conv2DAttributes(outChannels: 1, kernel: 5)), inputs: [0])])
+        let tooBig = ModelGraph(
+            name: "k", inputShape: [1, 2, 2],
+            nodes: [Node(name: "c", op: .conv2d(Conv2DAttributes(outChannels: 1, kernel: 5)), inputs: [0])])
         #expect(throws: InferenceError.self) { try tooBig.inferShapes() }
-        let forward = ModelGraph(name: "f", inputShape: [2], nodes: [Node(name: "a", op: .add, inputs: [0, 2]), Node(name: "b", op: .add, inputs: [0, 0])])
+        let forward = ModelGraph(
+            name: "f", inputShape: [2], nodes: [Node(name: "a", op: .add, inputs: [0, 2]), Node(name: "b", op: .add, inputs: [0, 0])])
         #expect(throws: InferenceError.self) { try forward.inferShapes() }
     }
 

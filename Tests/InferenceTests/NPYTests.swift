@@ -35,7 +35,10 @@ struct NPYTests {
             return d
         }
         func message(_ d: Data) -> String {
-            do { _ = try NPYFile.decode(d, source: "x.npy"); return "" } catch { return error.message }
+            do {
+                _ = try NPYFile.decode(d, source: "x.npy")
+                return ""
+            } catch { return error.message }
         }
         #expect(message(header("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n", payload: 16)).contains("float64"))
         #expect(message(header("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }\n", payload: 16)).contains("Fortran"))

@@ -26,7 +26,10 @@ struct ONNXTests {
         // Pad folds into conv2 (its padding grows by 1), Clip becomes ReLU6.
         let g = try ONNXImporter.load(path: Self.fixtures.appendingPathComponent("convnet_bn.onnx").path)
         let conv2 = try #require(g.nodes.first { $0.name == "conv2" })
-        guard case .conv2d(let a) = conv2.op else { Issue.record("conv2 is not a convolution"); return }
+        guard case .conv2d(let a) = conv2.op else {
+            Issue.record("conv2 is not a convolution")
+            return
+        }
         #expect(a.padTop == 1 && a.padLeft == 1 && a.padBottom == 1 && a.padRight == 1)
         #expect(g.nodes.contains { $0.op == .activation(.relu6) })
         let mlp = try ONNXImporter.load(path: Self.fixtures.appendingPathComponent("mlp.onnx").path)
@@ -69,23 +72,35 @@ struct ONNXTests {
         #expect(!message(truncated).isEmpty)
         // External data.
         #expect(
-            message(try mutate { m in
-                m.graph.initializer[0].dataLocation = .external
-                var e = Onnx_StringStringEntryProto()
-                e.key = "location"
-                e.value = "weights.bin"
-                m.graph.initializer[0].externalData = [e]
-            }).contains("external"))
+            message(
+                try mutate { m in
+                    m.graph.initializer[0].dataLocation = .external
+                    var e = Onnx_StringStringEntryProto()
+                    e.key = "location"
+                    e.value = "weights.bin"
+                    m.graph.initializer[0].externalData = [e]
+                }
+            ).contains("external"))
         // A double initializer.
-        #expect(message(try mutate { m in m.graph.initializer[0].dataType = Int32(Onnx_TensorProto.DataType.double.rawValue) }).contains("only float32"))
+        #expect(
+            message(try mutate { m in m.graph.initializer[0].dataType = Int32(Onnx_TensorProto.DataType.double.rawValue) }).contains(
+                "only float32"))
         // Declared dims that the data does not fill.
         #expect(message(try mutate { m in m.graph.initializer[0].dims = [16, 1000] }).contains("need"))
         // Absurd declared sizes are refused before allocating.
-        #expect(message(try mutate { m in m.graph.initializer[0].dims = [1 << 20, 1 << 20]; m.graph.initializer[0].rawData = Data() }).contains("too many elements"))
+        #expect(
+            message(
+                try mutate { m in
+                    m.graph.initializer[0].dims = [1 << 20, 1 << 20]
+                    m.graph.initializer[0].rawData = Data()
+                }
+            ).contains("too many elements"))
         #expect(throws: InferenceError.self) { try ONNXImporter.load(path: "/nonexistent/model.onnx") }
     }
 
-    @Test("export then import gives identical outputs", arguments: ["mlp:in=12,hidden=20,layers=2,out=4", "lstm:h=16,t=5,i=6", "gru:h=12,t=4", "resnet50", "densenet121", "mobilenetv2"])
+    @Test(
+        "export then import gives identical outputs",
+        arguments: ["mlp:in=12,hidden=20,layers=2,out=4", "lstm:h=16,t=5,i=6", "gru:h=12,t=4", "resnet50", "densenet121", "mobilenetv2"])
     func roundTrip(_ name: String) throws {
         var g = try ModelZoo.graph(name)
         if g.inputShape.count == 3 { g.inputShape = [3, 64, 64] }  // same layers, fewer pixels
@@ -94,7 +109,10 @@ struct ONNXTests {
         let a = try CPUExecutor(graph: g, batch: 2)
         let b = try CPUExecutor(graph: back, batch: 2)
         let x = ReferenceInterpreter.randomInput(count: a.inputCount, seed: 5)
-        #expect(try a.run(x) == b.run(x), "bit-identical after a round trip")
+        // The same weights and layers: equal up to the order of float additions (OpenBLAS's
+        // thread split is process-wide and other tests change it while this one runs).
+        let err = ReferenceInterpreter.relativeError(try b.run(x), try a.run(x))
+        #expect(err <= 1e-6, "round trip changed the outputs: \(err)")
         #expect(try g.profile().parameters == back.profile().parameters)
     }
 }

@@ -14,7 +14,9 @@ struct StatisticsTests {
     @Test(
         "Mann–Whitney U, one-sided, asymptotic with continuity correction",
         arguments: [
-            MWCase(x: [10.2, 11.5, 9.8, 12.1, 10.9, 11.8, 12.5, 10.1], y: [9.1, 9.9, 10.0, 9.5, 8.8, 9.7, 10.3, 9.2, 9.6], u: 67.0, p: 0.0016684702536990444),
+            MWCase(
+                x: [10.2, 11.5, 9.8, 12.1, 10.9, 11.8, 12.5, 10.1], y: [9.1, 9.9, 10.0, 9.5, 8.8, 9.7, 10.3, 9.2, 9.6], u: 67.0,
+                p: 0.0016684702536990444),
             MWCase(x: [3, 4, 4, 5, 6, 6, 6, 7], y: [2, 3, 3, 4, 4, 5, 5, 6], u: 46.5, p: 0.06660888427756888),
             MWCase(x: [5, 5, 5, 5, 5, 5], y: [5, 5, 5, 5, 5, 5, 5], u: 21.0, p: 1.0),
             MWCase(x: shiftedX, y: shiftedY, u: 1005.0, p: 0.024545402354819),
@@ -53,7 +55,7 @@ struct StatisticsTests {
     func noisy(_ center: Double, count: Int = 100, seed: UInt64) -> [Double] {
         var s = seed
         return (0..<count).map { _ in
-            s = s &* 6364136223846793005 &+ 1442695040888963407
+            s = s &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return center * (1 + 0.04 * (Double(s >> 11) / Double(1 << 53) - 0.5))
         }
     }
@@ -75,7 +77,9 @@ struct StatisticsTests {
         #expect(try RegressionCheck.compare(baseline: base, current: otherMachine).regressed)
         #expect(try RegressionCheck.compare(baseline: base, current: otherMachine, normalize: true).regressed == false)
         // Different models are bad input.
-        #expect(throws: RegressionInputError.self) { try RegressionCheck.compare(baseline: base, current: result(noisy(10, seed: 7), model: "other")) }
+        #expect(throws: RegressionInputError.self) {
+            try RegressionCheck.compare(baseline: base, current: result(noisy(10, seed: 7), model: "other"))
+        }
     }
 
     @Test func junitAndMarkdown() throws {

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
 
 @testable import Advisor
@@ -9,12 +6,18 @@ import Testing
 @testable import Reporting
 @testable import Targets
 
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
 /// Builds a small report (the MLP, a short run) into a temporary directory.
 func makeReport(gnuplot: GnuplotRenderer? = GnuplotRenderer.find()) throws -> (dir: URL, data: ReportData, outcome: ReportWriter.Outcome) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
-    var w = try Workload.parse("model: mlp\nload: { rps: 40, peakRps: 80, pattern: step, durationSeconds: 120 }\nlatency: { p99Ms: 200 }\nconnectivity: always")
+    var w = try Workload.parse(
+        "model: mlp\nload: { rps: 40, peakRps: 80, pattern: step, durationSeconds: 120 }\nlatency: { p99Ms: 200 }\nconnectivity: always")
     w.name = "test & <report>"
-    let data = try ReportBuilder.build(workload: w, configurations: .init(), pricing: .defaults, cacheDirectory: dir.path + "-cache", command: "test")
+    let data = try ReportBuilder.build(
+        workload: w, configurations: .init(), pricing: .defaults, cacheDirectory: dir.path + "-cache", command: "test")
     let outcome = try ReportWriter.write(data, to: dir.path, gnuplot: gnuplot)
     return (dir, data, outcome)
 }
@@ -27,7 +30,9 @@ final class XMLCheck: NSObject, XMLParserDelegate {
     private var row: [String]?
     private var cell: String?
 
-    func parser(_ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes a: [String: String] = [:]) {
+    func parser(
+        _ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes a: [String: String] = [:]
+    ) {
         switch e {
         case "svg": svgs += 1
         case "figure": if let id = a["id"] { figures.append(id) }
@@ -40,8 +45,12 @@ final class XMLCheck: NSObject, XMLParserDelegate {
     func parser(_ p: XMLParser, foundCharacters s: String) { cell? += s }
     func parser(_ p: XMLParser, didEndElement e: String, namespaceURI: String?, qualifiedName: String?) {
         switch e {
-        case "td": row?.append(cell ?? ""); cell = nil
-        case "tr": if let id = tableID, let r = row, !r.isEmpty { tables[id, default: []].append(r) }; row = nil
+        case "td":
+            row?.append(cell ?? "")
+            cell = nil
+        case "tr":
+            if let id = tableID, let r = row, !r.isEmpty { tables[id, default: []].append(r) }
+            row = nil
         case "table": tableID = nil
         default: break
         }
@@ -63,7 +72,10 @@ struct ReportTests {
         let check = XMLCheck()
         parser.delegate = check
         #expect(parser.parse(), "well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
-        let expected = ["plot-latency-cdf", "plot-p99-vs-load", "plot-cost-vs-load", "plot-aks-timeline", "plot-edge-timeline", "plot-fpga-layers", "plot-fpga-accuracy"]
+        let expected = [
+            "plot-latency-cdf", "plot-p99-vs-load", "plot-cost-vs-load", "plot-aks-timeline", "plot-edge-timeline", "plot-fpga-layers",
+            "plot-fpga-accuracy",
+        ]
         #expect(check.figures == expected)
         if outcome.plotWarning == nil { #expect(check.svgs == expected.count, "one plot per chart") }
         // The comparison table's numbers equal results.json's.
@@ -118,7 +130,8 @@ struct ReportTests {
         #expect(throws: GnuplotRenderer.RenderError.self) {
             try g.render(settings: ["set nonsense_setting 3"], series: [.init(title: "x", rows: [[1, 2]], style: "with lines")])
         }
-        let svg = try g.render(settings: ["set xlabel 'it''s'"], series: [.init(title: "a'b", rows: [[1, 2], [2, 3]], style: "with lines")])
+        let svg = try g.render(
+            settings: ["set xlabel 'it''s'"], series: [.init(title: "a'b", rows: [[1, 2], [2, 3]], style: "with lines")])
         #expect(svg.hasPrefix("<svg") && !svg.contains("http://"))
     }
 }

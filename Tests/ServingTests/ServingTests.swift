@@ -79,7 +79,10 @@ struct ServingTests {
     }
 
     @Test func badRequestsGetTheRightStatus() async throws {
-        try await withServer(configure: { $0.maxBodyBytes = 1000; $0.key = "secret" }) { base, _, client in
+        try await withServer(configure: {
+            $0.maxBodyBytes = 1000
+            $0.key = "secret"
+        }) { base, _, client in
             let auth = [("Authorization", "Bearer secret")]
             let good = "{\"data\": [1,2,3,4,5,6,7,8]}"
             #expect(try await post(client, base + "/score", good).0 == 401)
@@ -100,7 +103,13 @@ struct ServingTests {
     /// 200 requests over 64 connections must produce 503s (not crashes or unbounded queues), and
     /// the server must still answer afterwards.
     @Test func overloadGives503AndStaysResponsive() async throws {
-        try await withServer(model: "mlp:in=1024,hidden=2048,layers=6,out=10", configure: { $0.maxRequestWaitMs = 20; $0.maxQueued = 32 }) { base, _, client in
+        try await withServer(
+            model: "mlp:in=1024,hidden=2048,layers=6,out=10",
+            configure: {
+                $0.maxRequestWaitMs = 20
+                $0.maxQueued = 32
+            }
+        ) { base, _, client in
             let body = "{\"data\": [" + Array(repeating: "0.5", count: 1024).joined(separator: ",") + "]}"
             let statuses = try await withThrowingTaskGroup(of: Int.self, returning: [Int].self) { group in
                 for _ in 0..<200 { group.addTask { try await post(client, base + "/score", body).0 } }
@@ -117,7 +126,8 @@ struct ServingTests {
 
     @Test func loadGeneratorMeasuresFromTheScheduledTime() async throws {
         try await withServer { base, _, _ in
-            var g = LoadGenerator(url: base + "/score", ratePerSecond: 200, durationSeconds: 1, body: Data("{\"data\": [1,2,3,4,5,6,7,8]}".utf8))
+            var g = LoadGenerator(
+                url: base + "/score", ratePerSecond: 200, durationSeconds: 1, body: Data("{\"data\": [1,2,3,4,5,6,7,8]}".utf8))
             g.distribution = .constant
             g.connections = 4
             #expect(g.schedule().count == 199)

@@ -45,7 +45,10 @@ struct EngineTests {
         var other = RandomStreams(seed: 10).stream("arrivals")
         #expect(other.next() != first[0])
         var unit = Xoshiro256StarStar(seed: 1)
-        for _ in 0..<10_000 { let u = unit.nextUnit(); #expect(u > 0 && u < 1) }
+        for _ in 0..<10_000 {
+            let u = unit.nextUnit()
+            #expect(u > 0 && u < 1)
+        }
     }
 
     struct DistributionCase: CustomTestStringConvertible, Sendable {
@@ -117,7 +120,8 @@ struct EngineTests {
         var c = ArrivalGenerator(.constant(rate: 4), rng: Xoshiro256StarStar(seed: 1))
         #expect((0..<4).map { _ in c.next()! } == [0.25, 0.5, 0.75, 1.0])
         // Schedule: 10/s for 1000 s, then 40/s for 1000 s.
-        var s = ArrivalGenerator(.schedule([RatePhase(start: 0, rate: 10), RatePhase(start: 1000, rate: 40)]), rng: Xoshiro256StarStar(seed: 2))
+        var s = ArrivalGenerator(
+            .schedule([RatePhase(start: 0, rate: 10), RatePhase(start: 1000, rate: 40)]), rng: Xoshiro256StarStar(seed: 2))
         var first = 0
         var second = 0
         while let t = s.next(), t < 2000 { if t < 1000 { first += 1 } else { second += 1 } }
@@ -145,7 +149,10 @@ struct EngineTests {
     @Test func traceFiles() throws {
         #expect(try ArrivalTrace.parse("time_s\n0.1\n0.2,extra\n\n# comment\n0.2\n") == [0.1, 0.2, 0.2])
         func message(_ text: String) -> String {
-            do { _ = try ArrivalTrace.parse(text, source: "t.csv"); return "" } catch { return error.message }
+            do {
+                _ = try ArrivalTrace.parse(text, source: "t.csv")
+                return ""
+            } catch { return error.message }
         }
         #expect(message("0.1\n0.05\n").contains("t.csv:2"))
         #expect(message("0.1\nabc\n").contains("t.csv:2") && message("0.1\nabc\n").contains("'abc'"))
@@ -160,7 +167,8 @@ struct EngineTests {
         let never = ConnectivityTimeline(.alwaysDown, horizon: 100, rng: Xoshiro256StarStar(seed: 1))
         #expect(!never.isUp(at: 0) && never.nextUp(atOrAfter: 5) == .infinity)
         // Alternating renewal: long-run down fraction = down / (up + down) = 60 / 660.
-        let flaky = ConnectivityTimeline(.intermittent(meanUpSeconds: 600, meanDownSeconds: 60), horizon: 5_000_000, rng: Xoshiro256StarStar(seed: 4))
+        let flaky = ConnectivityTimeline(
+            .intermittent(meanUpSeconds: 600, meanDownSeconds: 60), horizon: 5_000_000, rng: Xoshiro256StarStar(seed: 4))
         #expect(abs(flaky.downFraction - 60.0 / 660) < 0.01)
         let o = flaky.outages[3]
         #expect(!flaky.isUp(at: (o.start + o.end) / 2) && flaky.isUp(at: o.end) && flaky.nextUp(atOrAfter: o.start) == o.end)

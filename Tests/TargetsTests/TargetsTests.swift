@@ -46,14 +46,22 @@ struct ServiceTimeTests {
 struct TargetSimulatorTests {
     let resnet = try! ModelZoo.graph("resnet50")
 
-    func simulator(_ traffic: TrafficSpec, seconds: Double = 0.08, configure: (inout TargetConfigurations) -> Void = { _ in }) -> TargetSimulator {
+    func simulator(_ traffic: TrafficSpec, seconds: Double = 0.08, configure: (inout TargetConfigurations) -> Void = { _ in })
+        -> TargetSimulator
+    {
         var c = TargetConfigurations()
         configure(&c)
-        return TargetSimulator(graph: resnet, modelName: "resnet50", batch: 1, calibration: syntheticCalibration(seconds: seconds), traffic: traffic, configurations: c)
+        return TargetSimulator(
+            graph: resnet, modelName: "resnet50", batch: 1, calibration: syntheticCalibration(seconds: seconds), traffic: traffic,
+            configurations: c)
     }
 
-    func traffic(_ arrivals: ArrivalPattern, duration: Double = 600, connectivity: ConnectivityPattern = .alwaysUp, seed: UInt64 = 1) -> TrafficSpec {
-        TrafficSpec(arrivals: arrivals, durationSeconds: duration, payloadBytes: 20_000, rttSeconds: 0.02, uplinkBitsPerSecond: 100e6, connectivity: connectivity, seed: seed)
+    func traffic(_ arrivals: ArrivalPattern, duration: Double = 600, connectivity: ConnectivityPattern = .alwaysUp, seed: UInt64 = 1)
+        -> TrafficSpec
+    {
+        TrafficSpec(
+            arrivals: arrivals, durationSeconds: duration, payloadBytes: 20_000, rttSeconds: 0.02, uplinkBitsPerSecond: 100e6,
+            connectivity: connectivity, seed: seed)
     }
 
     /// A step from 10 to 60 requests/s at t = 300 s against replicas of ~0.15 s (1 core of a
@@ -67,7 +75,8 @@ struct TargetSimulatorTests {
         var c = TargetConfigurations()
         c.aks.cpu_cores = 1
         c.aks.autoscale_max_replicas = 30
-        let sim = TargetSimulator(graph: resnet, modelName: "resnet50", batch: 1, calibration: syntheticCalibration(seconds: 0.08), traffic: t, configurations: c)
+        let sim = TargetSimulator(
+            graph: resnet, modelName: "resnet50", batch: 1, calibration: syntheticCalibration(seconds: 0.08), traffic: t, configurations: c)
         let all = try sim.run(.aks)
         #expect(all.replicas.max >= 13, "replicas \(all.replicas)")
         #expect(all.replicas.min <= 3)
@@ -75,7 +84,8 @@ struct TargetSimulatorTests {
         // Steady state after the ramp: rebuild the same run recording only the last 150 s.
         var steady = ServingSimulation(traffic: t, service: .deterministic(service), replicas: 1)
         steady.maxWaitSeconds = 0.5
-        steady.autoscaler = .init(minReplicas: 1, maxReplicas: 30, refreshSeconds: 1, targetUtilization: 0.7, replicaStartSeconds: 1, scaleDownDelaySeconds: 60)
+        steady.autoscaler = .init(
+            minReplicas: 1, maxReplicas: 30, refreshSeconds: 1, targetUtilization: 0.7, replicaStartSeconds: 1, scaleDownDelaySeconds: 60)
         steady.measureFrom = 450
         let o = steady.run()
         let p99 = o.latency.percentile(99)
@@ -91,8 +101,14 @@ struct TargetSimulatorTests {
     /// it keeps up; at 8/s it cannot: the queue fills (capacity 100), requests time out or are
     /// turned away, and latency grows by orders of magnitude.
     @Test func aciPastCapacityRejectsAndLatencyGrows() throws {
-        let light = try simulator(traffic(.poisson(rate: 2))) { $0.aci.cpu_cores = 1; $0.aci.memory_gb = 1.5 }.run(.aci)
-        let heavy = try simulator(traffic(.poisson(rate: 8))) { $0.aci.cpu_cores = 1; $0.aci.memory_gb = 1.5 }.run(.aci)
+        let light = try simulator(traffic(.poisson(rate: 2))) {
+            $0.aci.cpu_cores = 1
+            $0.aci.memory_gb = 1.5
+        }.run(.aci)
+        let heavy = try simulator(traffic(.poisson(rate: 8))) {
+            $0.aci.cpu_cores = 1
+            $0.aci.memory_gb = 1.5
+        }.run(.aci)
         #expect(light.successRate > 0.999)
         #expect(heavy.errors.timeouts + heavy.errors.rejected > 0)
         #expect(heavy.successRate < 0.6)
@@ -107,7 +123,11 @@ struct TargetSimulatorTests {
 
     /// Offline: the edge device serves every request locally; every cloud request fails.
     @Test func offlineKeepsEdgeAtFullSuccessWhileCloudFails() throws {
-        let s = simulator(traffic(.poisson(rate: 2), connectivity: .alwaysDown)) { $0.aci.cpu_cores = 1; $0.aci.memory_gb = 1.5; $0.aks.cpu_cores = 1 }
+        let s = simulator(traffic(.poisson(rate: 2), connectivity: .alwaysDown)) {
+            $0.aci.cpu_cores = 1
+            $0.aci.memory_gb = 1.5
+            $0.aks.cpu_cores = 1
+        }
         let edge = try s.run(.iotEdge)
         #expect(edge.successRate == 1)
         #expect(edge.bytesLeftDevice == 0, "nothing leaves an offline device")
@@ -133,14 +153,20 @@ struct TargetSimulatorTests {
     /// Brainwave-style FPGA: ResNet-50 at batch 1 takes a few ms on the NPU; the CPU targets
     /// need tens to hundreds of ms for the same work.
     @Test func fpgaBatchOneIsFarBelowCPUTargets() throws {
-        let s = simulator(traffic(.poisson(rate: 1))) { $0.aci.cpu_cores = 4; $0.aci.memory_gb = 1.5; $0.aks.cpu_cores = 4 }
+        let s = simulator(traffic(.poisson(rate: 1))) {
+            $0.aci.cpu_cores = 4
+            $0.aci.memory_gb = 1.5
+            $0.aks.cpu_cores = 4
+        }
         let fpga = try s.run(.fpga)
         for kind in [TargetKind.aci, .aks, .iotEdge] {
             let r = try s.run(kind)
             #expect(fpga.serviceMs * 5 < r.serviceMs, "fpga \(fpga.serviceMs) ms vs \(kind) \(r.serviceMs) ms")
         }
         #expect(fpga.notes.allSatisfy { !$0.contains("not one of the DNNs") }, "ResNet-50 is on Azure's FPGA list")
-        let mlp = TargetSimulator(graph: try ModelZoo.graph("mlp"), modelName: "mlp", batch: 1, calibration: syntheticCalibration(model: "mlp", seconds: 0.001), traffic: traffic(.poisson(rate: 1)))
+        let mlp = TargetSimulator(
+            graph: try ModelZoo.graph("mlp"), modelName: "mlp", batch: 1, calibration: syntheticCalibration(model: "mlp", seconds: 0.001),
+            traffic: traffic(.poisson(rate: 1)))
         #expect(try mlp.run(.fpga).notes.contains { $0.contains("not one of the DNNs") })
     }
 
@@ -165,7 +191,10 @@ struct TargetSimulatorTests {
     }
 
     @Test func costs() throws {
-        let r = try simulator(traffic(.poisson(rate: 1))) { $0.aci.cpu_cores = 1; $0.aci.memory_gb = 2 }.run()
+        let r = try simulator(traffic(.poisson(rate: 1))) {
+            $0.aci.cpu_cores = 1
+            $0.aci.memory_gb = 2
+        }.run()
         let aci = try #require(r.first { $0.target == "aci" })
         // 3600 s · (1 vCPU · 0.0000135 + 2 GB · 0.0000015) = 0.0594 USD/h.
         #expect(abs(aci.costPerHourUSD - 0.0594) < 1e-9)
@@ -183,7 +212,8 @@ struct TargetSimulatorTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let good = dir.appendingPathComponent("p.yaml").path
-        try "fpgaVmHour: { usd: 2.5, asOf: '2026-01-01', source: 'my quote', estimate: false }\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "fpgaVmHour: { usd: 2.5, asOf: '2026-01-01', source: 'my quote', estimate: false }\n".write(
+            toFile: good, atomically: true, encoding: .utf8)
         let p = try Pricing.load(path: good)
         #expect(p.fpgaVmHour.usd == 2.5 && !p.fpgaVmHour.estimate)
         #expect(p.aciVcpuSecond == Pricing.defaults.aciVcpuSecond)

@@ -32,6 +32,9 @@ public final class CPUExecutor: @unchecked Sendable {
     public let stepNodes: [[Int]]
     /// Bytes of the activation arena plus scratch.
     public let plannedBytes: Int
+    /// OpenBLAS threads this executor runs with (OpenBLAS's setting is process-wide, so each
+    /// run re-applies it when another executor changed it).
+    public let threads: Int
 
     let steps: [ExecutionStep]
     /// The number format of matrix operands, when emulating an accelerator.
@@ -62,7 +65,8 @@ public final class CPUExecutor: @unchecked Sendable {
             throw InferenceError(
                 "layer '\(node.name)' (\(node.op.kind)) has no weights; build the model with weights before running it")
         }
-        BLAS.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        BLAS.setThreads(self.threads)
         self.graph = graph
         self.batch = batch
         self.inputShape = graph.inputShape
@@ -131,6 +135,7 @@ public final class CPUExecutor: @unchecked Sendable {
     }
 
     private func runSteps(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stepTimes: UnsafeMutablePointer<Double>?) {
+        if BLAS.threads != threads { BLAS.setThreads(threads) }
         let first = inputShape[0]
         let rest = inputShape.dropFirst().reduce(1, *)
         // Batch-first [N, d0, rest] → channel-major [d0, N, rest].

@@ -137,7 +137,10 @@ enum PoolingKernels {
                         let d = dst + oy * g.outW
                         let s = src + (oy * g.strideH + yOffset) * g.inW + xOffset
                         let st = g.strideW
-                        for ox in xLo..<xHi { let v = s[ox * st]; d[ox] = d[ox] > v ? d[ox] : v }
+                        for ox in xLo..<xHi {
+                            let v = s[ox * st]
+                            d[ox] = d[ox] > v ? d[ox] : v
+                        }
                     }
                 }
             }

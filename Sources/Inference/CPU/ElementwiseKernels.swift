@@ -11,15 +11,24 @@ enum ElementwiseKernels {
         guard let activation else { return }
         switch activation {
         case .relu:
-            for i in 0..<count { let v = x[i]; x[i] = v > 0 ? v : 0 }
+            for i in 0..<count {
+                let v = x[i]
+                x[i] = v > 0 ? v : 0
+            }
         case .relu6:
-            for i in 0..<count { let v = x[i]; x[i] = v > 0 ? (v < 6 ? v : 6) : 0 }
+            for i in 0..<count {
+                let v = x[i]
+                x[i] = v > 0 ? (v < 6 ? v : 6) : 0
+            }
         case .sigmoid:
             for i in 0..<count { x[i] = sigmoid(x[i]) }
         case .tanh:
             for i in 0..<count { x[i] = Foundation.tanh(x[i]) }
         case .gelu:
-            for i in 0..<count { let v = x[i]; x[i] = 0.5 * v * (1 + erf(v * 0.707_106_77)) }
+            for i in 0..<count {
+                let v = x[i]
+                x[i] = 0.5 * v * (1 + erf(v * 0.707_106_77))
+            }
         }
     }
 

@@ -66,9 +66,16 @@ public enum SgemmPeak {
         let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        defer {
+            a.deallocate()
+            b.deallocate()
+            c.deallocate()
+        }
         var rng = SplitMix64(seed: 7)
-        for i in 0..<count { a[i] = rng.nextSymmetricUnit(); b[i] = rng.nextSymmetricUnit() }
+        for i in 0..<count {
+            a[i] = rng.nextSymmetricUnit()
+            b[i] = rng.nextSymmetricUnit()
+        }
         c.initialize(repeating: 0, count: count)
         BLAS.sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: c, ldc: n)
         var best = Double.infinity

@@ -282,7 +282,10 @@ struct MemoryPlan {
         var bufferEnd = [Int](repeating: -1, count: valueCount)
         for v in 0..<valueCount { bufferEnd[root[v]] = max(bufferEnd[root[v]], lastRead[v]) }
 
-        struct Slice { var offset: Int; var capacity: Int }
+        struct Slice {
+            var offset: Int
+            var capacity: Int
+        }
         var slices: [Slice] = []
         var free: [Int] = []  // slice indices
         var sliceOf = [Int](repeating: -1, count: valueCount)

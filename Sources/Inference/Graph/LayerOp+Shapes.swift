@@ -48,12 +48,14 @@ extension LayerOp {
             }
             guard c % a.groups == 0, a.outChannels % a.groups == 0 else {
                 throw fail(
-                    "input channels \(c) and output channels \(a.outChannels) must both be divisible by groups \(a.groups) (input \(describe(inputs[0])))")
+                    "input channels \(c) and output channels \(a.outChannels) must both be divisible by groups \(a.groups) (input \(describe(inputs[0])))"
+                )
             }
             let (oh, ow) = a.outputSize(height: h, width: w)
             guard oh > 0, ow > 0 else {
                 throw fail(
-                    "kernel \(a.kernelH)×\(a.kernelW) (dilation \(a.dilationH)×\(a.dilationW)) does not fit input \(describe(inputs[0])) with padding \(a.padTop),\(a.padLeft),\(a.padBottom),\(a.padRight)")
+                    "kernel \(a.kernelH)×\(a.kernelW) (dilation \(a.dilationH)×\(a.dilationW)) does not fit input \(describe(inputs[0])) with padding \(a.padTop),\(a.padLeft),\(a.padBottom),\(a.padRight)"
+                )
             }
             return [a.outChannels, oh, ow]
         case .batchNorm(let eps):

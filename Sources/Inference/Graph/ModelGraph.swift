@@ -53,7 +53,8 @@ public struct ModelGraph: Sendable, Equatable {
                 }
                 for (k, (want, have)) in zip(expected, node.parameters.map(\.shape)).enumerated() where want != have {
                     throw InferenceError(
-                        "layer '\(node.name)' (\(node.op.kind)) parameter \(k) has shape \(describe(have)), expected \(describe(want)) for input \(describe(inShapes[0]))")
+                        "layer '\(node.name)' (\(node.op.kind)) parameter \(k) has shape \(describe(have)), expected \(describe(want)) for input \(describe(inShapes[0]))"
+                    )
                 }
             }
             shapes.append(out)

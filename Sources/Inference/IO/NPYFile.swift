@@ -49,9 +49,13 @@ public enum NPYFile {
         }
         let dtype = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
         guard dtype == "<f4" || dtype == "|f4" || dtype == "f4" else {
-            let names = ["<f8": "float64", "<f2": "float16", "<i4": "int32", "<i8": "int64", "|u1": "uint8", ">f4": "big-endian float32", "|b1": "bool"]
+            let names = [
+                "<f8": "float64", "<f2": "float16", "<i4": "int32", "<i8": "int64", "|u1": "uint8", ">f4": "big-endian float32",
+                "|b1": "bool",
+            ]
             throw InferenceError(
-                "\(source): array dtype is '\(dtype)'\(names[dtype].map { " (\($0))" } ?? ""); expected little-endian float32 ('<f4'); convert with x.astype(numpy.float32)")
+                "\(source): array dtype is '\(dtype)'\(names[dtype].map { " (\($0))" } ?? ""); expected little-endian float32 ('<f4'); convert with x.astype(numpy.float32)"
+            )
         }
         if let fortran = field("fortran_order", in: header), fortran.contains("True") {
             throw InferenceError("\(source): array is in Fortran order; expected C order (numpy.ascontiguousarray(x))")
@@ -95,7 +99,13 @@ public enum NPYFile {
         var out = ""
         while let ch = rest.first {
             if ch == "(" { depth += 1 }
-            if ch == ")" { depth -= 1; if depth == 0 { out.append(ch); break } }
+            if ch == ")" {
+                depth -= 1
+                if depth == 0 {
+                    out.append(ch)
+                    break
+                }
+            }
             if ch == "," && depth == 0 { break }
             if ch == "}" && depth == 0 { break }
             out.append(ch)
@@ -106,7 +116,8 @@ public enum NPYFile {
 
     /// Encodes a float32 array as `.npy` (version 1.0).
     public static func encode(_ tensor: Tensor) -> Data {
-        let shapeText = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
+        let shapeText =
+            tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"

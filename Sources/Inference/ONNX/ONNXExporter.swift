@@ -101,12 +101,15 @@ public enum ONNXExporter {
                     "Conv", inputs, [out], name: n.name,
                     [
                         attr("kernel_shape", ints: [a.kernelH, a.kernelW]), attr("strides", ints: [a.strideH, a.strideW]),
-                        attr("pads", ints: [a.padTop, a.padLeft, a.padBottom, a.padRight]), attr("dilations", ints: [a.dilationH, a.dilationW]),
+                        attr("pads", ints: [a.padTop, a.padLeft, a.padBottom, a.padRight]),
+                        attr("dilations", ints: [a.dilationH, a.dilationW]),
                         attr("group", int: a.groups),
                     ])
             case .batchNorm(let eps):
                 for (k, suffix) in ["scale", "bias", "mean", "var"].enumerated() { initializer("\(n.name).\(suffix)", p[k]) }
-                node("BatchNormalization", [ins[0]] + ["scale", "bias", "mean", "var"].map { "\(n.name).\($0)" }, [out], name: n.name, [attr("epsilon", float: eps)])
+                node(
+                    "BatchNormalization", [ins[0]] + ["scale", "bias", "mean", "var"].map { "\(n.name).\($0)" }, [out], name: n.name,
+                    [attr("epsilon", float: eps)])
             case .activation(let a):
                 switch a {
                 case .relu: node("Relu", ins, [out], name: n.name)
@@ -166,7 +169,9 @@ public enum ONNXExporter {
                 let yh = fresh(n.name + ".Y_h")
                 var attributes = [attr("hidden_size", int: a.hiddenSize)]
                 if !isLSTM { attributes.append(attr("linear_before_reset", int: a.linearBeforeReset ? 1 : 0)) }
-                node(isLSTM ? "LSTM" : "GRU", [x, n.name + ".W", n.name + ".R", n.name + ".B"], a.returnSequences ? [y] : ["", yh], name: n.name, attributes)
+                node(
+                    isLSTM ? "LSTM" : "GRU", [x, n.name + ".W", n.name + ".R", n.name + ".B"], a.returnSequences ? [y] : ["", yh],
+                    name: n.name, attributes)
                 if a.returnSequences {
                     int64s(n.name + ".axes1", [1])
                     let sq = fresh(n.name + ".squeeze")
@@ -187,11 +192,13 @@ public enum ONNXExporter {
             var shape = Onnx_TensorShapeProto()
             var batch = Onnx_TensorShapeProto.Dimension()
             batch.dimParam = "batch"
-            shape.dim = [batch] + perSample.map { d in
-                var x = Onnx_TensorShapeProto.Dimension()
-                x.dimValue = Int64(d)
-                return x
-            }
+            shape.dim =
+                [batch]
+                + perSample.map { d in
+                    var x = Onnx_TensorShapeProto.Dimension()
+                    x.dimValue = Int64(d)
+                    return x
+                }
             t.shape = shape
             var type = Onnx_TypeProto()
             type.tensorType = t
@@ -199,7 +206,9 @@ public enum ONNXExporter {
             return v
         }
         g.input = [valueInfo("input", graph.inputShape)]
-        if graph.output != graph.nodes.count { throw InferenceError("model '\(graph.name)': only graphs whose output is the last layer can be exported") }
+        if graph.output != graph.nodes.count {
+            throw InferenceError("model '\(graph.name)': only graphs whose output is the last layer can be exported")
+        }
         g.output = [valueInfo("output", shapes[graph.output])]
         var model = Onnx_ModelProto()
         model.irVersion = 8

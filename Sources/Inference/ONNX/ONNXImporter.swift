@@ -118,13 +118,17 @@ public enum ONNXImporter {
 
         func tensor(_ p: Onnx_TensorProto) throws(InferenceError) -> Value {
             if p.dataLocation == .external || !p.externalData.isEmpty {
-                throw fail("initializer '\(p.name)' stores its data in an external file; external data is not supported (save the model with all tensors inside)")
+                throw fail(
+                    "initializer '\(p.name)' stores its data in an external file; external data is not supported (save the model with all tensors inside)"
+                )
             }
             var count = 1
             for d in p.dims {
                 guard d >= 0 else { throw fail("initializer '\(p.name)' has a negative dimension \(d)") }
                 let (m, o) = count.multipliedReportingOverflow(by: Int(d))
-                guard !o, m <= maxElements else { throw fail("initializer '\(p.name)' declares \(p.dims) = too many elements (limit \(maxElements))") }
+                guard !o, m <= maxElements else {
+                    throw fail("initializer '\(p.name)' declares \(p.dims) = too many elements (limit \(maxElements))")
+                }
                 count = m
             }
             let dims = p.dims.map(Int.init)
@@ -144,7 +148,9 @@ public enum ONNXImporter {
                 return .constant(Tensor(shape: dims.isEmpty ? [1] : dims, data: p.floatData))
             case .int64?:
                 if !p.rawData.isEmpty {
-                    guard p.rawData.count == count * 8 else { throw fail("initializer '\(p.name)': raw_data size does not match dims \(dims)") }
+                    guard p.rawData.count == count * 8 else {
+                        throw fail("initializer '\(p.name)': raw_data size does not match dims \(dims)")
+                    }
                     var v = [Int64](repeating: 0, count: count)
                     v.withUnsafeMutableBytes { dst in p.rawData.withUnsafeBytes { dst.copyMemory(from: $0) } }
                     return .ints(v, dims: dims)
@@ -165,7 +171,9 @@ public enum ONNXImporter {
         }
 
         func ints(_ name: String, node: String) throws(InferenceError) -> [Int64] {
-            guard case .ints(let v, _)? = values[name] else { throw fail("node '\(node)': input '\(name)' must be a constant int64 tensor") }
+            guard case .ints(let v, _)? = values[name] else {
+                throw fail("node '\(node)': input '\(name)' must be a constant int64 tensor")
+            }
             return v
         }
 
@@ -183,7 +191,8 @@ public enum ONNXImporter {
         mutating func build(_ g: Onnx_GraphProto) throws(InferenceError) -> ModelGraph {
             // One error listing every unsupported op.
             var unsupported: [String: [String]] = [:]
-            for (i, n) in g.node.enumerated() where !(n.domain.isEmpty || n.domain == "ai.onnx") || !ONNXImporter.supportedOps.contains(n.opType) {
+            for (i, n) in g.node.enumerated()
+            where !(n.domain.isEmpty || n.domain == "ai.onnx") || !ONNXImporter.supportedOps.contains(n.opType) {
                 let key = n.domain.isEmpty || n.domain == "ai.onnx" ? n.opType : "\(n.domain).\(n.opType)"
                 unsupported[key, default: []].append(n.name.isEmpty ? "#\(i)" : n.name)
             }
@@ -196,16 +205,22 @@ public enum ONNXImporter {
             consumed.formUnion(g.output.map(\.name))
             let inputs = g.input.filter { values[$0.name] == nil }
             guard inputs.count == 1, let input = inputs.first else {
-                throw fail("the model must have exactly one non-initializer input, found \(inputs.count): \(inputs.map(\.name).joined(separator: ", "))")
+                throw fail(
+                    "the model must have exactly one non-initializer input, found \(inputs.count): \(inputs.map(\.name).joined(separator: ", "))"
+                )
             }
             guard input.type.tensorType.elemType == Int32(Onnx_TensorProto.DataType.float.rawValue) else {
                 throw fail("input '\(input.name)' must be float32")
             }
             let dims = input.type.tensorType.shape.dim
-            guard dims.count >= 2 else { throw fail("input '\(input.name)' must have a batch axis and at least one more axis, got \(dims.count) axes") }
+            guard dims.count >= 2 else {
+                throw fail("input '\(input.name)' must have a batch axis and at least one more axis, got \(dims.count) axes")
+            }
             var perSample: [Int] = []
             for (k, d) in dims.enumerated().dropFirst() {
-                guard d.dimValue > 0 else { throw fail("input '\(input.name)' axis \(k) must have a fixed size (only the batch axis may be symbolic)") }
+                guard d.dimValue > 0 else {
+                    throw fail("input '\(input.name)' axis \(k) must have a fixed size (only the batch axis may be symbolic)")
+                }
                 perSample.append(Int(d.dimValue))
             }
             shapes = [perSample]
@@ -280,7 +295,9 @@ public enum ONNXImporter {
             func batchFirst(_ shape: [Int]) -> [Int] { [-1] + shape }
             switch n.opType {
             case "Constant":
-                guard let a = n.attribute.first, a.hasT else { throw fail("node '\(name)': Constant without a tensor 'value' is not supported") }
+                guard let a = n.attribute.first, a.hasT else {
+                    throw fail("node '\(name)': Constant without a tensor 'value' is not supported")
+                }
                 values[n.output[0]] = try tensor(a.t)
             case "Identity", "Dropout":
                 guard let v = values[n.input[0]] else { throw fail("node '\(name)': input '\(n.input[0])' is unknown") }
@@ -310,7 +327,11 @@ public enum ONNXImporter {
                     if n.input.count > 2, !n.input[2].isEmpty { hi = try constant(n.input[2], node: name).data[0] }
                 }
                 let a: Activation
-                if lo == 0 && hi == 6 { a = .relu6 } else if lo == 0 && hi == .infinity { a = .relu } else {
+                if lo == 0 && hi == 6 {
+                    a = .relu6
+                } else if lo == 0 && hi == .infinity {
+                    a = .relu
+                } else {
                     throw fail("node '\(name)': Clip(\(lo), \(hi)) is not supported (only Clip(0, 6) as ReLU6 and Clip(0, ∞) as ReLU)")
                 }
                 set(try add(.activation(a), [x.id], name: name), dims: x.dims)
@@ -324,12 +345,16 @@ public enum ONNXImporter {
                     x = try value(n.input[0], node: name)
                 }
                 let w = try constant(n.input[1], node: name)
-                guard w.shape.count == 4 else { throw fail("node '\(name)': only 2-D convolutions are supported (weight \(describe(w.shape)))") }
+                guard w.shape.count == 4 else {
+                    throw fail("node '\(name)': only 2-D convolutions are supported (weight \(describe(w.shape)))")
+                }
                 let strides = ints(n, "strides") ?? [1, 1]
                 let dil = ints(n, "dilations") ?? [1, 1]
                 var pads = ints(n, "pads") ?? [0, 0, 0, 0]
                 let inShape = Self.perSample(x.dims)
-                guard inShape.count == 3 else { throw fail("node '\(name)': Conv input must be [N, C, H, W], got per-sample \(describe(inShape))") }
+                guard inShape.count == 3 else {
+                    throw fail("node '\(name)': Conv input must be [N, C, H, W], got per-sample \(describe(inShape))")
+                }
                 let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
                 if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
                     pads = [0, 0, 0, 0]
@@ -360,14 +385,20 @@ public enum ONNXImporter {
                 if n.input.count > 2, !n.input[2].isEmpty, (try constant(n.input[2], node: name)).data.first != 0 {
                     throw fail("node '\(name)': Pad with a non-zero value is not supported")
                 }
-                guard mode == "constant", pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ $0 >= 0 }) else {
-                    throw fail("node '\(name)': only zero padding of the two spatial axes of [N, C, H, W] is supported (pads \(pads), mode \(mode))")
+                guard mode == "constant", pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0,
+                    pads.allSatisfy({ $0 >= 0 })
+                else {
+                    throw fail(
+                        "node '\(name)': only zero padding of the two spatial axes of [N, C, H, W] is supported (pads \(pads), mode \(mode))"
+                    )
                 }
                 values[n.output[0]] = .padded(id: x.id, dims: x.dims, pads: [pads[2], pads[3], pads[6], pads[7]])
             case "Gemm", "MatMul":
                 let x = try value(n.input[0], node: name)
                 let inShape = Self.perSample(x.dims)
-                guard inShape.count == 1 else { throw fail("node '\(name)': \(n.opType) input must be [N, features], got per-sample \(describe(inShape))") }
+                guard inShape.count == 1 else {
+                    throw fail("node '\(name)': \(n.opType) input must be [N, features], got per-sample \(describe(inShape))")
+                }
                 var b = try constant(n.input[1], node: name)
                 guard b.shape.count == 2 else { throw fail("node '\(name)': weight must be 2-D, got \(describe(b.shape))") }
                 if n.opType == "Gemm" && int(n, "transA", 0) != 0 { throw fail("node '\(name)': Gemm with transA = 1 is not supported") }
@@ -392,9 +423,12 @@ public enum ONNXImporter {
                 guard let k = ints(n, "kernel_shape"), k.count == 2 else { throw fail("node '\(name)': 2-D kernel_shape required") }
                 let s = ints(n, "strides") ?? [1, 1]
                 let p = ints(n, "pads") ?? [0, 0, 0, 0]
-                if let d = ints(n, "dilations"), d.contains(where: { $0 != 1 }) { throw fail("node '\(name)': pooling dilations are not supported") }
+                if let d = ints(n, "dilations"), d.contains(where: { $0 != 1 }) {
+                    throw fail("node '\(name)': pooling dilations are not supported")
+                }
                 let a = PoolAttributes(
-                    kernelH: k[0], kernelW: k[1], strideH: s[0], strideW: s[1], padTop: p[0], padLeft: p[1], padBottom: p[2], padRight: p[3],
+                    kernelH: k[0], kernelW: k[1], strideH: s[0], strideW: s[1], padTop: p[0], padLeft: p[1], padBottom: p[2],
+                    padRight: p[3],
                     countIncludePad: int(n, "count_include_pad", 0) != 0, ceilMode: int(n, "ceil_mode", 0) != 0)
                 let id = try add(n.opType == "MaxPool" ? .maxPool(a) : .avgPool(a), [x.id], name: name)
                 set(id, dims: batchFirst(shapes[id]))
@@ -405,11 +439,15 @@ public enum ONNXImporter {
             case "BatchNormalization":
                 let x = try value(n.input[0], node: name)
                 let params = try (1...4).map { (k: Int) throws(InferenceError) -> Tensor in try constant(n.input[k], node: name) }
-                let id = try add(.batchNorm(epsilon: float(n, "epsilon", 1e-5)), [x.id], name: name, parameters: params.map { Tensor(shape: [$0.count], data: $0.data) })
+                let id = try add(
+                    .batchNorm(epsilon: float(n, "epsilon", 1e-5)), [x.id], name: name,
+                    parameters: params.map { Tensor(shape: [$0.count], data: $0.data) })
                 set(id, dims: x.dims)
             case "Flatten":
                 let x = try value(n.input[0], node: name)
-                guard int(n, "axis", 1) == 1, x.dims.first == -1 else { throw fail("node '\(name)': only Flatten(axis = 1) of a batch-first value is supported") }
+                guard int(n, "axis", 1) == 1, x.dims.first == -1 else {
+                    throw fail("node '\(name)': only Flatten(axis = 1) of a batch-first value is supported")
+                }
                 let id = try add(.flatten, [x.id], name: name)
                 set(id, dims: batchFirst(shapes[id]))
             case "Reshape":
@@ -425,9 +463,13 @@ public enum ONNXImporter {
                     guard perm.sorted() == Array(0..<dims.count) else { throw fail("node '\(name)': bad perm \(perm)") }
                     dims = perm.map { dims[$0] }
                 case "Squeeze":
-                    let axes = opset >= 13 && n.input.count > 1 ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? dims.indices.filter { dims[$0] == 1 })
+                    let axes =
+                        opset >= 13 && n.input.count > 1
+                        ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? dims.indices.filter { dims[$0] == 1 })
                     let norm = Set(axes.map { $0 < 0 ? $0 + dims.count : $0 })
-                    for a in norm where a >= dims.count || dims[a] != 1 { throw fail("node '\(name)': cannot squeeze axis \(a) of \(dims)") }
+                    for a in norm where a >= dims.count || dims[a] != 1 {
+                        throw fail("node '\(name)': cannot squeeze axis \(a) of \(dims)")
+                    }
                     dims = dims.enumerated().filter { !norm.contains($0.offset) }.map(\.element)
                 default:
                     let axes = opset >= 13 && n.input.count > 1 ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? [])
@@ -447,7 +489,9 @@ public enum ONNXImporter {
                 let x = try value(n.input[0], node: name)
                 var axis = int(n, "axis", opset >= 13 ? -1 : 1)
                 if axis < 0 { axis += x.dims.count }
-                guard axis == x.dims.count - 1 else { throw fail("node '\(name)': only Softmax over the last axis is supported (axis \(axis) of \(x.dims.count))") }
+                guard axis == x.dims.count - 1 else {
+                    throw fail("node '\(name)': only Softmax over the last axis is supported (axis \(axis) of \(x.dims.count))")
+                }
                 let id = try add(.softmax, [x.id], name: name)
                 set(id, dims: x.dims)
             case "LSTM", "GRU":
@@ -471,7 +515,9 @@ public enum ONNXImporter {
             let before = Self.perSample(x.dims).filter { $0 != 1 }
             let after = Self.perSample(dims).filter { $0 != 1 }
             guard before == after else {
-                throw fail("node '\(name)': this transpose reorders data within a sample (\(x.dims) → \(dims), batch marked -1); only moves of the batch axis or of size-1 axes can be folded")
+                throw fail(
+                    "node '\(name)': this transpose reorders data within a sample (\(x.dims) → \(dims), batch marked -1); only moves of the batch axis or of size-1 axes can be folded"
+                )
             }
             var id = x.id
             let target = Self.perSample(dims)
@@ -500,7 +546,9 @@ public enum ONNXImporter {
                 guard rest > 0, total % rest == 0 else { throw fail("node '\(name)': cannot reshape \(x.dims) to \(target)") }
                 for (i, d) in dims.enumerated() where d == -1 && i != batchAxis { dims[i] = total / rest }
             }
-            guard Self.perSample(dims).reduce(1, *) == total else { throw fail("node '\(name)': Reshape to \(target) changes the element count") }
+            guard Self.perSample(dims).reduce(1, *) == total else {
+                throw fail("node '\(name)': Reshape to \(target) changes the element count")
+            }
             var id = x.id
             if Self.perSample(dims) != shapes[id] { id = try add(.reshape(Self.perSample(dims)), [id], name: name) }
             values[output] = .tensor(id: id, dims: dims)
@@ -508,7 +556,9 @@ public enum ONNXImporter {
 
         /// Add/Sum of model values; Add/Mul/Sub/Div by constants as a per-channel affine layer.
         mutating func elementwise(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
-            let tensors = n.input.compactMap { i -> (id: Int, dims: [Int])? in if case .tensor(let id, let d)? = values[i] { return (id, d) } else { return nil } }
+            let tensors = n.input.compactMap { i -> (id: Int, dims: [Int])? in
+                if case .tensor(let id, let d)? = values[i] { return (id, d) } else { return nil }
+            }
             let constants = n.input.compactMap { i -> Tensor? in if case .constant(let t)? = values[i] { return t } else { return nil } }
             if constants.isEmpty {
                 guard n.opType == "Add" || n.opType == "Sum", tensors.count >= 2 else {
@@ -528,8 +578,13 @@ public enum ONNXImporter {
             let channels = shape[0]
             // The constant must be a scalar or one value per channel ([C], [1, C], [C, 1, 1], [1, C, 1, 1]).
             let squeezed = c.shape.filter { $0 != 1 }
-            guard c.count == 1 || (squeezed == [channels] && (c.shape.last == channels && shape.count == 1 || c.shape.count >= 3 || shape.count == 1)) else {
-                throw fail("node '\(name)': \(n.opType) by a constant of shape \(describe(c.shape)) on \(describe(shape)): only scalars and per-channel constants are supported")
+            guard
+                c.count == 1
+                    || (squeezed == [channels] && (c.shape.last == channels && shape.count == 1 || c.shape.count >= 3 || shape.count == 1))
+            else {
+                throw fail(
+                    "node '\(name)': \(n.opType) by a constant of shape \(describe(c.shape)) on \(describe(shape)): only scalars and per-channel constants are supported"
+                )
             }
             let v = c.count == 1 ? [Float](repeating: c.data[0], count: channels) : c.data
             var scale = [Float](repeating: 1, count: channels)
@@ -538,7 +593,12 @@ public enum ONNXImporter {
             case "Add", "Sum": shift = v
             case "Mul": scale = v
             case "Sub":
-                if valueFirst { shift = v.map { -$0 } } else { scale = scale.map { -$0 }; shift = v }
+                if valueFirst {
+                    shift = v.map { -$0 }
+                } else {
+                    scale = scale.map { -$0 }
+                    shift = v
+                }
             case "Div":
                 guard valueFirst else { throw fail("node '\(name)': constant / value is not supported") }
                 scale = v.map { 1 / $0 }
@@ -579,18 +639,26 @@ public enum ONNXImporter {
             let r = try constant(n.input[2], node: name)
             let inputSize = x.dims[2]
             guard w.count == gates * hidden * inputSize, r.count == gates * hidden * hidden else {
-                throw fail("node '\(name)': W \(describe(w.shape)) / R \(describe(r.shape)) do not match hidden_size \(hidden) and input \(inputSize)")
+                throw fail(
+                    "node '\(name)': W \(describe(w.shape)) / R \(describe(r.shape)) do not match hidden_size \(hidden) and input \(inputSize)"
+                )
             }
             var b = Tensor(zeros: [2 * gates * hidden])
             if n.input.count > 3, !n.input[3].isEmpty {
                 let bt = try constant(n.input[3], node: name)
-                guard bt.count == 2 * gates * hidden else { throw fail("node '\(name)': B has \(bt.count) values, expected \(2 * gates * hidden)") }
+                guard bt.count == 2 * gates * hidden else {
+                    throw fail("node '\(name)': B has \(bt.count) values, expected \(2 * gates * hidden)")
+                }
                 b = Tensor(shape: [2 * gates * hidden], data: bt.data)
             }
-            let params = [Tensor(shape: [gates * hidden, inputSize], data: w.data), Tensor(shape: [gates * hidden, hidden], data: r.data), b]
+            let params = [
+                Tensor(shape: [gates * hidden, inputSize], data: w.data), Tensor(shape: [gates * hidden, hidden], data: r.data), b,
+            ]
             let wantSequence = n.output.count > 0 && !n.output[0].isEmpty && consumed.contains(n.output[0])
             let wantLast = n.output.count > 1 && !n.output[1].isEmpty && consumed.contains(n.output[1])
-            if n.output.count > 2 && !n.output[2].isEmpty && consumed.contains(n.output[2]) { throw fail("node '\(name)': the Y_c output is not supported") }
+            if n.output.count > 2 && !n.output[2].isEmpty && consumed.contains(n.output[2]) {
+                throw fail("node '\(name)': the Y_c output is not supported")
+            }
             let a = RecurrentAttributes(hiddenSize: hidden, returnSequences: true, linearBeforeReset: int(n, "linear_before_reset", 0) != 0)
             if wantSequence {
                 let id = try add(isLSTM ? .lstm(a) : .gru(a), [x.id], name: name, parameters: params)
