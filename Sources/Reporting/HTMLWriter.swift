@@ -64,6 +64,14 @@ enum HTMLWriter {
         h +=
             "<h2>Comparison</h2><p>Each target simulated under the workload's traffic with its planned configuration (Azure ML's defaults where no configuration meets the SLO).</p>"
         h += table(ComparisonRow.header, ComparisonRow.rows(d).map(\.cells), id: "comparison")
+        if let m = d.measured {
+            let l = m.latencyMs
+            h += "<p><strong>Measured here</strong> with <code>deploy-advisor load</code> against \(escape(m.url)) at \(String(format: "%.4g", m.scheduledRps)) requests/s (achieved \(String(format: "%.4g", m.achievedRps))/s):</p>"
+            h += table(
+                ["series", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "status"],
+                [["measured here", String(format: "%.2f", l["p50"] ?? 0), String(format: "%.2f", l["p90"] ?? 0), String(format: "%.2f", l["p99"] ?? 0), String(format: "%.2f", l["p999"] ?? 0), m.statusCounts.keys.sorted().map { "\($0) × \(m.statusCounts[$0]!)" }.joined(separator: ", ")]],
+                id: "measured")
+        }
         for r in d.targets where !r.notes.isEmpty || r.forwarding != nil {
             h += "<p><strong>\(escape(r.target))</strong>: " + r.notes.map(escape).joined(separator: " ")
             if let f = r.forwarding {

@@ -57,9 +57,36 @@ public struct ReportData: Sendable, Codable {
         public var command: String
     }
 
+    /// A `deploy-advisor load --format json` result: latencies measured here against a real
+    /// endpoint (e.g. `deploy-advisor serve`), shown beside the simulated targets.
     public struct MeasuredSeries: Sendable, Codable {
         public var label: String
-        public var rps: Double
+        public var url: String
+        public var scheduledRps: Double
+        public var achievedRps: Double
         public var latencyMs: [String: Double]
+        public var statusCounts: [String: Int]
+
+        /// Reads a `load --format json` file.
+        public static func load(path: String) throws -> MeasuredSeries {
+            struct LoadResult: Decodable {
+                var url: String
+                var scheduledRps: Double
+                var achievedRps: Double
+                var latencyMs: [String: Double]
+                var statusCounts: [String: Int]
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): cannot read the measured results"])
+            }
+            do {
+                let r = try JSONDecoder().decode(LoadResult.self, from: data)
+                return MeasuredSeries(
+                    label: "measured here (\(r.url))", url: r.url, scheduledRps: r.scheduledRps, achievedRps: r.achievedRps,
+                    latencyMs: r.latencyMs, statusCounts: r.statusCounts)
+            } catch {
+                throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): not a `deploy-advisor load --format json` result: \(error)"])
+            }
+        }
     }
 }

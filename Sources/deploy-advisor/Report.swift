@@ -15,15 +15,20 @@ extension DeployAdvisor {
         @Option(help: "The report directory (created if needed; other files in it are kept).")
         var out: String
 
+        @Option(help: "A `deploy-advisor load --format json` result to show as a \"measured here\" series.")
+        var measured: String?
+
         func run() throws {
             let workload = try workloadOptions.resolve()
             let progress = Progress()
             let started = Date()
             let command = (["deploy-advisor"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
             let cache = targetOptions.noCache ? nil : (targetOptions.cacheDir ?? ServiceTimeModel.defaultCacheDirectory)
-            let data = try ReportBuilder.build(
+            let measuredSeries = try measured.map { try ReportData.MeasuredSeries.load(path: $0) }
+            var data = try ReportBuilder.build(
                 workload: workload, configurations: try targetOptions.configurations(), pricing: try targetOptions.loadPricing(),
                 cacheDirectory: cache, command: command, progress: progress.step)
+            data.measured = measuredSeries
             progress.step("rendering plots and writing \(out)")
             let outcome = try ReportWriter.write(data, to: out)
             progress.finish()

@@ -135,3 +135,26 @@ struct ReportTests {
         #expect(svg.hasPrefix("<svg") && !svg.contains("http://"))
     }
 }
+
+@Suite("Reports with a measured series")
+struct MeasuredSeriesTests {
+    @Test func aLoadResultAppearsBesideTheSimulatedTargets() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("measured-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("load.json")
+        try #"{"url": "http://127.0.0.1:8080/score", "scheduledRps": 100, "durationSeconds": 10, "sent": 1000, "achievedRps": 99.5, "latencyMs": {"p50": 1.5, "p90": 2.5, "p99": 4.25, "p999": 9, "max": 12, "mean": 1.7}, "statusCounts": {"200": 1000}, "errors": {}}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let series = try ReportData.MeasuredSeries.load(path: file.path)
+        #expect(series.latencyMs["p99"] == 4.25 && series.statusCounts["200"] == 1000)
+        var (out, data, _) = try makeReport(gnuplot: nil)
+        defer { try? FileManager.default.removeItem(at: out) }
+        data.measured = series
+        _ = try ReportWriter.write(data, to: out.path, gnuplot: nil)
+        let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(html.contains("id=\"measured\"") && html.contains("4.25"))
+        let bad = dir.appendingPathComponent("bad.json")
+        try "{}".write(to: bad, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try ReportData.MeasuredSeries.load(path: bad.path) }
+    }
+}
