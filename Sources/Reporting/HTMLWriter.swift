@@ -66,10 +66,17 @@ enum HTMLWriter {
         h += table(ComparisonRow.header, ComparisonRow.rows(d).map(\.cells), id: "comparison")
         if let m = d.measured {
             let l = m.latencyMs
-            h += "<p><strong>Measured here</strong> with <code>deploy-advisor load</code> against \(escape(m.url)) at \(String(format: "%.4g", m.scheduledRps)) requests/s (achieved \(String(format: "%.4g", m.achievedRps))/s):</p>"
+            h +=
+                "<p><strong>Measured here</strong> with <code>deploy-advisor load</code> against \(escape(m.url)) at \(String(format: "%.4g", m.scheduledRps)) requests/s (achieved \(String(format: "%.4g", m.achievedRps))/s):</p>"
             h += table(
                 ["series", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "status"],
-                [["measured here", String(format: "%.2f", l["p50"] ?? 0), String(format: "%.2f", l["p90"] ?? 0), String(format: "%.2f", l["p99"] ?? 0), String(format: "%.2f", l["p999"] ?? 0), m.statusCounts.keys.sorted().map { "\($0) × \(m.statusCounts[$0]!)" }.joined(separator: ", ")]],
+                [
+                    [
+                        "measured here", String(format: "%.2f", l["p50"] ?? 0), String(format: "%.2f", l["p90"] ?? 0),
+                        String(format: "%.2f", l["p99"] ?? 0), String(format: "%.2f", l["p999"] ?? 0),
+                        m.statusCounts.keys.sorted().map { "\($0) × \(m.statusCounts[$0]!)" }.joined(separator: ", "),
+                    ]
+                ],
                 id: "measured")
         }
         for r in d.targets where !r.notes.isEmpty || r.forwarding != nil {

@@ -44,7 +44,10 @@ enum MarkdownWriter {
         m.append(table(ComparisonRow.header, ComparisonRow.rows(d).map(\.cells)))
         m.append("")
         if let x = d.measured {
-            m.append(String(format: "Measured here (`deploy-advisor load`, %@ at %.4g requests/s): p50 %.2f ms, p99 %.2f ms.", x.url, x.scheduledRps, x.latencyMs["p50"] ?? 0, x.latencyMs["p99"] ?? 0))
+            m.append(
+                String(
+                    format: "Measured here (`deploy-advisor load`, %@ at %.4g requests/s): p50 %.2f ms, p99 %.2f ms.", x.url,
+                    x.scheduledRps, x.latencyMs["p50"] ?? 0, x.latencyMs["p99"] ?? 0))
             m.append("")
         }
         m.append("## Capacity plan")

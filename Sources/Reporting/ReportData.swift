@@ -77,7 +77,9 @@ public struct ReportData: Sendable, Codable {
                 var statusCounts: [String: Int]
             }
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): cannot read the measured results"])
+                throw CocoaError(
+                    .fileReadNoSuchFile,
+                    userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): cannot read the measured results"])
             }
             do {
                 let r = try JSONDecoder().decode(LoadResult.self, from: data)
@@ -85,7 +87,12 @@ public struct ReportData: Sendable, Codable {
                     label: "measured here (\(r.url))", url: r.url, scheduledRps: r.scheduledRps, achievedRps: r.achievedRps,
                     latencyMs: r.latencyMs, statusCounts: r.statusCounts)
             } catch {
-                throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): not a `deploy-advisor load --format json` result: \(error)"])
+                throw CocoaError(
+                    .fileReadCorruptFile,
+                    userInfo: [
+                        NSFilePathErrorKey: path,
+                        NSLocalizedDescriptionKey: "\(path): not a `deploy-advisor load --format json` result: \(error)",
+                    ])
             }
         }
     }

@@ -71,23 +71,110 @@ public enum ScoringJSON {
         }
     }
 
+    /// Fast path for the common body `{"data": <nested arrays of numbers>}` (only that key):
+    /// one pass over the bytes with `strtod`. Returns nil for anything else, which then goes
+    /// through `JSONSerialization` (and its error messages).
+    static func fastParse(_ body: Data) -> (flat: [Float], shape: [Int])? {
+        let bytes = [UInt8](body)
+        let n = bytes.count
+        var i = 0
+        func skip() { while i < n, bytes[i] == 32 || bytes[i] == 10 || bytes[i] == 13 || bytes[i] == 9 { i += 1 } }
+        func expect(_ c: UInt8) -> Bool {
+            skip()
+            guard i < n, bytes[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard expect(UInt8(ascii: "{")), expect(UInt8(ascii: "\"")) else { return nil }
+        for k in Array("data\"".utf8) {
+            guard i < n, bytes[i] == k else { return nil }
+            i += 1
+        }
+        guard expect(UInt8(ascii: ":")) else { return nil }
+        var flat: [Float] = []
+        flat.reserveCapacity(n / 4)
+        var shape: [Int] = []
+        var scratch = [CChar](repeating: 0, count: 64)
+        func value(_ depth: Int) -> Bool {
+            skip()
+            guard i < n else { return false }
+            if bytes[i] == UInt8(ascii: "[") {
+                i += 1
+                guard depth < 8 else { return false }
+                if depth == shape.count { shape.append(-1) }
+                var count = 0
+                skip()
+                if i < n, bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                } else {
+                    while true {
+                        guard value(depth + 1) else { return false }
+                        count += 1
+                        skip()
+                        guard i < n else { return false }
+                        if bytes[i] == UInt8(ascii: ",") {
+                            i += 1
+                            continue
+                        }
+                        if bytes[i] == UInt8(ascii: "]") {
+                            i += 1
+                            break
+                        }
+                        return false
+                    }
+                }
+                if shape[depth] == -1 { shape[depth] = count } else if shape[depth] != count { return false }
+                return true
+            }
+            guard depth == shape.count else { return false }
+            var len = 0
+            while i < n, len < 63 {
+                let c = bytes[i]
+                guard (c >= 48 && c <= 57) || c == 45 || c == 43 || c == 46 || c == 101 || c == 69 else { break }
+                scratch[len] = CChar(bitPattern: c)
+                len += 1
+                i += 1
+            }
+            guard len > 0, len < 63 else { return false }
+            scratch[len] = 0
+            var consumed = 0
+            let v = scratch.withUnsafeMutableBufferPointer { p -> Double in
+                var end: UnsafeMutablePointer<CChar>?
+                let d = strtod(p.baseAddress!, &end)
+                consumed = end.map { $0 - p.baseAddress! } ?? 0
+                return d
+            }
+            guard consumed == len, v.isFinite else { return false }
+            flat.append(Float(v))
+            return true
+        }
+        guard value(0), expect(UInt8(ascii: "}")) else { return nil }
+        skip()
+        return i == n ? (flat, shape) : nil
+    }
+
     /// The samples in a body, each flattened; `batched` when the body held a batch.
     public static func parse(_ body: Data, inputShape: [Int]) throws(BadRequest) -> (samples: [[Float]], batched: Bool) {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: body)
-        } catch {
-            throw BadRequest(description: "malformed JSON: \(error.localizedDescription)")
-        }
-        guard let dict = object as? [String: Any], let data = dict["data"] else {
-            throw BadRequest(
-                description:
-                    "the body must be a JSON object {\"data\": [...]} with the input nested as \(describe(inputShape)) or [N, \(inputShape.map(String.init).joined(separator: ", "))]"
-            )
-        }
         var flat: [Float] = []
         var shape: [Int] = []
-        try flatten(data, into: &flat, shape: &shape, depth: 0)
+        if let fast = fastParse(body) {
+            flat = fast.flat
+            shape = fast.shape
+        } else {
+            let object: Any
+            do {
+                object = try JSONSerialization.jsonObject(with: body)
+            } catch {
+                throw BadRequest(description: "malformed JSON: \(error.localizedDescription)")
+            }
+            guard let dict = object as? [String: Any], let data = dict["data"] else {
+                throw BadRequest(
+                    description:
+                        "the body must be a JSON object {\"data\": [...]} with the input nested as \(describe(inputShape)) or [N, \(inputShape.map(String.init).joined(separator: ", "))]"
+                )
+            }
+            try flatten(data, into: &flat, shape: &shape, depth: 0)
+        }
         let per = inputShape.reduce(1, *)
         if shape == inputShape { return ([flat], false) }
         if shape.count == inputShape.count + 1 && Array(shape.dropFirst()) == inputShape && shape[0] >= 1 {
@@ -107,9 +194,36 @@ public enum ScoringJSON {
         }
     }
 
+    /// `{"result": ...}` written directly (numbers in Swift's shortest round-trip form).
     public static func render(_ outputs: [[Float]], outputShape: [Int], batched: Bool) throws -> Data {
-        let nested: Any = batched ? outputs.map { nest($0[...], shape: outputShape[...]) } : nest(outputs[0][...], shape: outputShape[...])
-        return try JSONSerialization.data(withJSONObject: ["result": nested])
+        var out = "{\"result\": "
+        out.reserveCapacity(16 + outputs.count * outputShape.reduce(1, *) * 12)
+        func write(_ flat: ArraySlice<Float>, _ shape: ArraySlice<Int>) {
+            guard let first = shape.first else {
+                let v = flat.first ?? 0
+                out += v.isFinite ? "\(v)" : "null"
+                return
+            }
+            let inner = shape.dropFirst().reduce(1, *)
+            out += "["
+            for k in 0..<first {
+                if k > 0 { out += ", " }
+                write(flat[(flat.startIndex + k * inner)..<(flat.startIndex + (k + 1) * inner)], shape.dropFirst())
+            }
+            out += "]"
+        }
+        if batched {
+            out += "["
+            for (k, o) in outputs.enumerated() {
+                if k > 0 { out += ", " }
+                write(o[...], outputShape[...])
+            }
+            out += "]"
+        } else {
+            write(outputs[0][...], outputShape[...])
+        }
+        out += "}"
+        return Data(out.utf8)
     }
 }
 

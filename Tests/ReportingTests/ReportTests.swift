@@ -143,7 +143,8 @@ struct MeasuredSeriesTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("load.json")
-        try #"{"url": "http://127.0.0.1:8080/score", "scheduledRps": 100, "durationSeconds": 10, "sent": 1000, "achievedRps": 99.5, "latencyMs": {"p50": 1.5, "p90": 2.5, "p99": 4.25, "p999": 9, "max": 12, "mean": 1.7}, "statusCounts": {"200": 1000}, "errors": {}}"#
+        try
+            #"{"url": "http://127.0.0.1:8080/score", "scheduledRps": 100, "durationSeconds": 10, "sent": 1000, "achievedRps": 99.5, "latencyMs": {"p50": 1.5, "p90": 2.5, "p99": 4.25, "p999": 9, "max": 12, "mean": 1.7}, "statusCounts": {"200": 1000}, "errors": {}}"#
             .write(to: file, atomically: true, encoding: .utf8)
         let series = try ReportData.MeasuredSeries.load(path: file.path)
         #expect(series.latencyMs["p99"] == 4.25 && series.statusCounts["200"] == 1000)

@@ -143,3 +143,21 @@ struct ServingTests {
         #expect(r.statusCounts.isEmpty && r.errors.values.reduce(0, +) == r.sent)
     }
 }
+
+@Suite("Scoring JSON")
+struct ScoringJSONTests {
+    @Test func fastAndGeneralParsersAgree() throws {
+        let bodies = ["{\"data\": [1, -2.5, 3e2, 4]}", "{ \"data\" : [[1,2,3,4],[5,6,7,8.25]] }", "{\"data\": [1, 2, 3, 4], \"extra\": 1}"]
+        for b in bodies {
+            let r = try ScoringJSON.parse(Data(b.utf8), inputShape: [4])
+            #expect(r.samples[0].count == 4)
+        }
+        #expect(ScoringJSON.fastParse(Data("{\"data\": [1, -, 3]}".utf8)) == nil)
+        #expect(ScoringJSON.fastParse(Data("{\"data\": [[1],[2,3]]}".utf8)) == nil)
+        #expect(ScoringJSON.fastParse(Data("{\"data\": [1, 2]} trailing".utf8)) == nil)
+        #expect(throws: ScoringJSON.BadRequest.self) { try ScoringJSON.parse(Data("{\"data\": [1, -, 3]}".utf8), inputShape: [3]) }
+        let out = try ScoringJSON.render([[0.5, 1], [2, 3]], outputShape: [2], batched: true)
+        let back = try JSONSerialization.jsonObject(with: out) as? [String: [[Double]]]
+        #expect(back?["result"] == [[0.5, 1], [2, 3]])
+    }
+}
