@@ -48,7 +48,7 @@ extension Workload {
         guard let root, let mapping = root.mapping else {
             throw WorkloadError("\(source): the workload must be a mapping of keys to values (e.g. 'model: resnet50')")
         }
-        var reader = NodeReader(source: source)
+        let reader = NodeReader(source: source)
         let top = try reader.mapping(mapping, path: "", allowed: allowedKeys)
         guard let modelNode = top["model"] else {
             throw WorkloadError("\(source): key 'model' is required (a built-in model name or a path to an .onnx file)")
