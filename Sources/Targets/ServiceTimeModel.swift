@@ -138,9 +138,9 @@ public enum ServiceTimeModel {
         toolVersion: String, host: HostCalibration? = nil
     ) throws -> ModelCalibration {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let identity = "\(HostCalibration.cpuModelName())|\(cores)|\(BLAS.configuration)"
-        let key = "v1|\(modelKey)|\(batch)|\(iterations)|\(identity)|\(toolVersion)"
-        let file = cacheDirectory.map { $0 + "/calibration-" + fnv(key) + ".json" }
+        let file = cacheDirectory.map {
+            cacheFile(modelKey: modelKey, batch: batch, iterations: iterations, cacheDirectory: $0, toolVersion: toolVersion)
+        }
         if let file, let data = FileManager.default.contents(atPath: file),
             let cached = try? JSONDecoder().decode(ModelCalibration.self, from: data), cached.model == modelKey, cached.batch == batch
         {
@@ -217,6 +217,14 @@ public enum ServiceTimeModel {
         return NSHomeDirectory() + "/.cache/deploy-advisor"
     }
 
+    /// The cache file of a calibration: keyed by model, batch, iterations, this host (CPU model,
+    /// cores, OpenBLAS build) and the tool version.
+    static func cacheFile(modelKey: String, batch: Int, iterations: Int, cacheDirectory: String, toolVersion: String) -> String {
+        let identity = "\(HostCalibration.cpuModelName())|\(ProcessInfo.processInfo.activeProcessorCount)|\(BLAS.configuration)"
+        let key = "v1|\(modelKey)|\(batch)|\(iterations)|\(identity)|\(toolVersion)"
+        return cacheDirectory + "/calibration-" + fnv(key) + ".json"
+    }
+
     static func fnv(_ s: String) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in s.utf8 {
@@ -253,10 +261,8 @@ extension ModelCalibration {
     public static func cached(modelKey: String, batch: Int, iterations: Int = 10, cacheDirectory: String, toolVersion: String)
         -> ModelCalibration?
     {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let identity = "\(HostCalibration.cpuModelName())|\(cores)|\(BLAS.configuration)"
-        let key = "v1|\(modelKey)|\(batch)|\(iterations)|\(identity)|\(toolVersion)"
-        let file = cacheDirectory + "/calibration-" + ServiceTimeModel.fnv(key) + ".json"
+        let file = ServiceTimeModel.cacheFile(
+            modelKey: modelKey, batch: batch, iterations: iterations, cacheDirectory: cacheDirectory, toolVersion: toolVersion)
         guard let data = FileManager.default.contents(atPath: file) else { return nil }
         return try? JSONDecoder().decode(ModelCalibration.self, from: data)
     }

@@ -148,16 +148,16 @@ public struct TargetSimulator: Sendable {
             ]
         case .fpga:
             let c = configurations.fpga
-            let npu = try NPUConfiguration.named(c.preset)
-            var format = try NumberFormat.named(c.numberFormat ?? npu.defaultFormat)
-            if format.name.hasPrefix("ms-fp") { format = format.withBlockSize(npu.nativeDimension) }
+            let fpga = try fpgaServiceTime()
+            let npu = fpga.preset
+            let format = fpga.format
+            let e = fpga.estimate
             let base = modelName.split(separator: ":").first.map(String.init) ?? modelName
             if !Self.fpgaSupportedModels.contains(base) {
                 notes.append(
                     "\(modelName) is not one of the DNNs Azure offered on FPGAs (\(Self.fpgaSupportedModels.joined(separator: ", "))): deploying it needs custom NPU work; latency below is the emulator's estimate"
                 )
             }
-            let e = try NPUCycleModel.estimate(graph, preset: npu, format: format, batch: batch)
             if !e.fitsOnChip {
                 notes.append(
                     String(
@@ -165,11 +165,8 @@ public struct TargetSimulator: Sendable {
                             "weights (%.1f MB in %@) exceed the FPGA's on-chip memory; %d FPGAs would pin them, on one FPGA streaming adds %.2f ms",
                         Double(e.weightBytes) / 1e6, format.name, e.fpgasNeeded, e.weightStreamingMs))
             }
-            // The host CPU runs the layers after the featurizer: their share of the measured time, scaled to the VM.
-            let hostShare = profile.flops > 0 ? Double(e.hostFlops) / Double(profile.flops) : 0
-            let hostST = ServiceTimeModel.scale(calibration, to: .pb6s, cores: 1)
-            let hostMs = hostST.meanSeconds * hostShare * 1000
-            let serviceMs = e.latencyMs + hostMs + c.transferOverheadMs
+            let hostMs = fpga.hostMs
+            let serviceMs = fpga.serviceSeconds * 1000
             scaling = String(
                 format: "NPU cycle model (%@, %@): %.3f ms; host layers on %@: %.3f ms; transfer %.2f ms", npu.name, format.name,
                 e.latencyMs, HardwareProfile.pb6s.id, hostMs, c.transferOverheadMs)
@@ -238,8 +235,20 @@ func fmt(_ x: Double) -> String {
 }
 
 extension TargetSimulator {
-    /// The FPGA target's service time per request (NPU + host layers + transfer), seconds.
-    public func fpgaServiceSeconds() throws -> Double {
+    /// The FPGA target's service time per request and how it is made up.
+    public struct FPGAServiceTime: Sendable {
+        public var preset: NPUConfiguration
+        public var format: NumberFormat
+        public var estimate: NPUEstimate
+        /// The host CPU's share (layers after the featurizer), ms.
+        public var hostMs: Double
+        /// NPU + host + transfer, seconds.
+        public var serviceSeconds: Double
+    }
+
+    /// NPU latency from the cycle model, plus the layers after the featurizer on the FPGA
+    /// VM's CPU (their share of the measured time, scaled to the VM), plus the transfer overhead.
+    public func fpgaServiceTime() throws -> FPGAServiceTime {
         let c = configurations.fpga
         let npu = try NPUConfiguration.named(c.preset)
         var format = try NumberFormat.named(c.numberFormat ?? npu.defaultFormat)
@@ -248,6 +257,10 @@ extension TargetSimulator {
         let e = try NPUCycleModel.estimate(graph, preset: npu, format: format, batch: batch)
         let hostShare = profile.flops > 0 ? Double(e.hostFlops) / Double(profile.flops) : 0
         let hostMs = ServiceTimeModel.scale(calibration, to: .pb6s, cores: 1).meanSeconds * hostShare * 1000
-        return (e.latencyMs + hostMs + c.transferOverheadMs) / 1000
+        return FPGAServiceTime(
+            preset: npu, format: format, estimate: e, hostMs: hostMs, serviceSeconds: (e.latencyMs + hostMs + c.transferOverheadMs) / 1000)
     }
+
+    /// The FPGA target's service time per request, seconds.
+    public func fpgaServiceSeconds() throws -> Double { try fpgaServiceTime().serviceSeconds }
 }

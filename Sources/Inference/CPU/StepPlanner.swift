@@ -64,6 +64,18 @@ struct StepPlanner {
             if case .activation(let a) = nodes[i].op { return a }
             return nil
         }
+        /// Absorbs node `r` into the step being built (its output becomes the step's).
+        func absorb(_ r: Int, into name: inout String, last: inout Int) {
+            absorbed.insert(r)
+            name += "+" + nodes[r].name
+            last = r
+        }
+        /// Absorbs an activation that is the sole reader of `last`'s output; returns it.
+        func fuseActivation(after last: inout Int, name: inout String) -> Activation? {
+            guard let r = soleReader(last), let act = activationOf(r) else { return nil }
+            absorb(r, into: &name, last: &last)
+            return act
+        }
 
         for (i, node) in nodes.enumerated() where !absorbed.contains(i) {
             let inShape = shapes[node.inputs[0]]
@@ -84,9 +96,7 @@ struct StepPlanner {
                         b[c] = (b[c] - p[2].data[c]) * s + p[1].data[c]
                     }
                     bias = b
-                    absorbed.insert(r)
-                    name += "+" + nodes[r].name
-                    last = r
+                    absorb(r, into: &name, last: &last)
                 }
                 // Fuse a residual add whose other input is already computed.
                 var residual: Int?
@@ -94,18 +104,11 @@ struct StepPlanner {
                     let other = nodes[r].inputs[0] == last + 1 ? nodes[r].inputs[1] : nodes[r].inputs[0]
                     if other <= i && other != last + 1 {
                         residual = other
-                        absorbed.insert(r)
-                        name += "+" + nodes[r].name
-                        last = r
+                        absorb(r, into: &name, last: &last)
                     }
                 }
                 var activation: Activation?
-                if let r = soleReader(last), let act = activationOf(r) {
-                    activation = act
-                    absorbed.insert(r)
-                    name += "+" + nodes[r].name
-                    last = r
-                }
+                activation = fuseActivation(after: &last, name: &name)
                 let out = shapes[i + 1]
                 let geometry = WindowGeometry(
                     inH: inShape[1], inW: inShape[2], outH: out[1], outW: out[2], kernelH: a.kernelH, kernelW: a.kernelW,
@@ -131,12 +134,7 @@ struct StepPlanner {
             case .dense(let units, let hasBias):
                 var last = i
                 var activation: Activation?
-                if let r = soleReader(i), let act = activationOf(r) {
-                    activation = act
-                    absorbed.insert(r)
-                    name += "+" + nodes[r].name
-                    last = r
-                }
+                activation = fuseActivation(after: &last, name: &name)
                 steps.append(
                     .dense(
                         DenseStep(
@@ -155,12 +153,7 @@ struct StepPlanner {
                 }
                 var last = i
                 var activation: Activation?
-                if let r = soleReader(i), let act = activationOf(r) {
-                    activation = act
-                    absorbed.insert(r)
-                    name += "+" + nodes[r].name
-                    last = r
-                }
+                activation = fuseActivation(after: &last, name: &name)
                 steps.append(
                     .scaleShift(
                         ScaleShiftStep(
@@ -200,12 +193,7 @@ struct StepPlanner {
             case .add:
                 var last = i
                 var activation: Activation?
-                if let r = soleReader(i), let act = activationOf(r) {
-                    activation = act
-                    absorbed.insert(r)
-                    name += "+" + nodes[r].name
-                    last = r
-                }
+                activation = fuseActivation(after: &last, name: &name)
                 steps.append(.sum(inputs: node.inputs, y: last + 1, count: batch * inShape.reduce(1, *), activation))
             case .concat:
                 steps.append(
