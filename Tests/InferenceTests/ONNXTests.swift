@@ -110,9 +110,11 @@ struct ONNXTests {
         let b = try CPUExecutor(graph: back, batch: 2)
         let x = ReferenceInterpreter.randomInput(count: a.inputCount, seed: 5)
         // The same weights and layers: equal up to the order of float additions (OpenBLAS's
-        // thread split is process-wide and other tests change it while this one runs).
+        // thread split is process-wide and other tests change it while this one runs; over
+        // MobileNetV2's ~50 layers that reordering alone has measured up to 2.5e-6). A changed
+        // weight, layout or attribute shows up as 1e-2 or more.
         let err = ReferenceInterpreter.relativeError(try b.run(x), try a.run(x))
-        #expect(err <= 1e-6, "round trip changed the outputs: \(err)")
+        #expect(err <= 1e-5, "round trip changed the outputs: \(err)")
         #expect(try g.profile().parameters == back.profile().parameters)
     }
 }

@@ -32,6 +32,23 @@ public enum BLAS {
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if m == 1 {
+            // A row vector times op(B): a matrix–vector product. OpenBLAS's sgemm would pack
+            // all of B first (for a batch-1 dense layer that copy costs as much as the product);
+            // sgemv streams B once. y = op(B)ᵀ·a, with a's elements `lda` apart when transposed.
+            cblas_sgemv(
+                CblasRowMajor, transB ? CblasNoTrans : CblasTrans, blasint(transB ? n : k), blasint(transB ? k : n), alpha, b,
+                blasint(ldb), a, blasint(transA ? lda : 1), beta, c, 1)
+            return
+        }
+        if n == 1 {
+            // op(A) times a column vector: y = op(A)·b, with b's elements `ldb` apart unless
+            // transposed and y's elements `ldc` apart.
+            cblas_sgemv(
+                CblasRowMajor, transA ? CblasTrans : CblasNoTrans, blasint(transA ? k : m), blasint(transA ? m : k), alpha, a,
+                blasint(lda), b, blasint(transB ? 1 : ldb), beta, c, blasint(ldc))
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
