@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The highest request rate at which a scoring endpoint keeps p99 under a bound, measured with
 # `deploy-advisor load` (open loop, latency from the scheduled send time). Runs ours
-# (`deploy-advisor serve mlp`) and the Flask/NumPy reference back to back on loopback.
+# (`deploy-advisor serve mlp`) and the Flask/NumPy reference (Flask's own threaded server, and
+# under gunicorn when it is installed) back to back on loopback.
 #   Benchmarks/peers/serve_capacity.sh [p99_bound_ms] [seconds_per_step]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,12 +33,30 @@ ok() {  # url rate → success when p99 < BOUND and every request got 200
 work=$(mktemp -d)
 "$BIN" serve mlp --port 18080 --max-concurrent-requests 2 >/dev/null 2>&1 &
 ours=$!
-python3 Benchmarks/peers/flask_mlp_server.py --port 18081 >/dev/null 2>&1 &
+# The Python servers get one BLAS thread each (the MLP's products are far too small to gain
+# from more, and idle BLAS threads spinning would only slow them down).
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python3 Benchmarks/peers/flask_mlp_server.py --port 18081 >/dev/null 2>&1 &
 flask=$!
-trap 'kill $ours $flask 2>/dev/null; rm -rf "$work"' EXIT
+gunicorn=""
+if python3 -c "import gunicorn" 2>/dev/null; then
+  # Production-style: gunicorn, one worker process per core (Azure ML's container runs the
+  # same kind of Flask app under gunicorn).
+  (cd Benchmarks/peers && OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 exec python3 -m gunicorn --workers "$(nproc)" \
+    --bind 127.0.0.1:18082 --log-level warning flask_mlp_server:app) >/dev/null 2>&1 &
+  gunicorn=$!
+fi
+trap 'kill $ours $flask $gunicorn 2>/dev/null; rm -rf "$work"' EXIT
 sleep 3
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 echo "deploy-advisor serve mlp:"
 a=$(capacity http://127.0.0.1:18080/score)
-echo "Flask + NumPy reference:"
+echo "Flask + NumPy reference (Flask's threaded server):"
 b=$(capacity http://127.0.0.1:18081/score)
 echo "highest rate with p99 < ${BOUND} ms: ours ${a}/s, Flask ${b}/s, ratio $(python3 -c "print(round($a / max($b, 1), 1))")x"
+if [ -n "$gunicorn" ]; then
+  echo "Flask + NumPy reference under gunicorn ($(nproc) workers):"
+  c=$(capacity http://127.0.0.1:18082/score)
+  echo "highest rate with p99 < ${BOUND} ms: ours ${a}/s, Flask/gunicorn ${c}/s, ratio $(python3 -c "print(round($a / max($c, 1), 1))")x"
+else
+  echo "(gunicorn not installed: pip install gunicorn to measure the production-style reference too)"
+fi

@@ -1,21 +1,76 @@
 import Foundation
+import Synchronization
 
 /// Admission control like Azure ML's front end: at most `maxConcurrent` requests in flight;
 /// others wait in a bounded FIFO queue for at most `maxWaitSeconds`, then get 503. The queue
 /// bound keeps memory flat under overload (arrivals past it get 503 at once).
-public actor AdmissionController {
-    public enum Decision: Sendable {
+///
+/// The state lives behind a mutex rather than in an actor: admitting into a free slot and
+/// releasing one are a few instructions under the lock and never suspend (an actor would cost
+/// an executor hop per request, which on a 2-core machine is a thread wake-up and a context
+/// switch). Only a request that has to wait suspends, on a continuation that `release()` or
+/// its deadline resumes — exactly once, whichever comes first.
+public final class AdmissionController: Sendable {
+    public enum Decision: Sendable, Equatable {
         case admitted
         /// Waited too long or the queue was full: answer 503.
         case rejected(String)
     }
 
+    private struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private struct State {
+        var inFlight = 0
+        /// FIFO of waiting requests; `head` is the index of the oldest (compacted lazily).
+        var waiters: [Waiter?] = []
+        var head = 0
+        var waiting = 0
+        var nextID: UInt64 = 0
+
+        mutating func popOldest() -> Waiter? {
+            while head < waiters.count {
+                let w = waiters[head]
+                waiters[head] = nil
+                head += 1
+                if let w {
+                    waiting -= 1
+                    compact()
+                    return w
+                }
+            }
+            compact()
+            return nil
+        }
+
+        mutating func remove(_ id: UInt64) -> Waiter? {
+            for i in head..<waiters.count where waiters[i]?.id == id {
+                let w = waiters[i]
+                waiters[i] = nil
+                waiting -= 1
+                compact()
+                return w
+            }
+            return nil
+        }
+
+        mutating func compact() {
+            if head == waiters.count {
+                waiters.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 64 && head * 2 > waiters.count {
+                waiters.removeFirst(head)
+                head = 0
+            }
+        }
+    }
+
     public let maxConcurrent: Int
     public let maxWaitSeconds: Double
     public let maxQueued: Int
-    private var inFlight = 0
-    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
-    private var nextID: UInt64 = 0
+    private let state = Mutex(State())
 
     public init(maxConcurrent: Int, maxWaitSeconds: Double, maxQueued: Int) {
         self.maxConcurrent = max(1, maxConcurrent)
@@ -23,21 +78,43 @@ public actor AdmissionController {
         self.maxQueued = max(0, maxQueued)
     }
 
-    /// Waits for a slot.
+    private enum Immediate {
+        case admitted, full, wait(UInt64)
+    }
+
+    /// Takes a slot, waiting (FIFO) for at most `maxWaitSeconds` when all are busy.
     public func acquire() async -> Decision {
-        if inFlight < maxConcurrent && waiters.isEmpty {
-            inFlight += 1
-            return .admitted
+        let immediate: Immediate = state.withLock { s in
+            if s.inFlight < maxConcurrent && s.waiting == 0 {
+                s.inFlight += 1
+                return .admitted
+            }
+            guard s.waiting < maxQueued else { return .full }
+            s.nextID &+= 1
+            return .wait(s.nextID)
         }
-        guard waiters.count < maxQueued else { return .rejected("the request queue is full (\(maxQueued) waiting)") }
-        nextID &+= 1
-        let id = nextID
+        let id: UInt64
+        switch immediate {
+        case .admitted: return .admitted
+        case .full: return .rejected("the request queue is full (\(maxQueued) waiting)")
+        case .wait(let i): id = i
+        }
         let wait = maxWaitSeconds
         let admitted = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            waiters.append((id, c))
-            Task { [weak self] in
+            let enqueued: Bool = state.withLock { s in
+                // A slot may have freed between the check above and now.
+                if s.inFlight < maxConcurrent && s.waiting == 0 {
+                    s.inFlight += 1
+                    return false
+                }
+                s.waiters.append(Waiter(id: id, continuation: c))
+                s.waiting += 1
+                return true
+            }
+            guard enqueued else { return c.resume(returning: true) }
+            Task { [self] in
                 try? await Task.sleep(nanoseconds: UInt64(max(0, wait) * 1e9))
-                await self?.expire(id)
+                self.expire(id)
             }
         }
         return admitted ? .admitted : .rejected(String(format: "waited longer than max_request_wait_time (%.0f ms)", maxWaitSeconds * 1000))
@@ -45,20 +122,18 @@ public actor AdmissionController {
 
     /// Frees a slot; the longest-waiting request takes it.
     public func release() {
-        if !waiters.isEmpty {
-            let next = waiters.removeFirst()
-            next.continuation.resume(returning: true)  // the slot passes on; inFlight unchanged
-        } else {
-            inFlight -= 1
+        let next: Waiter? = state.withLock { s in
+            if let w = s.popOldest() { return w }  // the slot passes on; inFlight unchanged
+            s.inFlight -= 1
+            return nil
         }
+        next?.continuation.resume(returning: true)
     }
 
     private func expire(_ id: UInt64) {
-        if let i = waiters.firstIndex(where: { $0.id == id }) {
-            waiters.remove(at: i).continuation.resume(returning: false)
-        }
+        state.withLock { s in s.remove(id) }?.continuation.resume(returning: false)
     }
 
     /// Requests in flight and waiting.
-    public var load: (inFlight: Int, waiting: Int) { (inFlight, waiters.count) }
+    public var load: (inFlight: Int, waiting: Int) { state.withLock { s in (s.inFlight, s.waiting) } }
 }

@@ -2,8 +2,13 @@ import Dispatch
 import Foundation
 import Inference
 
-/// The model behind the endpoint: a pool of prepared executors (one per concurrent request),
-/// each on its own serial queue so inference never blocks Swift's cooperative threads.
+/// The model behind the endpoint: a pool of prepared executors (one per concurrent request).
+///
+/// Where an inference runs depends on how long it takes, measured once at start-up: a model
+/// that answers in under `inlineLimitSeconds` (an MLP: tens of microseconds) runs on the
+/// request's own thread, because handing it to another thread and back costs two wake-ups and
+/// context switches — more than the inference itself. Slower models run on their executor's
+/// serial queue so they never hold Swift's few cooperative threads for milliseconds.
 public final class ScoringModel: @unchecked Sendable {
     public let graph: ModelGraph
     public let inputShape: [Int]
@@ -12,11 +17,16 @@ public final class ScoringModel: @unchecked Sendable {
     private let queues: [DispatchQueue]
     private let lock = NSLock()
     private var free: [Int]
+    /// Seconds of one batch-1 inference, measured at start-up (best of a few warm runs).
+    public let warmInferenceSeconds: Double
+    /// True when inferences run on the request's thread (see the type's description).
+    public let runsInline: Bool
 
     /// - Parameters:
     ///   - slots: executors prepared (= the maximum concurrent requests).
     ///   - threads: OpenBLAS threads.
-    public init(graph: ModelGraph, slots: Int, threads: Int) throws(InferenceError) {
+    ///   - inlineLimitSeconds: inferences faster than this run on the request's thread.
+    public init(graph: ModelGraph, slots: Int, threads: Int, inlineLimitSeconds: Double = 0.001) throws(InferenceError) {
         self.graph = graph
         var list: [CPUExecutor] = []
         for _ in 0..<max(1, slots) { list.append(try CPUExecutor(graph: graph, batch: 1, threads: threads)) }
@@ -25,6 +35,17 @@ public final class ScoringModel: @unchecked Sendable {
         free = Array(0..<list.count)
         inputShape = graph.inputShape
         outputShape = list[0].outputShape
+        let probe = [Float](repeating: 0, count: list[0].inputCount)
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = clock.now
+            _ = try list[0].run(probe)
+            let d = (clock.now - start).components
+            best = min(best, Double(d.seconds) + Double(d.attoseconds) * 1e-18)
+        }
+        warmInferenceSeconds = best
+        runsInline = best < inlineLimitSeconds
     }
 
     /// Runs `samples` (each `inputShape`-sized, flattened) one after another on a free executor.
@@ -33,6 +54,7 @@ public final class ScoringModel: @unchecked Sendable {
         guard slot >= 0 else { throw InferenceError("no free executor (more concurrent requests than slots)") }
         defer { lock.withLock { free.append(slot) } }
         let executor = executors[slot]
+        if runsInline { return try samples.map { try executor.run($0) } }
         return try await withCheckedThrowingContinuation { c in
             queues[slot].async {
                 do {

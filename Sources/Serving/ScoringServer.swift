@@ -82,12 +82,12 @@ public struct ScoringServer: Sendable {
             }
             do {
                 let outputs = try await model.score(parsed.samples)
-                await admission.release()
+                admission.release()
                 let body = try ScoringJSON.render(outputs, outputShape: model.outputShape, batched: parsed.batched)
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
             } catch {
-                await admission.release()
+                admission.release()
                 return Self.json(.internalServerError, ["error": "\(error)"])
             }
         }

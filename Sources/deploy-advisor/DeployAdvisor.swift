@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Serving
 
 /// `deploy-advisor`: where should this model run?
 @main
@@ -24,6 +25,10 @@ struct DeployAdvisor: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            if command is Serve || command is Load {
+                // Before the first await, on the main thread (see EventLoopExecutor).
+                EventLoopExecutor.install()
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

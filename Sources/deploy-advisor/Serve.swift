@@ -48,7 +48,9 @@ extension DeployAdvisor {
                 print(
                     "serving \(graph.name) on http://\(host):\(boundPort)/score (GET / for health, /swagger.json for the schema); Ctrl-C stops"
                 )
-                FileHandle.standardOutput.synchronizeFile()
+                let place = scoring.runsInline ? "on the request's thread (< 1 ms)" : "on a dedicated queue per executor (≥ 1 ms)"
+                print(String(format: "one inference takes %.3f ms here; it runs ", scoring.warmInferenceSeconds * 1000) + place)
+                fflush(nil)  // the banner reaches a pipe or file at once
             }
             try await app.runService()
             print("stopped")
@@ -67,12 +69,14 @@ extension DeployAdvisor {
         @Option(help: "A JSON body file (default: zeros shaped from the server's /swagger.json).") var payload: String?
         @Option(help: "HTTP connections.") var connections = 16
         @Option(help: "Bearer key to send.") var key: String?
+        @Option(help: "Seconds to wait for a response before counting the request as an error.") var timeout = 30.0
         @OptionGroup var output: FormatOption
 
         func validate() throws {
             guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be > 0 and ≤ 1000000, got \(rate)") }
             guard duration > 0, duration <= 86400 else { throw ValidationError("--duration must be > 0 and ≤ 86400 seconds") }
             guard (1...4096).contains(connections) else { throw ValidationError("--connections must be 1 to 4096") }
+            guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be > 0 and ≤ 3600 seconds, got \(timeout)") }
             guard LoadGenerator.Distribution(rawValue: distribution) != nil else {
                 throw ValidationError("--distribution must be poisson or constant")
             }
@@ -94,6 +98,7 @@ extension DeployAdvisor {
             var g = LoadGenerator(url: url, ratePerSecond: rate, durationSeconds: duration, body: body)
             g.distribution = LoadGenerator.Distribution(rawValue: distribution)!
             g.connections = connections
+            g.timeoutSeconds = timeout
             if let key { g.headers.append(("Authorization", "Bearer \(key)")) }
             let r = try await g.run()
             if output.format == .json {
@@ -110,7 +115,7 @@ extension DeployAdvisor {
                     format: "latency (from scheduled send): p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms",
                     l["p50"] ?? 0, l["p90"] ?? 0, l["p99"] ?? 0, l["p999"] ?? 0, l["max"] ?? 0))
             print(
-                "status: " + r.statusCounts.keys.sorted().map { "\($0) × \(r.statusCounts[$0]!)" }.joined(separator: ", ")
+                "status: " + (r.statusCounts.isEmpty ? "no responses" : r.statusCounts.keys.sorted().map { "\($0) × \(r.statusCounts[$0]!)" }.joined(separator: ", "))
                     + (r.errors.isEmpty ? "" : "; errors: " + r.errors.map { "\($0.key) × \($0.value)" }.joined(separator: ", ")))
         }
 

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import ServiceLifecycle
 import Testing
 
@@ -136,11 +137,79 @@ struct ServingTests {
             #expect((r.latencyMs["p50"] ?? 0) > 0 && (r.latencyMs["p99"] ?? 0) >= (r.latencyMs["p50"] ?? 0))
             #expect(abs(r.achievedRps - 199) < 40)
         }
-        // A stopped server: every request is an error, nothing crashes.
+        // A stopped server: every request is an error naming the refusal, nothing crashes.
         var dead = LoadGenerator(url: "http://127.0.0.1:9/score", ratePerSecond: 20, durationSeconds: 0.5, body: Data("{}".utf8))
         dead.timeoutSeconds = 2
         let r = try await dead.run()
         #expect(r.statusCounts.isEmpty && r.errors.values.reduce(0, +) == r.sent)
+        #expect(r.errors.keys.allSatisfy { $0.hasPrefix("connect to 127.0.0.1:9") }, "\(r.errors)")
+    }
+
+    /// A server that closes the connection after every response (as HTTP/1.0 servers and
+    /// gunicorn's sync workers do): the generator opens a new connection per request and loses none.
+    @Test func loadGeneratorReconnectsWhenTheServerCloses() async throws {
+        try await withServer { base, _, _ in
+            var g = LoadGenerator(
+                url: base + "/score", ratePerSecond: 300, durationSeconds: 0.5, body: Data("{\"data\": [1,2,3,4,5,6,7,8]}".utf8))
+            g.headers.append(("Connection", "close"))
+            g.connections = 3
+            let r = try await g.run()
+            #expect(r.sent > 100 && r.statusCounts["200"] == r.sent && r.errors.isEmpty, "\(r.statusCounts) \(r.errors)")
+        }
+    }
+
+    /// A server that accepts connections and never answers: each request becomes a timeout error
+    /// after `timeoutSeconds`, and the run ends.
+    @Test func loadGeneratorTimesOutUnansweredRequests() async throws {
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(silent.localAddress?.port)
+        var g = LoadGenerator(url: "http://127.0.0.1:\(port)/score", ratePerSecond: 40, durationSeconds: 0.25, body: Data("{}".utf8))
+        g.timeoutSeconds = 0.3
+        g.connections = 64
+        let r = try await g.run()
+        try await silent.close()
+        #expect(r.sent > 0 && r.statusCounts.isEmpty)
+        #expect(r.errors.count == 1 && r.errors.first?.key.hasPrefix("timeout") == true && r.errors.first?.value == r.sent, "\(r.errors)")
+        #expect(r.durationSeconds < 5)
+    }
+
+    @Test func loadGeneratorRejectsNonHTTPURLs() async throws {
+        for bad in ["https://127.0.0.1/score", "127.0.0.1:8080/score", "http:///score", "http://127.0.0.1:99999/"] {
+            await #expect(throws: LoadGenerator.BadURL.self, "\(bad)") {
+                _ = try await LoadGenerator(url: bad, ratePerSecond: 1, durationSeconds: 0.1, body: Data()).run()
+            }
+        }
+        #expect(try LoadGenerator.endpoint("http://localhost:8080/score?x=1") == ("localhost", 8080, "/score?x=1"))
+        #expect(try LoadGenerator.endpoint("http://example.org") == ("example.org", 80, "/"))
+    }
+}
+
+@Suite("Admission control")
+struct AdmissionControllerTests {
+    @Test func admitsQueuesHandsOverAndExpires() async throws {
+        let a = AdmissionController(maxConcurrent: 1, maxWaitSeconds: 0.2, maxQueued: 1)
+        #expect(await a.acquire() == .admitted)
+        let waiter = Task { await a.acquire() }
+        while a.load.waiting == 0 { try await Task.sleep(nanoseconds: 1_000_000) }
+        // The queue (1) is full: refused at once.
+        guard case .rejected(let why) = await a.acquire() else { Issue.record("expected a rejection"); return }
+        #expect(why.contains("queue is full"))
+        // Releasing hands the slot to the waiter: still one in flight, nobody waiting.
+        a.release()
+        #expect(await waiter.value == .admitted)
+        #expect(a.load == (1, 0))
+        // Nobody releases: the next request waits 0.2 s and is refused.
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard case .rejected(let late) = await a.acquire() else { Issue.record("expected a timeout"); return }
+        #expect(late.contains("max_request_wait_time"))
+        #expect(clock.now - start >= .milliseconds(190))
+        #expect(a.load == (1, 0))
+        a.release()
+        #expect(a.load == (0, 0))
+        #expect(await a.acquire() == .admitted)
     }
 }
 
