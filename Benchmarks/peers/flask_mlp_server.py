@@ -6,8 +6,12 @@ Serves the same MLP architecture as `deploy-advisor serve mlp` (128 → 512 → 
 ReLU, softmax; seeded random weights) on POST /score, GET / and GET /swagger.json, so the same
 `deploy-advisor load` command drives both.
 
-    pip install flask numpy
-    python3 Benchmarks/peers/flask_mlp_server.py --port 18081
+    pip install flask numpy gunicorn
+    python3 Benchmarks/peers/flask_mlp_server.py --port 18081              # Flask's threaded server
+    cd Benchmarks/peers && gunicorn --workers 2 flask_mlp_server:app      # production-style
+
+Run it with OPENBLAS_NUM_THREADS=1: the products are far too small to gain from BLAS threads, and
+idle ones spinning cost this server about 40% of its capacity on a 2-core machine.
 """
 import argparse
 import json

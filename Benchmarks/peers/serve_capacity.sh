@@ -37,15 +37,17 @@ ours=$!
 # from more, and idle BLAS threads spinning would only slow them down).
 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python3 Benchmarks/peers/flask_mlp_server.py --port 18081 >/dev/null 2>&1 &
 flask=$!
-gunicorn=""
+gunicorn_pids=""
 if python3 -c "import gunicorn" 2>/dev/null; then
-  # Production-style: gunicorn, one worker process per core (Azure ML's container runs the
-  # same kind of Flask app under gunicorn).
-  (cd Benchmarks/peers && OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 exec python3 -m gunicorn --workers "$(nproc)" \
-    --bind 127.0.0.1:18082 --log-level warning flask_mlp_server:app) >/dev/null 2>&1 &
-  gunicorn=$!
+  # Production-style: the same Flask app under gunicorn (sync workers), with 1 worker process
+  # and with one per core.
+  for w in 1 "$(nproc)"; do
+    (cd Benchmarks/peers && OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 exec python3 -m gunicorn --workers "$w" \
+      --bind "127.0.0.1:$((18081 + w))" --log-level warning flask_mlp_server:app) >/dev/null 2>&1 &
+    gunicorn_pids="$gunicorn_pids $!"
+  done
 fi
-trap 'kill $ours $flask $gunicorn 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $ours $flask $gunicorn_pids 2>/dev/null; rm -rf "$work"' EXIT
 sleep 3
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 echo "deploy-advisor serve mlp:"
@@ -53,10 +55,12 @@ a=$(capacity http://127.0.0.1:18080/score)
 echo "Flask + NumPy reference (Flask's threaded server):"
 b=$(capacity http://127.0.0.1:18081/score)
 echo "highest rate with p99 < ${BOUND} ms: ours ${a}/s, Flask ${b}/s, ratio $(python3 -c "print(round($a / max($b, 1), 1))")x"
-if [ -n "$gunicorn" ]; then
-  echo "Flask + NumPy reference under gunicorn ($(nproc) workers):"
-  c=$(capacity http://127.0.0.1:18082/score)
-  echo "highest rate with p99 < ${BOUND} ms: ours ${a}/s, Flask/gunicorn ${c}/s, ratio $(python3 -c "print(round($a / max($c, 1), 1))")x"
+if [ -n "$gunicorn_pids" ]; then
+  for w in 1 "$(nproc)"; do
+    echo "Flask + NumPy reference under gunicorn ($w sync worker(s)):"
+    c=$(capacity "http://127.0.0.1:$((18081 + w))/score")
+    echo "highest rate with p99 < ${BOUND} ms: ours ${a}/s, Flask/gunicorn×$w ${c}/s, ratio $(python3 -c "print(round($a / max($c, 1), 1))")x"
+  done
 else
   echo "(gunicorn not installed: pip install gunicorn to measure the production-style reference too)"
 fi

@@ -11,6 +11,6 @@ public enum EventLoopExecutor {
     /// (the process then keeps the default pool; behaviour is the same, only slower).
     @discardableResult
     public static func install() -> Bool {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }
