@@ -58,11 +58,41 @@ struct KernelTests {
                 padRight: 1, dilationH: 1, dilationW: 2, groups: 1, bias: true),
             batch: 2),
         ConvCase(input: [2, 3, 3], attributes: Conv2DAttributes(outChannels: 3, kernel: 3, stride: 3, padding: 0), batch: 5),
+        // Depthwise 3×3 planes wide enough for the SIMD path (8 columns at a time, stride 1 and
+        // 2), with borders, tails, asymmetric and no padding, and vertical stride ≠ horizontal.
+        ConvCase(input: [6, 13, 37], attributes: Conv2DAttributes(outChannels: 6, kernel: 3, padding: 1, groups: 6, bias: true), batch: 2),
+        ConvCase(input: [5, 17, 45], attributes: Conv2DAttributes(outChannels: 5, kernel: 3, stride: 2, padding: 1, groups: 5), batch: 1),
+        ConvCase(input: [4, 9, 40], attributes: Conv2DAttributes(outChannels: 4, kernel: 3, stride: 2, padding: 0, groups: 4), batch: 3),
+        ConvCase(
+            input: [3, 12, 34],
+            attributes: Conv2DAttributes(
+                outChannels: 3, kernelH: 3, kernelW: 3, strideH: 1, strideW: 2, padTop: 0, padLeft: 0, padBottom: 1,
+                padRight: 1, dilationH: 1, dilationW: 1, groups: 3, bias: false),
+            batch: 2),
+        ConvCase(
+            input: [2, 6, 19],
+            attributes: Conv2DAttributes(
+                outChannels: 2, kernelH: 3, kernelW: 3, strideH: 2, strideW: 1, padTop: 2, padLeft: 2, padBottom: 0,
+                padRight: 0, dilationH: 1, dilationW: 1, groups: 2, bias: true),
+            batch: 1),
     ]
 
     @Test("convolution", arguments: convCases)
     func convolution(_ c: ConvCase) throws {
         try check(single(.conv2d(c.attributes), input: c.input), batch: c.batch)
+    }
+
+    /// The depthwise kernel splits planes over threads: the same answers with 2 and 3 workers.
+    @Test("depthwise convolution split over threads")
+    func depthwiseThreads() throws {
+        let g = try single(.conv2d(Conv2DAttributes(outChannels: 24, kernel: 3, stride: 2, padding: 1, groups: 24)), input: [24, 33, 41])
+            .withRandomWeights(seed: 9)
+        let x = ReferenceInterpreter.randomInput(count: 2 * 24 * 33 * 41, seed: 4)
+        let reference = try ReferenceInterpreter.run(g, input: x, batch: 2)
+        for t in [2, 3] {
+            let ours = try CPUExecutor(graph: g, batch: 2, threads: t).run(x)
+            #expect(ReferenceInterpreter.relativeError(ours, reference) <= Self.tolerance, "threads \(t)")
+        }
     }
 
     @Test("dense", arguments: [(17, 5, true, 1), (64, 33, false, 3), (1, 1, true, 2)])

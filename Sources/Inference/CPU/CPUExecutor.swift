@@ -188,7 +188,14 @@ public final class CPUExecutor: @unchecked Sendable {
         case .depthwise(let s):
             let g = s.geometry
             let y = values[s.y]
-            ConvolutionKernels.depthwise(values[s.x], channels: s.inChannels, batch: batch, g, weights: s.weights, y: y)
+            // Bias and a ReLU/ReLU6 are applied as outputs are stored, unless the vector unit's
+            // rounding (FPGA emulation) or a residual must come first.
+            let fused =
+                quantizer == nil && s.residual == nil
+                ? ConvolutionKernels.DepthwiseEpilogue(bias: s.bias, activation: s.activation) : nil
+            ConvolutionKernels.depthwise(
+                values[s.x], channels: s.inChannels, batch: batch, g, weights: s.weights, y: y, epilogue: fused, threads: threads)
+            if fused != nil { break }
             quantizer?.roundVector(y, count: s.outChannels * batch * g.outH * g.outW)
             ElementwiseKernels.biasResidualActivation(
                 y, channels: s.outChannels, rowLength: batch * g.outH * g.outW, bias: s.bias,

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Geometry of a 2-D sliding window (convolution or pooling) over `[planes, H, W]`.
 struct WindowGeometry: Sendable {
     var inH: Int, inW: Int, outH: Int, outW: Int
@@ -77,40 +79,189 @@ enum ConvolutionKernels {
     }
 
     /// Depthwise convolution (one filter per channel): `y[c] = Σ w[c,ky,kx] · x[c, shifted]`.
-    /// Loops run tap by tap over whole output rows so the inner loop is a contiguous
-    /// multiply-add (vectorized) when the stride is 1.
+    /// Planes (`channel × sample`) are split over `threads` workers when there is enough work.
+    /// 3×3 filters with stride 1 or 2 (MobileNet's) use a register-accumulating SIMD kernel;
+    /// other shapes the general tap-by-tap kernel.
     static func depthwise(
         _ x: UnsafePointer<Float>, channels: Int, batch: Int, _ g: WindowGeometry,
-        weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+        weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, epilogue: DepthwiseEpilogue? = nil, threads: Int = 1
     ) {
-        let plane = g.inH * g.inW
-        let outPlane = g.outH * g.outW
-        let taps = g.kernelH * g.kernelW
-        for c in 0..<channels {
-            let w = weights + c * taps
-            for n in 0..<batch {
-                let src = x + (c * batch + n) * plane
-                let dst = y + (c * batch + n) * outPlane
-                dst.update(repeating: 0, count: outPlane)
-                for ky in 0..<g.kernelH {
-                    let (yLo, yHi) = g.rowRange(ky: ky)
-                    let yOffset = ky * g.dilationH - g.padTop
-                    for kx in 0..<g.kernelW {
-                        let (xLo, xHi) = g.columnRange(kx: kx)
-                        let xOffset = kx * g.dilationW - g.padLeft
-                        let wv = w[ky * g.kernelW + kx]
-                        if xLo >= xHi { continue }
-                        for oy in yLo..<yHi {
-                            let d = dst + oy * g.outW
-                            let s = src + (oy * g.strideH + yOffset) * g.inW + xOffset
-                            if g.strideW == 1 {
-                                for ox in xLo..<xHi { d[ox] += wv * s[ox] }
-                            } else {
-                                let st = g.strideW
-                                for ox in xLo..<xHi { d[ox] += wv * s[ox * st] }
-                            }
-                        }
+        let job = DepthwiseJob(x: x, weights: weights, y: y, g: g, batch: batch, epilogue: epilogue)
+        let planes = channels * batch
+        let work = planes * g.outH * g.outW * g.kernelH * g.kernelW
+        let parts = threads > 1 && work >= 1 << 15 ? min(threads, planes) : 1
+        if parts == 1 {
+            job.run(0..<planes)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                job.run((planes * part / parts)..<(planes * (part + 1) / parts))
+            }
+        }
+    }
+
+    /// `y = clamp(y + bias[c], low, high)` applied as outputs are stored (ReLU is `[0, ∞)`,
+    /// ReLU6 `[0, 6]`, none `(−∞, ∞)`), saving a second pass over the output.
+    struct DepthwiseEpilogue: @unchecked Sendable {
+        var bias: UnsafePointer<Float>?
+        var low: Float
+        var high: Float
+
+        /// nil when the activation cannot be applied as a clamp (sigmoid, tanh, GELU).
+        init?(bias: UnsafePointer<Float>?, activation: Activation?) {
+            self.bias = bias
+            switch activation {
+            case nil: (low, high) = (-.infinity, .infinity)
+            case .relu: (low, high) = (0, .infinity)
+            case .relu6: (low, high) = (0, 6)
+            default: return nil
+            }
+        }
+    }
+
+    /// The operands of one depthwise layer, shared by the workers; each writes only its own
+    /// planes of `y` (hence `@unchecked Sendable`).
+    struct DepthwiseJob: @unchecked Sendable {
+        let x: UnsafePointer<Float>
+        let weights: UnsafePointer<Float>
+        let y: UnsafeMutablePointer<Float>
+        let g: WindowGeometry
+        let batch: Int
+        let epilogue: DepthwiseEpilogue?
+
+        func run(_ planes: Range<Int>) {
+            let plane = g.inH * g.inW
+            let outPlane = g.outH * g.outW
+            let taps = g.kernelH * g.kernelW
+            for p in planes {
+                let c = p / batch
+                let (bias, low, high) = epilogue.map { ($0.bias?[c] ?? 0, $0.low, $0.high) } ?? (0, -.infinity, .infinity)
+                ConvolutionKernels.depthwisePlane(
+                    x + p * plane, y + p * outPlane, weights + c * taps, g, bias: bias, low: low, high: high)
+            }
+        }
+    }
+
+    /// One `[H, W]` plane through one filter.
+    @inline(__always)
+    static func depthwisePlane(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ g: WindowGeometry,
+        bias: Float = 0, low: Float = -.infinity, high: Float = .infinity
+    ) {
+        if g.kernelH == 3 && g.kernelW == 3 && g.dilationH == 1 && g.dilationW == 1 && (g.strideW == 1 || g.strideW == 2) {
+            depthwise3x3(src, dst, w, g, bias: bias, low: low, high: high)
+            return
+        }
+        defer {
+            if bias != 0 || low > -.infinity || high < .infinity {
+                for i in 0..<(g.outH * g.outW) { dst[i] = min(max(dst[i] + bias, low), high) }
+            }
+        }
+        // General case: tap by tap over whole output rows (a contiguous multiply-add when the
+        // stride is 1).
+        dst.update(repeating: 0, count: g.outH * g.outW)
+        for ky in 0..<g.kernelH {
+            let (yLo, yHi) = g.rowRange(ky: ky)
+            let yOffset = ky * g.dilationH - g.padTop
+            for kx in 0..<g.kernelW {
+                let (xLo, xHi) = g.columnRange(kx: kx)
+                let xOffset = kx * g.dilationW - g.padLeft
+                let wv = w[ky * g.kernelW + kx]
+                if xLo >= xHi { continue }
+                for oy in yLo..<yHi {
+                    let d = dst + oy * g.outW
+                    let s = src + (oy * g.strideH + yOffset) * g.inW + xOffset
+                    if g.strideW == 1 {
+                        for ox in xLo..<xHi { d[ox] += wv * s[ox] }
+                    } else {
+                        let st = g.strideW
+                        for ox in xLo..<xHi { d[ox] += wv * s[ox * st] }
                     }
+                }
+            }
+        }
+    }
+
+    /// 3×3, dilation 1, horizontal stride 1 or 2, any vertical stride and padding. Each output
+    /// row is computed once with all nine taps accumulated in registers, eight columns at a time
+    /// (stride 2 loads sixteen inputs and keeps the even lanes); the padded border columns and
+    /// the tail are computed one by one with bounds checks. Rows outside the input contribute
+    /// nothing (zero padding).
+    static func depthwise3x3(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ g: WindowGeometry,
+        bias: Float, low: Float, high: Float
+    ) {
+        typealias V = SIMD8<Float>
+        let vBias = V(repeating: bias)
+        let clamps = low > -.infinity || high < .infinity
+        let inW = g.inW
+        let inH = g.inH
+        let sw = g.strideW
+        let pl = g.padLeft
+        // Output columns whose three taps all read inside the row.
+        let interiorLo = g.columnRange(kx: 0).0
+        let interiorHi = max(interiorLo, g.columnRange(kx: 2).1)
+        let (w0, w1, w2) = (V(repeating: w[0]), V(repeating: w[1]), V(repeating: w[2]))
+        let (w3, w4, w5) = (V(repeating: w[3]), V(repeating: w[4]), V(repeating: w[5]))
+        let (w6, w7, w8) = (V(repeating: w[6]), V(repeating: w[7]), V(repeating: w[8]))
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func loadEven(_ p: UnsafePointer<Float>) -> V {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+        }
+        for oy in 0..<g.outH {
+            let iy = oy * g.strideH - g.padTop
+            let r0: UnsafePointer<Float>? = iy >= 0 && iy < inH ? src + iy * inW : nil
+            let r1: UnsafePointer<Float>? = iy + 1 >= 0 && iy + 1 < inH ? src + (iy + 1) * inW : nil
+            let r2: UnsafePointer<Float>? = iy + 2 >= 0 && iy + 2 < inH ? src + (iy + 2) * inW : nil
+            let d = dst + oy * g.outW
+            func scalar(_ ox: Int) -> Float {
+                var acc: Float = bias
+                let ix0 = ox * sw - pl
+                for kx in 0..<3 {
+                    let ix = ix0 + kx
+                    guard ix >= 0 && ix < inW else { continue }
+                    if let r0 { acc += w[kx] * r0[ix] }
+                    if let r1 { acc += w[3 + kx] * r1[ix] }
+                    if let r2 { acc += w[6 + kx] * r2[ix] }
+                }
+                return acc
+            }
+            var ox = 0
+            while ox < interiorLo {
+                d[ox] = scalar(ox)
+                ox += 1
+            }
+            if sw == 1 {
+                while ox + 8 <= interiorHi {
+                    let i = ox - pl
+                    var acc = vBias
+                    if let r0 { acc += w0 * load(r0 + i) + w1 * load(r0 + i + 1) + w2 * load(r0 + i + 2) }
+                    if let r1 { acc += w3 * load(r1 + i) + w4 * load(r1 + i + 1) + w5 * load(r1 + i + 2) }
+                    if let r2 { acc += w6 * load(r2 + i) + w7 * load(r2 + i + 1) + w8 * load(r2 + i + 2) }
+                    UnsafeMutableRawPointer(d + ox).storeBytes(of: acc, as: V.self)
+                    ox += 8
+                }
+            } else {
+                // The widest load starts at 2·ox − pl + 2 and spans 16 floats: keep it in the row.
+                while ox + 8 <= interiorHi && 2 * ox - pl + 2 + 16 <= inW {
+                    let i = 2 * ox - pl
+                    var acc = vBias
+                    if let r0 { acc += w0 * loadEven(r0 + i) + w1 * loadEven(r0 + i + 1) + w2 * loadEven(r0 + i + 2) }
+                    if let r1 { acc += w3 * loadEven(r1 + i) + w4 * loadEven(r1 + i + 1) + w5 * loadEven(r1 + i + 2) }
+                    if let r2 { acc += w6 * loadEven(r2 + i) + w7 * loadEven(r2 + i + 1) + w8 * loadEven(r2 + i + 2) }
+                    UnsafeMutableRawPointer(d + ox).storeBytes(of: acc, as: V.self)
+                    ox += 8
+                }
+            }
+            while ox < g.outW {
+                d[ox] = scalar(ox)
+                ox += 1
+            }
+            // The activation as a clamp over the row just written (still in L1; a plain loop
+            // the compiler vectorizes, unlike SIMD's generic pointwiseMin/Max).
+            if clamps {
+                for i in 0..<g.outW {
+                    let v = d[i]
+                    d[i] = v < low ? low : (v > high ? high : v)
                 }
             }
         }
