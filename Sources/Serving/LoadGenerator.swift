@@ -53,6 +53,28 @@ public struct LoadGenerator: Sendable {
         public let description: String
     }
 
+    /// Rate, duration, connections or timeout out of range.
+    public struct BadParameters: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Requests one run may schedule: send times and latencies are held in memory (~24 bytes each).
+    public static let maxRequests = 10_000_000
+
+    func validate() throws(BadParameters) {
+        guard ratePerSecond > 0, ratePerSecond.isFinite, durationSeconds > 0, durationSeconds.isFinite else {
+            throw BadParameters(description: "rate (\(ratePerSecond)/s) and duration (\(durationSeconds) s) must be positive")
+        }
+        guard ratePerSecond * durationSeconds <= Double(Self.maxRequests) else {
+            throw BadParameters(
+                description:
+                    "rate × duration = \(Int(ratePerSecond * durationSeconds)) requests; at most \(Self.maxRequests) per run (lower --rate or --duration)"
+            )
+        }
+        guard connections >= 1 else { throw BadParameters(description: "connections must be at least 1, got \(connections)") }
+        guard timeoutSeconds > 0, timeoutSeconds.isFinite else { throw BadParameters(description: "timeout must be positive") }
+    }
+
     /// Send times in seconds from the start.
     public func schedule() -> [Double] {
         var times: [Double] = []
@@ -86,6 +108,7 @@ public struct LoadGenerator: Sendable {
     }
 
     public func run() async throws -> Result {
+        try validate()
         let (host, port, target) = try Self.endpoint(url)
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target)
         head.headers.add(name: "Host", value: port == 80 ? host : "\(host):\(port)")

@@ -75,6 +75,11 @@ extension DeployAdvisor {
         func validate() throws {
             guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be > 0 and ≤ 1000000, got \(rate)") }
             guard duration > 0, duration <= 86400 else { throw ValidationError("--duration must be > 0 and ≤ 86400 seconds") }
+            guard rate * duration <= Double(LoadGenerator.maxRequests) else {
+                throw ValidationError(
+                    "--rate × --duration is \(Int(rate * duration)) requests; at most \(LoadGenerator.maxRequests) per run (send times and latencies are kept in memory)"
+                )
+            }
             guard (1...4096).contains(connections) else { throw ValidationError("--connections must be 1 to 4096") }
             guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be > 0 and ≤ 3600 seconds, got \(timeout)") }
             guard LoadGenerator.Distribution(rawValue: distribution) != nil else {

@@ -181,6 +181,9 @@ struct ServingTests {
                 _ = try await LoadGenerator(url: bad, ratePerSecond: 1, durationSeconds: 0.1, body: Data()).run()
             }
         }
+        await #expect(throws: LoadGenerator.BadParameters.self) {
+            _ = try await LoadGenerator(url: "http://127.0.0.1:1/", ratePerSecond: 1e6, durationSeconds: 86400, body: Data()).run()
+        }
         #expect(try LoadGenerator.endpoint("http://localhost:8080/score?x=1") == ("localhost", 8080, "/score?x=1"))
         #expect(try LoadGenerator.endpoint("http://example.org") == ("example.org", 80, "/"))
     }
