@@ -158,7 +158,7 @@ public enum NPUCycleModel {
                     + preset.dispatchCycles
             case .globalAvgPool, .softmax, .concat:
                 cycles = ceilDiv(inShape.reduce(1, *) * batch, preset.lanes) + preset.mfuOpLatencyCycles + preset.dispatchCycles
-            case .flatten, .reshape:
+            case .flatten, .reshape, .lastStep:
                 cycles = 0
             }
             let isMatrix = unit == .mvu

@@ -82,6 +82,17 @@ struct KernelTests {
         try check(single(.conv2d(c.attributes), input: c.input), batch: c.batch)
     }
 
+    /// `lastStep` on a recurrent sequence and on a rank-3 value, batch 1 and 3.
+    @Test("last step", arguments: [1, 3])
+    func lastStep(_ batch: Int) throws {
+        var b = GraphBuilder(name: "seq-last", inputShape: [6, 4])
+        let seq = b.add(.gru(RecurrentAttributes(hiddenSize: 5, returnSequences: true)), [b.input], name: "gru")
+        b.add(.lastStep, [seq], name: "last")
+        try check(b.build(), batch: batch)
+        try check(single(.lastStep, input: [4, 3, 5]), batch: batch)
+        #expect(throws: InferenceError.self) { try single(.lastStep, input: [7]).inferShapes() }
+    }
+
     /// The depthwise kernel splits planes over threads: the same answers with 2 and 3 workers.
     @Test("depthwise convolution split over threads")
     func depthwiseThreads() throws {

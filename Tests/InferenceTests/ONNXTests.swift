@@ -10,7 +10,9 @@ import Testing
 struct ONNXTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/onnx")
 
-    @Test("our outputs match ONNX Runtime's", arguments: ["convnet_bn", "residual_block", "depthwise_separable", "mlp", "lstm", "gru"])
+    @Test(
+        "our outputs match ONNX Runtime's",
+        arguments: ["convnet_bn", "residual_block", "depthwise_separable", "mlp", "lstm", "gru", "lstm_both_outputs"])
     func matchesONNXRuntime(_ name: String) throws {
         let graph = try ONNXImporter.load(path: Self.fixtures.appendingPathComponent("\(name).onnx").path)
         let x = try NPYFile.read(path: Self.fixtures.appendingPathComponent("\(name).input.npy").path)
@@ -20,6 +22,32 @@ struct ONNXTests {
         #expect([x.shape[0]] + e.outputShape == expected.shape)
         let err = ReferenceInterpreter.relativeError(y, expected.data)
         #expect(err <= 1e-4, "\(name): relative error \(err)")
+    }
+
+    /// An LSTM whose Y and Y_h are both used runs once: Y_h (and a Gather of Y's last
+    /// timestep) are `lastStep` layers reading the sequence.
+    @Test func recurrentFinalStateComesFromTheSequence() throws {
+        let g = try ONNXImporter.load(path: Self.fixtures.appendingPathComponent("lstm_both_outputs.onnx").path)
+        #expect(g.nodes.filter { if case .lstm = $0.op { true } else { false } }.count == 1)
+        #expect(g.nodes.filter { $0.op == .lastStep }.count == 2)
+        #expect(try g.profile().parameters == 4 * 6 * (4 + 6) + 8 * 6, "the LSTM's weights counted once")
+        // Any other Gather is listed as unsupported before anything is built.
+        let bad = try mutate { m in
+            m.graph.node = [m.graph.node[0]]
+            var idx = Onnx_TensorProto()
+            idx.name = "idx"
+            idx.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+            idx.dims = [2]
+            idx.int64Data = [0, 1]
+            m.graph.initializer.append(idx)
+            var gather = Onnx_NodeProto()
+            gather.opType = "Gather"
+            gather.name = "pick_two"
+            gather.input = [m.graph.node[0].output[0], "idx"]
+            gather.output = ["picked"]
+            m.graph.node.append(gather)
+        }
+        #expect(message(bad).contains("unsupported ONNX ops: Gather (pick_two)"), "\(message(bad))")
     }
 
     @Test func foldingLeavesNoExtraLayers() throws {
@@ -100,9 +128,22 @@ struct ONNXTests {
 
     @Test(
         "export then import gives identical outputs",
-        arguments: ["mlp:in=12,hidden=20,layers=2,out=4", "lstm:h=16,t=5,i=6", "gru:h=12,t=4", "resnet50", "densenet121", "mobilenetv2"])
+        arguments: [
+            "mlp:in=12,hidden=20,layers=2,out=4", "lstm:h=16,t=5,i=6", "gru:h=12,t=4", "resnet50", "densenet121", "mobilenetv2",
+            "lstm-last-step",
+        ])
     func roundTrip(_ name: String) throws {
-        var g = try ModelZoo.graph(name)
+        var g: ModelGraph
+        if name == "lstm-last-step" {
+            // A sequence LSTM, its last step, a dense head (exported as Gather on axis 1).
+            var b = GraphBuilder(name: name, inputShape: [5, 3])
+            let seq = b.add(.lstm(RecurrentAttributes(hiddenSize: 7, returnSequences: true)), [b.input], name: "lstm")
+            let last = b.add(.lastStep, [seq], name: "last")
+            b.add(.dense(units: 4, bias: true), [last], name: "fc")
+            g = b.build()
+        } else {
+            g = try ModelZoo.graph(name)
+        }
         if g.inputShape.count == 3 { g.inputShape = [3, 64, 64] }  // same layers, fewer pixels
         g = try g.withRandomWeights(seed: 3)
         let back = try ONNXImporter.decode(ONNXExporter.export(g), name: g.name)

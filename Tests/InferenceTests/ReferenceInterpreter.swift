@@ -132,6 +132,10 @@ enum ReferenceInterpreter {
                 }
             case .flatten, .reshape:
                 y = xs[0]
+            case .lastStep:
+                // Batch-first [N, T, R] → [N, R] at t = T − 1.
+                let (t, r) = (inShape[0], inShape.dropFirst().reduce(1, *))
+                for b in 0..<n { for k in 0..<r { y[b * r + k] = xs[0][(b * t + t - 1) * r + k] } }
             case .softmax:
                 let len = inShape[inShape.count - 1]
                 for g in 0..<(y.count / len) {

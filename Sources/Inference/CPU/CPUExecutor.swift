@@ -283,6 +283,10 @@ public final class CPUExecutor: @unchecked Sendable {
             }
         case .alias:
             break
+        case .lastStep(let x, let y, let timesteps, let first, let inner):
+            // x is [T, N, first·inner]; its last block is [N, first, inner].
+            let last = values[x] + (timesteps - 1) * batch * first * inner
+            LayoutKernels.swapOuterAxes(last, values[y], a: batch, b: first, inner: inner)
         }
     }
 }

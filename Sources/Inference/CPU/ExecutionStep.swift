@@ -25,6 +25,8 @@ enum ExecutionStep: Sendable {
     case gru(RecurrentStep)
     /// The output aliases the input's buffer (a reshape that keeps the memory order).
     case alias(x: Int, y: Int)
+    /// The last timestep of `[T, N, first, inner]` into the channel-major `[first, N, inner]`.
+    case lastStep(x: Int, y: Int, timesteps: Int, first: Int, inner: Int)
 
     /// The value ids the step reads.
     var inputs: [Int] {
@@ -41,6 +43,7 @@ enum ExecutionStep: Sendable {
         case .softmax(let x, _, _, _, _, _): [x]
         case .lstm(let s), .gru(let s): [s.x]
         case .alias(let x, _): [x]
+        case .lastStep(let x, _, _, _, _): [x]
         }
     }
 
@@ -59,6 +62,7 @@ enum ExecutionStep: Sendable {
         case .softmax(_, let y, _, _, _, _): y
         case .lstm(let s), .gru(let s): s.y
         case .alias(_, let y): y
+        case .lastStep(_, let y, _, _, _): y
         }
     }
 

@@ -240,6 +240,11 @@ struct StepPlanner {
                     + (quantizer != nil ? inShape[0] * batch * inShape[1] : 0)
                 scratch = max(scratch, need)
                 steps.append(isLSTM ? .lstm(step) : .gru(step))
+            case .lastStep:
+                let rest = Array(inShape.dropFirst())
+                steps.append(
+                    .lastStep(
+                        x: node.inputs[0], y: i + 1, timesteps: inShape[0], first: rest[0], inner: rest.dropFirst().reduce(1, *)))
             }
             names.append(name)
             let absorbedHere = absorbed.subtracting(stepNodes.flatMap { $0 }).subtracting([i]).filter { $0 > i }

@@ -113,6 +113,10 @@ extension LayerOp {
             }
             guard a.hiddenSize > 0 else { throw fail("hidden size must be positive, got \(a.hiddenSize)") }
             return a.returnSequences ? [s[0], a.hiddenSize] : [a.hiddenSize]
+        case .lastStep:
+            let s = try single()
+            guard s.count >= 2 else { throw fail("expects a [timesteps, …] input of rank 2 or more, got \(describe(s))") }
+            return Array(s.dropFirst())
         }
     }
 

@@ -179,6 +179,9 @@ public enum LayerOp: Sendable, Equatable {
     case softmax
     case lstm(RecurrentAttributes)
     case gru(RecurrentAttributes)
+    /// The last entry along the first per-sample axis: `[T, …]` → `[…]` (a recurrent layer's
+    /// final state taken from its full sequence, as ONNX's `Y_h` beside `Y`).
+    case lastStep
 
     /// A short name for tables and messages.
     public var kind: String {
@@ -197,6 +200,7 @@ public enum LayerOp: Sendable, Equatable {
         case .softmax: "Softmax"
         case .lstm: "LSTM"
         case .gru: "GRU"
+        case .lastStep: "LastStep"
         }
     }
 }

@@ -40,6 +40,13 @@ public enum ONNXExporter {
             p.int64Data = v
             g.initializer.append(p)
         }
+        func int64Scalar(_ name: String, _ v: Int64) {
+            var p = Onnx_TensorProto()
+            p.name = name
+            p.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+            p.int64Data = [v]
+            g.initializer.append(p)
+        }
         func scalar(_ name: String, _ v: Float) {
             var p = Onnx_TensorProto()
             p.name = name
@@ -181,6 +188,10 @@ public enum ONNXExporter {
                     int64s(n.name + ".axes0", [0])
                     node("Squeeze", [yh, n.name + ".axes0"], [out], name: n.name + ".squeeze")
                 }
+            case .lastStep:
+                // Batch-first [N, T, …]: a scalar index on axis 1 drops that axis.
+                int64Scalar(n.name + ".index", Int64(shapes[n.inputs[0]][0] - 1))
+                node("Gather", [ins[0], n.name + ".index"], [out], name: n.name, [attr("axis", int: 1)])
             }
             names.append(out)
         }

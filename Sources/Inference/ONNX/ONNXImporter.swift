@@ -21,6 +21,7 @@ public enum ONNXImporter {
         "Conv", "Gemm", "MatMul", "Add", "Sum", "Mul", "Sub", "Div", "Relu", "Clip", "Sigmoid", "Tanh", "Gelu", "Erf", "MaxPool",
         "AveragePool", "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
         "Concat", "Softmax", "LSTM", "GRU", "Identity", "Dropout", "Constant", "Pad",
+        "Gather",  // of the last entry along the first axis after the batch (a sequence's final state)
     ]
     /// Largest tensor accepted, elements (4 GiB of float32).
     static let maxElements = 1 << 30
@@ -191,8 +192,14 @@ public enum ONNXImporter {
         mutating func build(_ g: Onnx_GraphProto) throws(InferenceError) -> ModelGraph {
             // One error listing every unsupported op.
             var unsupported: [String: [String]] = [:]
+            // Gather is supported only as "the last timestep" (one constant index); any other
+            // Gather is listed with the unsupported ops.
+            let singleValueInitializers = Set(g.initializer.filter { $0.dims.reduce(1, *) == 1 }.map(\.name))
+            func gatherOfOne(_ n: Onnx_NodeProto) -> Bool { n.input.count > 1 && singleValueInitializers.contains(n.input[1]) }
             for (i, n) in g.node.enumerated()
-            where !(n.domain.isEmpty || n.domain == "ai.onnx") || !ONNXImporter.supportedOps.contains(n.opType) {
+            where !(n.domain.isEmpty || n.domain == "ai.onnx") || !ONNXImporter.supportedOps.contains(n.opType)
+                || (n.opType == "Gather" && !gatherOfOne(n))
+            {
                 let key = n.domain.isEmpty || n.domain == "ai.onnx" ? n.opType : "\(n.domain).\(n.opType)"
                 unsupported[key, default: []].append(n.name.isEmpty ? "#\(i)" : n.name)
             }
@@ -496,8 +503,41 @@ public enum ONNXImporter {
                 set(id, dims: x.dims)
             case "LSTM", "GRU":
                 try recurrent(n, name: name)
+            case "Gather":
+                try gatherLast(n, name: name)
             default:
                 throw fail("node '\(name)': op \(n.opType) in this pattern is not supported")
+            }
+        }
+
+        /// `Gather` of the last entry along a value's first per-sample axis with a constant index
+        /// (`T − 1` or `−1`; a scalar drops the axis, a one-element index keeps it as size 1).
+        mutating func gatherLast(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let x = try value(n.input[0], node: name)
+            guard n.input.count > 1, case .ints(let index, let indexDims)? = values[n.input[1]], index.count == 1 else {
+                throw fail("node '\(name)': Gather needs a constant int64 index holding one value")
+            }
+            var axis = int(n, "axis", 0)
+            if axis < 0 { axis += x.dims.count }
+            guard let first = x.dims.firstIndex(where: { $0 != -1 }), axis == first, x.dims.count >= 2 else {
+                throw fail("node '\(name)': only Gather along the first axis after the batch is supported (axis \(axis) of \(x.dims))")
+            }
+            let length = x.dims[axis]
+            guard Int(index[0]) == length - 1 || index[0] == -1 else {
+                throw fail("node '\(name)': only Gather of the last entry (index \(length - 1) or -1) is supported, got \(index[0])")
+            }
+            guard Self.perSample(x.dims).count >= 2 else {
+                throw fail("node '\(name)': Gather would leave no per-sample axis (\(x.dims))")
+            }
+            let id = try add(.lastStep, [x.id], name: name)
+            var dropped = x.dims
+            dropped.remove(at: axis)
+            if indexDims.isEmpty {
+                values[n.output[0]] = .tensor(id: id, dims: dropped)
+            } else {
+                var kept = x.dims
+                kept[axis] = 1
+                try relayout((id, dropped), to: kept, name: name + ".keepdim", output: n.output[0])
             }
         }
 
@@ -663,8 +703,12 @@ public enum ONNXImporter {
             if wantSequence {
                 let id = try add(isLSTM ? .lstm(a) : .gru(a), [x.id], name: name, parameters: params)
                 values[n.output[0]] = .tensor(id: id, dims: [x.dims[0], 1, -1, hidden])
-            }
-            if wantLast {
+                if wantLast {
+                    // Y_h is Y's last timestep: taken from the sequence, not computed again.
+                    let last = try add(.lastStep, [id], name: name + ".last")
+                    values[n.output[1]] = .tensor(id: last, dims: [1, -1, hidden])
+                }
+            } else if wantLast {
                 var last = a
                 last.returnSequences = false
                 let id = try add(isLSTM ? .lstm(last) : .gru(last), [x.id], name: name + (wantSequence ? ".last" : ""), parameters: params)

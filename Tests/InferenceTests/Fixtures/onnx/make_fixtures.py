@@ -159,3 +159,20 @@ model.ir_version = 7
 onnx.checker.check_model(model)
 onnx.save(model, os.path.join(HERE, "unsupported.onnx"))
 print("unsupported")
+
+# 8. An LSTM whose Y and Y_h are both used (Y_h must come from Y, not a second LSTM), plus a
+#    Gather of Y's last timestep: y = [flatten(Y batch-first), Gather(Y, T-1) + Y_h].
+T, I, H = 5, 4, 6
+inits = [init("W", w(1, 4 * H, I, scale=0.4)), init("R", w(1, 4 * H, H, scale=0.4)), init("B", w(1, 8 * H, scale=0.1)),
+         init("axes0", np.array([0], dtype=np.int64)), init("axes1", np.array([1], dtype=np.int64)),
+         init("last", np.array(T - 1, dtype=np.int64))]
+nodes = [helper.make_node("Transpose", ["x"], ["xt"], name="to_seq_first", perm=[1, 0, 2]),
+         helper.make_node("LSTM", ["xt", "W", "R", "B"], ["ys", "yh"], name="lstm", hidden_size=H),
+         helper.make_node("Squeeze", ["ys", "axes1"], ["s"], name="squeeze_y"),
+         helper.make_node("Transpose", ["s"], ["bf"], name="to_batch_first", perm=[1, 0, 2]),
+         helper.make_node("Flatten", ["bf"], ["flat"], name="flatten", axis=1),
+         helper.make_node("Gather", ["bf", "last"], ["g"], name="last_step", axis=1),
+         helper.make_node("Squeeze", ["yh", "axes0"], ["h"], name="squeeze_h"),
+         helper.make_node("Add", ["g", "h"], ["sum"], name="add"),
+         helper.make_node("Concat", ["flat", "sum"], ["y"], name="concat", axis=1)]
+save("lstm_both_outputs", nodes, inits, [T, I], [(T + 1) * H], opset=14)
