@@ -32,19 +32,13 @@ public enum ONNXExporter {
             p.rawData = t.data.withUnsafeBytes { Data($0) }
             g.initializer.append(p)
         }
-        func int64s(_ name: String, _ v: [Int64]) {
+        /// A 1-D int64 initializer, or a scalar (no dims) with `scalar: true`.
+        func int64s(_ name: String, _ v: [Int64], scalar: Bool = false) {
             var p = Onnx_TensorProto()
             p.name = name
-            p.dims = [Int64(v.count)]
+            p.dims = scalar ? [] : [Int64(v.count)]
             p.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
             p.int64Data = v
-            g.initializer.append(p)
-        }
-        func int64Scalar(_ name: String, _ v: Int64) {
-            var p = Onnx_TensorProto()
-            p.name = name
-            p.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
-            p.int64Data = [v]
             g.initializer.append(p)
         }
         func scalar(_ name: String, _ v: Float) {
@@ -190,7 +184,7 @@ public enum ONNXExporter {
                 }
             case .lastStep:
                 // Batch-first [N, T, …]: a scalar index on axis 1 drops that axis.
-                int64Scalar(n.name + ".index", Int64(shapes[n.inputs[0]][0] - 1))
+                int64s(n.name + ".index", [Int64(shapes[n.inputs[0]][0] - 1)], scalar: true)
                 node("Gather", [ins[0], n.name + ".index"], [out], name: n.name, [attr("axis", int: 1)])
             }
             names.append(out)
