@@ -71,6 +71,11 @@ public struct CapacityPlanner: Sendable {
         workload.network.rttMs / 1000 + Double(payloadBytes + 4096) * 8 / (workload.network.uplinkMbps * 1e6)
     }
 
+    /// Client ↔ cloud time for one of the workload's own requests (its payload), ms.
+    public var requestNetworkMs: Double {
+        networkSeconds(payloadBytes: workload.resolvedPayloadBytes(inputShape: graph.inputShape)) * 1000
+    }
+
     /// The network time's 99th percentile: the simulators jitter it lognormally with a
     /// coefficient of variation of 0.1, whose 99th percentile is `exp(2.326σ − σ²/2)` ≈ 1.25× the mean.
     public func networkP99Seconds(payloadBytes: Int) -> Double {

@@ -18,6 +18,23 @@ public struct TargetEvaluation: Sendable {
     /// The tool's version (in cache keys and reports).
     public static let toolVersion = "0.1.0"
 
+    /// The model with the weights every calibration uses (seeded, seed 1) and its measurement
+    /// here, cached under the model, batch and tool version. Every command that measures a
+    /// model goes through this, so one cache key always means the same measurement.
+    public static func measure(
+        _ architecture: ModelGraph, batch: Int, cacheDirectory: String?
+    ) throws -> (weighted: ModelGraph, calibration: ModelCalibration) {
+        let weighted = try architecture.withRandomWeights(seed: 1)
+        let calibration = try ServiceTimeModel.calibrate(
+            weighted, modelKey: architecture.name, batch: batch, cacheDirectory: cacheDirectory, toolVersion: toolVersion)
+        return (weighted, calibration)
+    }
+
+    /// A measurement ``measure(_:batch:cacheDirectory:)`` cached earlier, without measuring.
+    public static func cachedCalibration(_ architecture: ModelGraph, batch: Int, cacheDirectory: String) -> ModelCalibration? {
+        ModelCalibration.cached(modelKey: architecture.name, batch: batch, cacheDirectory: cacheDirectory, toolVersion: toolVersion)
+    }
+
     /// Loads the model, calibrates it here (cached), and runs `targets`.
     ///
     /// - Parameters:
@@ -28,11 +45,9 @@ public struct TargetEvaluation: Sendable {
         pricing: Pricing = .defaults, cacheDirectory: String?, progress: (String) -> Void = { _ in }
     ) throws -> TargetEvaluation {
         let architecture = try ModelZoo.graph(workload.model)
-        let graph = try architecture.withRandomWeights(seed: 1)
+        progress("calibrating \(architecture.name) (batch \(workload.batch)) on this machine")
+        let (graph, calibration) = try measure(architecture, batch: workload.batch, cacheDirectory: cacheDirectory)
         let profile = try graph.profile()
-        progress("calibrating \(graph.name) (batch \(workload.batch)) on this machine")
-        let calibration = try ServiceTimeModel.calibrate(
-            graph, modelKey: graph.name, batch: workload.batch, cacheDirectory: cacheDirectory, toolVersion: toolVersion)
         let traffic = try workload.traffic(inputShape: graph.inputShape, edge: configurations.edge)
         let simulator = TargetSimulator(
             graph: graph, modelName: graph.name, batch: workload.batch, calibration: calibration, traffic: traffic,

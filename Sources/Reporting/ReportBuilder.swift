@@ -14,19 +14,16 @@ public enum ReportBuilder {
         progress: (String) -> Void = { _ in }
     ) throws -> ReportData {
         let architecture = try ModelZoo.graph(workload.model)
-        let weighted = try architecture.withRandomWeights(seed: 1)
         let profile = try architecture.profile()
         progress("calibrating \(architecture.name) on this machine")
-        let calibration = try ServiceTimeModel.calibrate(
-            weighted, modelKey: architecture.name, batch: workload.batch, cacheDirectory: cacheDirectory,
-            toolVersion: TargetEvaluation.toolVersion)
+        let (weighted, calibration) = try TargetEvaluation.measure(architecture, batch: workload.batch, cacheDirectory: cacheDirectory)
         let planner = CapacityPlanner(
             workload: workload, graph: architecture, calibration: calibration, pricing: pricing, base: configurations)
         progress("planning capacity")
         let plans = try planner.plan(verify: true)
         let payload = workload.resolvedPayloadBytes(inputShape: architecture.inputShape)
         let recommendation = Recommender(
-            workload: workload, plans: plans, modelName: architecture.name, networkMs: planner.networkSeconds(payloadBytes: payload) * 1000
+            workload: workload, plans: plans, modelName: architecture.name, networkMs: planner.requestNetworkMs
         ).recommend()
         progress("computing the cost curve")
         let curve = try planner.curve()

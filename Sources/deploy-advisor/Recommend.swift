@@ -19,10 +19,7 @@ struct Study {
         var calibration: ModelCalibration
         var calibrated = true
         if quick {
-            if let cache,
-                let c = ModelCalibration.cached(
-                    modelKey: architecture.name, batch: workload.batch, cacheDirectory: cache, toolVersion: TargetEvaluation.toolVersion)
-            {
+            if let cache, let c = TargetEvaluation.cachedCalibration(architecture, batch: workload.batch, cacheDirectory: cache) {
                 calibration = c
             } else {
                 calibration = ModelCalibration.estimated(profile, batch: workload.batch)
@@ -30,9 +27,7 @@ struct Study {
             }
         } else {
             progress.step("calibrating \(architecture.name) (batch \(workload.batch)) on this machine")
-            calibration = try ServiceTimeModel.calibrate(
-                architecture.withRandomWeights(seed: 1), modelKey: architecture.name, batch: workload.batch, cacheDirectory: cache,
-                toolVersion: TargetEvaluation.toolVersion)
+            calibration = try TargetEvaluation.measure(architecture, batch: workload.batch, cacheDirectory: cache).calibration
         }
         let planner = CapacityPlanner(
             workload: workload, graph: architecture, calibration: calibration, pricing: try targets.loadPricing(),
@@ -40,7 +35,15 @@ struct Study {
         return Study(workload: workload, graph: architecture, calibration: calibration, planner: planner, calibrated: calibrated)
     }
 
-    var networkMs: Double { planner.networkSeconds(payloadBytes: workload.resolvedPayloadBytes(inputShape: graph.inputShape)) * 1000 }
+    /// Measures (or estimates) the model and plans every target — the common start of
+    /// `recommend` and `plan`.
+    static func planned(
+        _ options: WorkloadOptions, targets: TargetOptions, quick: Bool, progress: Progress
+    ) throws -> (Study, [TargetPlan]) {
+        let study = try make(options.resolve(), targets: targets, quick: quick, progress: progress)
+        progress.step("planning capacity per target")
+        return (study, try study.planner.plan(verify: !quick))
+    }
 }
 
 extension DeployAdvisor {
@@ -60,15 +63,14 @@ extension DeployAdvisor {
         @OptionGroup var output: FormatOption
 
         func run() throws {
-            let workload = try workloadOptions.resolve()
             let progress = Progress()
-            let study = try Study.make(workload, targets: targetOptions, quick: quick, progress: progress)
-            progress.step("planning capacity per target")
-            let plans = try study.planner.plan(verify: !quick)
+            let (study, plans) = try Study.planned(workloadOptions, targets: targetOptions, quick: quick, progress: progress)
             progress.finish()
+            let workload = study.workload
             let w = try weights.map { try PreferenceWeights(parsing: $0) } ?? PreferenceWeights()
             let rec = Recommender(
-                workload: workload, plans: plans, modelName: study.graph.name, networkMs: study.networkMs, weights: w, quick: quick
+                workload: workload, plans: plans, modelName: study.graph.name, networkMs: study.planner.requestNetworkMs, weights: w,
+                quick: quick
             ).recommend()
             if output.format == .json {
                 try printJSON(rec)
@@ -130,11 +132,9 @@ extension DeployAdvisor {
         }
 
         func run() throws {
-            let workload = try workloadOptions.resolve()
             let progress = Progress()
-            let study = try Study.make(workload, targets: targetOptions, quick: quick, progress: progress)
-            progress.step("planning capacity per target")
-            let plans = try study.planner.plan(verify: !quick)
+            let (study, plans) = try Study.planned(workloadOptions, targets: targetOptions, quick: quick, progress: progress)
+            let workload = study.workload
             progress.step("computing the cost curve")
             let curve = try study.planner.curve()
             progress.finish()

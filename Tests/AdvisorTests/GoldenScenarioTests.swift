@@ -32,8 +32,7 @@ struct GoldenScenarioTests {
         for s in settings { try base.apply(s) }
         let planner = CapacityPlanner(workload: w, graph: graph, calibration: try calibration(graph), base: base)
         let plans = try planner.plan(verify: true)
-        let network = planner.networkSeconds(payloadBytes: w.resolvedPayloadBytes(inputShape: graph.inputShape)) * 1000
-        return Recommender(workload: w, plans: plans, modelName: graph.name, networkMs: network).recommend()
+        return Recommender(workload: w, plans: plans, modelName: graph.name, networkMs: planner.requestNetworkMs).recommend()
     }
 
     static func verdict(_ r: Recommendation, _ target: TargetKind) -> TargetVerdict { r.ranking.first { $0.target == target.rawValue }! }
