@@ -20,6 +20,9 @@ public final class AdmissionController: Sendable {
     private struct Waiter {
         var id: UInt64
         var continuation: CheckedContinuation<Bool, Never>
+        /// Its deadline; cancelled when the waiter is admitted first, so admitted requests
+        /// leave no sleeping task behind.
+        var deadline: Task<Void, Never>?
     }
 
     private struct State {
@@ -43,6 +46,16 @@ public final class AdmissionController: Sendable {
             }
             compact()
             return nil
+        }
+
+        /// Attaches the deadline task to a queued waiter; false when it has already left the queue.
+        mutating func attach(_ deadline: Task<Void, Never>, to id: UInt64) -> Bool {
+            // The waiter was just appended: search from the back.
+            for i in stride(from: waiters.count - 1, through: head, by: -1) where waiters[i]?.id == id {
+                waiters[i]!.deadline = deadline
+                return true
+            }
+            return false
         }
 
         mutating func remove(_ id: UInt64) -> Waiter? {
@@ -112,10 +125,11 @@ public final class AdmissionController: Sendable {
                 return true
             }
             guard enqueued else { return c.resume(returning: true) }
-            Task { [self] in
-                try? await Task.sleep(nanoseconds: UInt64(max(0, wait) * 1e9))
+            let deadline = Task { [self] in
+                guard (try? await Task.sleep(nanoseconds: UInt64(max(0, wait) * 1e9))) != nil else { return }  // cancelled: admitted
                 self.expire(id)
             }
+            if !state.withLock({ s in s.attach(deadline, to: id) }) { deadline.cancel() }
         }
         return admitted ? .admitted : .rejected(String(format: "waited longer than max_request_wait_time (%.0f ms)", maxWaitSeconds * 1000))
     }
@@ -127,6 +141,7 @@ public final class AdmissionController: Sendable {
             s.inFlight -= 1
             return nil
         }
+        next?.deadline?.cancel()
         next?.continuation.resume(returning: true)
     }
 
