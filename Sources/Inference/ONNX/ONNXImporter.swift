@@ -135,12 +135,7 @@ public enum ONNXImporter {
             let dims = p.dims.map(Int.init)
             switch Onnx_TensorProto.DataType(rawValue: Int(p.dataType)) {
             case .float?:
-                if !p.rawData.isEmpty {
-                    guard p.rawData.count == count * 4 else {
-                        throw fail("initializer '\(p.name)': raw_data has \(p.rawData.count) bytes, its dims \(dims) need \(count * 4)")
-                    }
-                    var v = [Float](repeating: 0, count: count)
-                    v.withUnsafeMutableBytes { dst in p.rawData.withUnsafeBytes { dst.copyMemory(from: $0) } }
+                if let v = try raw(p, count: count, of: Float.self) {
                     return .constant(Tensor(shape: dims.isEmpty ? [1] : dims, data: v))
                 }
                 guard p.floatData.count == count else {
@@ -148,20 +143,28 @@ public enum ONNXImporter {
                 }
                 return .constant(Tensor(shape: dims.isEmpty ? [1] : dims, data: p.floatData))
             case .int64?:
-                if !p.rawData.isEmpty {
-                    guard p.rawData.count == count * 8 else {
-                        throw fail("initializer '\(p.name)': raw_data size does not match dims \(dims)")
-                    }
-                    var v = [Int64](repeating: 0, count: count)
-                    v.withUnsafeMutableBytes { dst in p.rawData.withUnsafeBytes { dst.copyMemory(from: $0) } }
-                    return .ints(v, dims: dims)
-                }
+                if let v = try raw(p, count: count, of: Int64.self) { return .ints(v, dims: dims) }
                 guard p.int64Data.count == count else { throw fail("initializer '\(p.name)': int64_data size does not match dims \(dims)") }
                 return .ints(p.int64Data, dims: dims)
             default:
                 let typeName = Onnx_TensorProto.DataType(rawValue: Int(p.dataType)).map { "\($0)" } ?? "\(p.dataType)"
                 throw fail("tensor '\(p.name)' has data type \(typeName); only float32 (and int64 for shapes and axes) are supported")
             }
+        }
+
+        /// `count` values of `T` from a tensor's `raw_data` (little-endian, as ONNX stores them),
+        /// or nil when the values are in the typed field instead.
+        func raw<T: BitwiseCopyable & ExpressibleByIntegerLiteral>(
+            _ p: Onnx_TensorProto, count: Int, of: T.Type
+        ) throws(InferenceError) -> [T]? {
+            guard !p.rawData.isEmpty else { return nil }
+            let need = count * MemoryLayout<T>.size
+            guard p.rawData.count == need else {
+                throw fail("initializer '\(p.name)': raw_data has \(p.rawData.count) bytes, its dims \(p.dims) need \(need)")
+            }
+            var v = [T](repeating: 0, count: count)
+            v.withUnsafeMutableBytes { dst in p.rawData.withUnsafeBytes { dst.copyMemory(from: $0) } }
+            return v
         }
 
         func constant(_ name: String, node: String) throws(InferenceError) -> Tensor {
