@@ -97,7 +97,11 @@ public enum ScoringJSON {
     /// one pass over the bytes with `strtod`. Returns nil for anything else, which then goes
     /// through `JSONSerialization` (and its error messages).
     static func fastParse(_ body: Data) -> (flat: [Float], shape: [Int])? {
-        let bytes = [UInt8](body)
+        body.withUnsafeBytes { raw in fastParse(raw.bindMemory(to: UInt8.self)) }
+    }
+
+    /// The same over the body's bytes in place (no copy).
+    static func fastParse(_ bytes: UnsafeBufferPointer<UInt8>) -> (flat: [Float], shape: [Int])? {
         let n = bytes.count
         var i = 0
         func skip() { while i < n, bytes[i] == 32 || bytes[i] == 10 || bytes[i] == 13 || bytes[i] == 9 { i += 1 } }
