@@ -52,309 +52,252 @@ public enum Verdict: String, Sendable, Codable {
     case ruledOut = "ruled-out"
 }
 
+/// How a target's score was made: each preference's value (0…1) and the normalized weights.
+public struct ScoreBreakdown: Sendable, Codable, Equatable {
+    /// Fit with the document's criteria: baseline ± one step per criterion (weighted).
+    public var fit: Double
+    /// Cheapest feasible target's monthly cost / this one's.
+    public var cost: Double
+    /// p99 headroom under the SLO: `1 − p99/SLO`.
+    public var latency: Double
+    /// `1 − deploy minutes / horizon`.
+    public var deploy: Double
+    public var weights: PreferenceWeights
+    /// 0–100.
+    public var total: Double {
+        100 * (weights.fit * fit + weights.cost * cost + weights.latency * latency + weights.deploy * deploy)
+    }
+
+    enum CodingKeys: String, CodingKey { case fit, cost, latency, deploy, weights, total }
+
+    public init(fit: Double, cost: Double, latency: Double, deploy: Double, weights: PreferenceWeights) {
+        self.fit = fit
+        self.cost = cost
+        self.latency = latency
+        self.deploy = deploy
+        self.weights = weights
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        fit = try c.decode(Double.self, forKey: .fit)
+        cost = try c.decode(Double.self, forKey: .cost)
+        latency = try c.decode(Double.self, forKey: .latency)
+        deploy = try c.decode(Double.self, forKey: .deploy)
+        weights = try c.decode(PreferenceWeights.self, forKey: .weights)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(fit, forKey: .fit)
+        try c.encode(cost, forKey: .cost)
+        try c.encode(latency, forKey: .latency)
+        try c.encode(deploy, forKey: .deploy)
+        try c.encode(weights, forKey: .weights)
+        try c.encode(total, forKey: .total)
+    }
+}
+
 /// One target's place in the ranking.
 public struct TargetVerdict: Sendable, Codable, Equatable {
-    public var target: String
+    public var target: TargetKind
     public var verdict: Verdict
     /// 0–100 (0 when ruled out).
     public var score: Double
+    /// How the score was made (nil when ruled out).
+    public var scoreBreakdown: ScoreBreakdown?
     public var reasons: [Reason]
     public var plan: TargetPlan
+
+    /// The reasons that rule the target out.
+    public var blockers: [Reason] { reasons.filter(\.blocking) }
 }
 
 /// The answer to "where should I deploy?".
 public struct Recommendation: Sendable, Codable, Equatable {
-    public var schemaVersion = 1
+    /// 2: targets are typed ids, plan configurations hold numbers as numbers, reasons carry
+    /// `weight`, verdicts a `scoreBreakdown`, and the policy that decided is included.
+    public var schemaVersion = 2
     /// The recommended target, or nil when no target satisfies every hard constraint.
-    public var recommendation: String?
+    public var recommendation: TargetKind?
     public var ranking: [TargetVerdict]
     /// A one-paragraph explanation.
     public var summary: String
     /// When nothing qualifies: the target with the fewest blocking constraints.
-    public var nearestOption: String?
+    public var nearestOption: TargetKind?
     public var weights: PreferenceWeights
+    /// Every number that decided.
+    public var policy: DecisionPolicy
     public var quick: Bool
+
+    /// The verdict of `target`.
+    public func verdict(_ target: TargetKind) -> TargetVerdict? { ranking.first { $0.target == target } }
 }
 
 /// Applies the document's criteria and the quantitative checks to the capacity plans.
 ///
-/// Hard constraints (any one rules a target out): privacy and connectivity for the cloud
-/// targets, the uplink against the data rate, memory fit, the p99 SLO at the peak rate, one
-/// ACI container group's capacity and the quota, supported DNNs for the FPGA, the deploy
-/// deadline and the budget. The rest are ranked by ``PreferenceWeights``: fit with the
-/// document's criteria, cost, latency headroom and deploy time.
+/// Hard constraints (any one rules a target out): privacy, connectivity and the uplink
+/// against the data rate for targets that score in the cloud; each target's own (the FPGA's
+/// supported DNNs); the plan's feasibility (memory, ACI's group capacity and quota, the p99
+/// SLO at the peak rate); the deploy deadline and the budget. The rest are ranked by
+/// ``PreferenceWeights``: fit with the document's criteria (each target's rules), cost,
+/// latency headroom and deploy time. Every number comes from ``DecisionPolicy``.
 public struct Recommender: Sendable {
-    public var workload: Workload
     public var plans: [TargetPlan]
+    public var requirements: Requirements
     public var weights: PreferenceWeights
+    public var policy: DecisionPolicy
     public var quick: Bool
-    public var modelName: String
-    /// Client ↔ cloud time per request without queueing (RTT + payload transfer), ms.
-    public var networkMs: Double
 
     public init(
-        workload: Workload, plans: [TargetPlan], modelName: String, networkMs: Double, weights: PreferenceWeights = .init(),
+        requirements: Requirements, plans: [TargetPlan], weights: PreferenceWeights = .init(), policy: DecisionPolicy = .standard,
         quick: Bool = false
     ) {
-        self.workload = workload
-        self.networkMs = networkMs
+        self.requirements = requirements
         self.plans = plans
         self.weights = weights
+        self.policy = policy
         self.quick = quick
-        self.modelName = modelName
     }
 
     public func recommend() -> Recommendation {
-        let w = workload
-        let slo = w.effectiveP99Ms ?? w.latency.p95Ms ?? w.latency.p50Ms ?? 100
-        let dataMbps = w.dataMBps * 8
-        let base = modelName.split(separator: ":").first.map(String.init) ?? modelName
-        var verdicts: [TargetVerdict] = []
         let feasibleCosts = plans.filter(\.feasible).map(\.costPerMonthUSD)
         let cheapest = max(feasibleCosts.min() ?? 1, 0.01)
-        let cpuP99 = plans.filter { $0.target != TargetKind.fpga.rawValue && $0.feasible }.compactMap(\.p99Ms).min()
-        for plan in plans {
-            guard let target = TargetKind(rawValue: plan.target) else { continue }
-            let cloud = target != .iotEdge
-            var reasons: [Reason] = []
-            var positives = 0
-            var negatives = 0
-            // MARK: Hard constraints
-            if cloud && w.privacy != .none {
-                reasons.append(
-                    Reason(
-                        .dataPrivacy, evidence: "privacy: \(w.privacy.rawValue)",
-                        text:
-                            "the data may not leave the \(w.privacy == .onDevice ? "device" : "premises"); \(target.displayName) runs in Azure's cloud",
-                        blocking: true))
-            }
-            if cloud && w.connectivity != .always {
-                reasons.append(
-                    Reason(
-                        .noCloudConnection, evidence: "connectivity: \(w.connectivity.rawValue)",
-                        text: "requests cannot reach a cloud endpoint while the site is disconnected", blocking: true))
-            }
-            if cloud && dataMbps > w.network.uplinkMbps {
-                reasons.append(
-                    Reason(
-                        .dataTooLargeToSend,
-                        evidence: String(
-                            format: "%.4g MB/s = %.4g Mbit/s > uplink %.4g Mbit/s", w.dataMBps, dataMbps, w.network.uplinkMbps),
-                        text: "the site produces data faster than its uplink can send it to the cloud", blocking: true))
-            }
-            if target == .fpga && !TargetSimulator.fpgaSupportedModels.contains(base) {
-                reasons.append(
-                    Reason(
-                        .supportedDNN, evidence: "model: \(modelName)",
-                        text:
-                            "\(modelName) is not one of the DNNs offered on Azure FPGAs (\(TargetSimulator.fpgaSupportedModels.joined(separator: ", "))); it would need custom NPU work",
-                        blocking: true))
-            }
-            if !plan.feasible {
-                let reason = plan.reason ?? "no configuration meets the SLO"
-                let criterion: Criterion =
-                    reason.contains("GB")
-                    ? .memoryFit
-                    : (target == .aci && reason.contains("groups")
-                        ? (reason.contains("quota") ? .aciQuota : .singleGroupCapacity) : .latencySLO)
-                reasons.append(
-                    Reason(
-                        criterion, evidence: String(format: "SLO p99 %.4g ms at %.4g requests/s", slo, w.load.effectivePeakRps),
-                        text: reason, blocking: true))
-            } else if let p = plan.p99Ms {
-                reasons.append(
-                    Reason(
-                        .latencySLO,
-                        evidence: String(
-                            format: "p99 %.2f ms ≤ SLO %.4g ms at %.4g requests/s (%@)", p, slo, w.load.effectivePeakRps,
-                            plan.simulatedP99Ms != nil ? "simulated" : "analytic"), text: "meets the latency SLO with \(plan.summary)"))
-            }
-            if let deadline = w.deployDeadlineMinutes, plan.deployMinutes > deadline {
-                reasons.append(
-                    Reason(
-                        .deployDeadline, evidence: String(format: "deploy %.1f min > deadline %.4g min", plan.deployMinutes, deadline),
-                        text: target == .aks && !w.existingCluster
-                            ? "creating the AKS cluster alone takes about 20 minutes" : "cannot be serving by the deadline", blocking: true)
-                )
-            }
-            if let budget = w.budgetUSDPerMonth, plan.feasible, plan.costPerMonthUSD > budget {
-                reasons.append(
-                    Reason(
-                        .budget, evidence: String(format: "USD %.2f/month > budget USD %.4g", plan.costPerMonthUSD, budget),
-                        text: "costs more than the budget", blocking: true))
-            }
-            // MARK: Document fit (preferences)
-            switch target {
-            case .aci:
-                if w.environment == .devTest {
-                    positives += 1
-                    reasons.append(
-                        Reason(
-                            .devTest, evidence: "environment: dev-test", text: "the document positions ACI for development and test",
-                            effect: "for"))
-                }
-                if let d = w.deployDeadlineMinutes, d < 30 {
-                    positives += 1
-                    reasons.append(
-                        Reason(
-                            .quickDeployValidation, evidence: String(format: "deploy %.1f min, deadline %.4g min", plan.deployMinutes, d),
-                            text: "ACI deploys in under 5 minutes", effect: "for"))
-                }
-                if w.environment == .production {
-                    negatives += 2
-                    reasons.append(
-                        Reason(
-                            .largeScaleProduction, evidence: "environment: production",
-                            text:
-                                "one container group, no autoscaling: the document positions ACI for quick validation and dev/test, AKS for production",
-                            effect: "against"))
-                }
-            case .aks:
-                if w.environment == .production {
-                    positives += 1
-                    reasons.append(
-                        Reason(
-                            .largeScaleProduction, evidence: "environment: production",
-                            text: "the document positions AKS for large-scale production", effect: "for"))
-                }
-                if plan.feasible && (w.load.effectivePeakRps > w.load.rps * 1.2 || w.load.effectivePeakRps >= 100) {
-                    positives += 1
-                    reasons.append(
-                        Reason(
-                            .autoscalingFastResponse,
-                            evidence: String(format: "peak %.4g vs mean %.4g requests/s", w.load.effectivePeakRps, w.load.rps),
-                            text:
-                                "autoscaling follows the load between \(plan.configuration["autoscale_min_replicas"] ?? "?") and \(plan.configuration["autoscale_max_replicas"] ?? "?") replicas",
-                            effect: "for"))
-                }
-                if w.environment == .devTest {
-                    negatives += 1
-                    reasons.append(
-                        Reason(
-                            .devTest, evidence: "environment: dev-test", text: "a cluster is more than a dev/test deployment needs",
-                            effect: "against"))
-                }
-            case .iotEdge:
-                if w.connectivity != .always {
-                    positives += 2
-                    reasons.append(
-                        Reason(
-                            .noCloudConnection, evidence: "connectivity: \(w.connectivity.rawValue)",
-                            text: "inference on the device keeps working without a cloud connection; results are stored and forwarded",
-                            effect: "for"))
-                }
-                if dataMbps > w.network.uplinkMbps {
-                    positives += 2
-                    reasons.append(
-                        Reason(
-                            .dataTooLargeToSend,
-                            evidence: String(format: "%.4g Mbit/s produced > %.4g Mbit/s uplink", dataMbps, w.network.uplinkMbps),
-                            text: "data is scored where it is produced", effect: "for"))
-                }
-                if w.privacy != .none {
-                    positives += 2
-                    reasons.append(
-                        Reason(
-                            .dataPrivacy, evidence: "privacy: \(w.privacy.rawValue)", text: "only results leave the device", effect: "for"))
-                }
-                if networkMs >= 0.5 * slo {
-                    positives += 1
-                    reasons.append(
-                        Reason(
-                            .realTimeLocalProcessing,
-                            evidence: String(format: "network %.4g ms per request (RTT + upload) ≥ half the SLO (%.4g ms)", networkMs, slo),
-                            text: "scoring on the device avoids sending the data to the cloud and waiting", effect: "for"))
-                }
-                if w.environment == .production && w.connectivity == .always && w.privacy == .none && dataMbps <= w.network.uplinkMbps {
-                    negatives += 1
-                    reasons.append(
-                        Reason(
-                            .largeScaleProduction, evidence: "connected, no privacy or data-volume constraint",
-                            text: "devices must be bought and managed on site; the document's edge criteria do not apply", effect: "against"
-                        ))
-                }
-            case .fpga:
-                if TargetSimulator.fpgaSupportedModels.contains(base) {
-                    positives += 1
-                    reasons.append(Reason(.supportedDNN, evidence: "model: \(modelName)", text: "offered on Azure FPGAs", effect: "for"))
-                }
-                if let p = plan.p99Ms, cpuP99 == nil || p < cpuP99! * 0.7 || slo <= 20 {
-                    positives += 1
-                    let versus = cpuP99.map { String(format: "best CPU target %.2f ms", $0) } ?? "no CPU target meets the SLO"
-                    reasons.append(
-                        Reason(
-                            .ultraLowLatency, evidence: String(format: "p99 %.2f ms; %@; SLO %.4g ms", p, versus, slo),
-                            text: "extremely low latency for real-time inference", effect: "for"))
-                }
-            }
-            let blocked = reasons.contains(where: \.blocking)
-            var score = 0.0
-            if !blocked {
-                let n = weights.normalized
-                let fit = min(1, max(0, 0.5 + 0.25 * Double(positives) - 0.25 * Double(negatives)))
-                let costScore = min(1, cheapest / max(plan.costPerMonthUSD, 0.01))
-                let latencyScore = plan.p99Ms.map { min(1, max(0, 1 - $0 / slo)) } ?? 0
-                let deployScore = min(1, max(0, 1 - plan.deployMinutes / 60))
-                score = 100 * (n.fit * fit + n.cost * costScore + n.latency * latencyScore + n.deploy * deployScore)
-                reasons.append(
-                    Reason(
-                        .latencySLO,
-                        evidence: String(
-                            format: "fit %.2f, cost %.2f (USD %.2f/month%@), latency %.2f, deploy %.2f (%.1f min)", fit, costScore,
-                            plan.costPerMonthUSD, plan.costIsEstimate ? ", estimate" : "", latencyScore, deployScore, plan.deployMinutes),
-                        text: String(format: "score %.1f", score)))
-                reasons[reasons.count - 1].criterion = "score"
-            }
-            verdicts.append(
-                TargetVerdict(target: plan.target, verdict: blocked ? .ruledOut : .viable, score: score, reasons: reasons, plan: plan))
-        }
+        let cpuP99 = plans.filter { $0.target != .fpga && $0.feasible }.compactMap(\.p99Ms).min()
+        var verdicts = plans.map { verdict($0, cheapestUSD: cheapest, bestCPUP99Ms: cpuP99) }
         verdicts.sort { ($0.verdict != .ruledOut ? 1 : 0, $0.score) > ($1.verdict != .ruledOut ? 1 : 0, $1.score) }
-        var recommendation: String?
-        var nearest: String?
-        var summary: String
+        var recommendation: TargetKind?
+        var nearest: TargetKind?
         if let i = verdicts.firstIndex(where: { $0.verdict == .viable }) {
             verdicts[i].verdict = .recommended
-            let v = verdicts[i]
-            recommendation = v.target
-            let deciding = v.reasons.filter { $0.effect == "for" }.map(\.text)
-            summary =
-                "Deploy to \(TargetKind(rawValue: v.target)!.displayName) (\(v.plan.summary)): "
-                + (deciding.isEmpty ? "" : deciding.joined(separator: "; ") + "; ")
-                + String(format: "p99 %.2f ms within the %.4g ms SLO, USD %.2f/month.", v.plan.p99Ms ?? 0, slo, v.plan.costPerMonthUSD)
-            let out = verdicts.filter { $0.verdict == .ruledOut }
-            if !out.isEmpty {
-                summary +=
-                    " Ruled out: " + out.map { "\($0.target) (\($0.reasons.first(where: \.blocking)!.text))" }.joined(separator: "; ") + "."
-            }
+            recommendation = verdicts[i].target
         } else {
             // Nearest: fewest blocking constraints, then the closest any configuration came to the SLO.
-            let closest = verdicts.min { a, b in
-                let ab = a.reasons.filter(\.blocking).count
-                let bb = b.reasons.filter(\.blocking).count
-                if ab != bb { return ab < bb }
-                let ag = a.plan.closestP99Ms ?? .infinity
-                let bg = b.plan.closestP99Ms ?? .infinity
-                return ag != bg ? ag < bg : a.plan.costPerMonthUSD < b.plan.costPerMonthUSD
-            }
-            nearest = closest?.target
-            summary =
-                "No target satisfies every requirement. "
-                + verdicts.map { v in
-                    "\(v.target): " + v.reasons.filter(\.blocking).map { "\($0.criterion) (\($0.evidence))" }.joined(separator: ", ")
-                }.joined(separator: "; ") + "."
-                + (nearest.map {
-                    " Nearest option: \($0), blocked only by "
-                        + (closest!.reasons.filter(\.blocking).map(\.criterion).joined(separator: ", ")) + "."
-                } ?? "")
+            nearest =
+                verdicts.min { a, b in
+                    (a.blockers.count, a.plan.closestP99Ms ?? .infinity, a.plan.costPerMonthUSD)
+                        < (b.blockers.count, b.plan.closestP99Ms ?? .infinity, b.plan.costPerMonthUSD)
+                }?.target
         }
         return Recommendation(
-            recommendation: recommendation, ranking: verdicts, summary: summary, nearestOption: nearest, weights: weights, quick: quick)
+            recommendation: recommendation, ranking: verdicts,
+            summary: RecommendationSummary.render(verdicts, recommended: recommendation, nearest: nearest, sloMs: requirements.sloMs),
+            nearestOption: nearest, weights: weights, policy: policy, quick: quick)
+    }
+
+    /// The hard constraints every target shares.
+    func commonConstraints(_ target: any DeploymentTarget, _ plan: TargetPlan) -> [Reason] {
+        let r = requirements
+        var reasons: [Reason] = []
+        if !target.scoresOnSite {
+            if r.privacy != .none {
+                reasons.append(
+                    Reason(
+                        .dataPrivacy, .blocks, evidence: "privacy: \(r.privacy.rawValue)",
+                        text:
+                            "the data may not leave the \(r.privacy == .onDevice ? "device" : "premises"); \(target.displayName) runs in Azure's cloud"
+                    ))
+            }
+            if r.connectivity != .always {
+                reasons.append(
+                    Reason(
+                        .noCloudConnection, .blocks, evidence: "connectivity: \(r.connectivity.rawValue)",
+                        text: "requests cannot reach a cloud endpoint while the site is disconnected"))
+            }
+            if r.dataExceedsUplink {
+                reasons.append(
+                    Reason(
+                        .dataTooLargeToSend, .blocks,
+                        evidence: String(format: "%.4g MB/s = %.4g Mbit/s > uplink %.4g Mbit/s", r.dataMBps, r.dataMbps, r.uplinkMbps),
+                        text: "the site produces data faster than its uplink can send it to the cloud"))
+            }
+        }
+        return reasons
+    }
+
+    /// The plan's own verdict: infeasible, or meeting the SLO; then the deadline and the budget.
+    func planConstraints(_ plan: TargetPlan) -> [Reason] {
+        let r = requirements
+        var reasons: [Reason] = []
+        if let why = plan.infeasibility, !plan.feasible {
+            reasons.append(
+                Reason(
+                    why.criterion, .blocks, evidence: String(format: "SLO p99 %.4g ms at %.4g requests/s", r.sloMs, r.peakRps),
+                    text: plan.reason ?? "no configuration meets the SLO"))
+        } else if let p = plan.p99Ms {
+            reasons.append(
+                Reason(
+                    .latencySLO, .info,
+                    evidence: String(
+                        format: "p99 %.2f ms ≤ SLO %.4g ms at %.4g requests/s (%@)", p, r.sloMs, r.peakRps,
+                        plan.simulatedP99Ms != nil ? "simulated" : "analytic"), text: "meets the latency SLO with \(plan.summary)"))
+        }
+        if let deadline = r.deployDeadlineMinutes, plan.deployMinutes > deadline {
+            let longest = plan.deployBreakdown.max { ($0.value, $1.key) < ($1.value, $0.key) }
+            reasons.append(
+                Reason(
+                    .deployDeadline, .blocks, evidence: String(format: "deploy %.1f min > deadline %.4g min", plan.deployMinutes, deadline),
+                    text: "cannot be serving by the deadline"
+                        + (longest.map { String(format: " (the longest phase, %@, takes %.1f min)", $0.key, $0.value) } ?? "")))
+        }
+        if let budget = r.budgetUSDPerMonth, plan.feasible, plan.costPerMonthUSD > budget {
+            reasons.append(
+                Reason(
+                    .budget, .blocks, evidence: String(format: "USD %.2f/month > budget USD %.4g", plan.costPerMonthUSD, budget),
+                    text: "costs more than the budget"))
+        }
+        return reasons
+    }
+
+    func verdict(_ plan: TargetPlan, cheapestUSD: Double, bestCPUP99Ms: Double?) -> TargetVerdict {
+        let target = plan.target.target
+        let rules = target.rules(requirements, plan: plan, bestCPUP99Ms: bestCPUP99Ms, policy: policy)
+        let reasons =
+            commonConstraints(target, plan) + rules.filter(\.blocking) + planConstraints(plan) + rules.filter { !$0.blocking }
+        guard !reasons.contains(where: \.blocking) else {
+            return TargetVerdict(target: plan.target, verdict: .ruledOut, score: 0, scoreBreakdown: nil, reasons: reasons, plan: plan)
+        }
+        let criteria = reasons.reduce(0) { $0 + ($1.effect == .favors ? $1.weight : $1.effect == .against ? -$1.weight : 0) }
+        let breakdown = ScoreBreakdown(
+            fit: min(1, max(0, policy.fitBaseline + policy.fitStep * Double(criteria))),
+            cost: min(1, cheapestUSD / max(plan.costPerMonthUSD, 0.01)),
+            latency: plan.p99Ms.map { min(1, max(0, 1 - $0 / requirements.sloMs)) } ?? 0,
+            deploy: min(1, max(0, 1 - plan.deployMinutes / policy.deployScoreHorizonMinutes)), weights: weights.normalized)
+        return TargetVerdict(
+            target: plan.target, verdict: .viable, score: breakdown.total, scoreBreakdown: breakdown, reasons: reasons, plan: plan)
+    }
+}
+
+/// The recommendation's paragraph, rendered from the verdicts.
+enum RecommendationSummary {
+    static func render(_ verdicts: [TargetVerdict], recommended: TargetKind?, nearest: TargetKind?, sloMs: Double) -> String {
+        if let kind = recommended, let v = verdicts.first(where: { $0.target == kind }) {
+            let deciding = v.reasons.filter { $0.effect == .favors }.map(\.text)
+            var summary =
+                "Deploy to \(kind.displayName) (\(v.plan.summary)): "
+                + (deciding.isEmpty ? "" : deciding.joined(separator: "; ") + "; ")
+                + String(format: "p99 %.2f ms within the %.4g ms SLO, USD %.2f/month.", v.plan.p99Ms ?? 0, sloMs, v.plan.costPerMonthUSD)
+            let out = verdicts.filter { $0.verdict == .ruledOut }
+            if !out.isEmpty {
+                summary += " Ruled out: " + out.map { "\($0.target.rawValue) (\($0.blockers.first!.text))" }.joined(separator: "; ") + "."
+            }
+            return summary
+        }
+        var summary =
+            "No target satisfies every requirement. "
+            + verdicts.map { v in
+                "\(v.target.rawValue): " + v.blockers.map { "\($0.criterion.rawValue) (\($0.evidence))" }.joined(separator: ", ")
+            }.joined(separator: "; ") + "."
+        if let nearest, let v = verdicts.first(where: { $0.target == nearest }) {
+            summary += " Nearest option: \(nearest.rawValue), blocked only by \(v.blockers.map(\.criterion.rawValue).joined(separator: ", "))."
+        }
+        return summary
     }
 }
 
 extension Recommendation {
     enum CodingKeys: String, CodingKey {
-        case schemaVersion, recommendation, ranking, summary, nearestOption, weights, quick
+        case schemaVersion, recommendation, ranking, summary, nearestOption, weights, policy, quick
     }
 
     /// Encodes `recommendation` and `nearestOption` as explicit `null` when absent (a stable
@@ -367,6 +310,7 @@ extension Recommendation {
         try c.encode(summary, forKey: .summary)
         try c.encode(nearestOption, forKey: .nearestOption)
         try c.encode(weights, forKey: .weights)
+        try c.encode(policy, forKey: .policy)
         try c.encode(quick, forKey: .quick)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import struct Inference.ModelSource
 import Yams
 
 // MARK: - Reading YAML and JSON
@@ -25,11 +26,11 @@ extension Workload {
             throw WorkloadError("\(path): the workload file is not UTF-8 text")
         }
         var workload = try parse(text, source: path)
-        // A relative trace file is relative to the workload file.
-        if let trace = workload.load.traceFile, !trace.hasPrefix("/") {
-            let dir = (path as NSString).deletingLastPathComponent
-            workload.load.traceFile = dir.isEmpty ? trace : dir + "/" + trace
-        }
+        // Relative trace and model files are relative to the workload file.
+        let dir = (path as NSString).deletingLastPathComponent
+        func besideTheFile(_ file: String) -> String { file.hasPrefix("/") || dir.isEmpty ? file : dir + "/" + file }
+        if let trace = workload.load.traceFile { workload.load.traceFile = besideTheFile(trace) }
+        if ModelSource.isONNXPath(workload.model) { workload.model = besideTheFile(workload.model) }
         return workload
     }
 

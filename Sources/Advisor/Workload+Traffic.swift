@@ -49,3 +49,20 @@ extension Workload {
             production: environment == .production, seed: seed)
     }
 }
+
+// MARK: - What the rules read
+
+extension Workload {
+    /// The workload's requirements for the recommender's rules.
+    ///
+    /// - Parameters:
+    ///   - networkMs: client ↔ cloud time of one request without queueing, ms.
+    ///   - fpgaOffered: whether the model is one of the DNNs Azure offered on FPGAs.
+    public func requirements(networkMs: Double, modelName: String, fpgaOffered: Bool) -> Requirements {
+        Requirements(
+            environment: environment, connectivity: connectivity, privacy: privacy, dataMBps: dataMBps, uplinkMbps: network.uplinkMbps,
+            networkMs: networkMs, sloMs: sloP99Ms, rps: load.rps, peakRps: load.effectivePeakRps,
+            deployDeadlineMinutes: deployDeadlineMinutes, existingCluster: existingCluster, budgetUSDPerMonth: budgetUSDPerMonth,
+            modelName: modelName, fpgaOffered: fpgaOffered)
+    }
+}

@@ -1,3 +1,4 @@
+import Targets
 import Foundation
 
 // MARK: - Validation and flag overrides

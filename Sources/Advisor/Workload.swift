@@ -1,3 +1,5 @@
+import Targets
+
 /// How requests arrive over time.
 public enum LoadPattern: String, Sendable, Codable, CaseIterable {
     /// Poisson arrivals at `rps`.
@@ -10,29 +12,6 @@ public enum LoadPattern: String, Sendable, Codable, CaseIterable {
     case step
     /// Replay of the timestamps in `traceFile`.
     case trace
-}
-
-/// Where the workload runs: the document's production versus dev/test split.
-public enum DeploymentEnvironment: String, Sendable, Codable, CaseIterable {
-    case production
-    case devTest = "dev-test"
-}
-
-/// How reliably the data source reaches the cloud.
-public enum Connectivity: String, Sendable, Codable, CaseIterable {
-    case always
-    case intermittent
-    case offline
-}
-
-/// Where the data may go.
-public enum PrivacyRequirement: String, Sendable, Codable, CaseIterable {
-    /// No restriction.
-    case none
-    /// Data must stay on the organisation's premises.
-    case onPremises = "on-premises"
-    /// Data must not leave the device that produces it.
-    case onDevice = "on-device"
 }
 
 /// The offered load.
@@ -107,6 +86,9 @@ public struct Workload: Sendable, Codable, Equatable {
     public var seed: UInt64 = 1
 
     public init(model: String) { self.model = model }
+
+    /// The latency bound plans are made for, ms: the p99 SLO, else the p95 or p50 one given, else 100 ms.
+    public var sloP99Ms: Double { effectiveP99Ms ?? latency.p95Ms ?? latency.p50Ms ?? 100 }
 
     /// The SLO's p99 in ms, defaulting to 100 ms when no percentile was given.
     public var effectiveP99Ms: Double? {

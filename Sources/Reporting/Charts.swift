@@ -6,7 +6,11 @@ import Targets
 
 /// The report's charts: gnuplot settings and series from the report data.
 enum Charts {
-    static let colours = ["aci": "#1f77b4", "aks": "#ff7f0e", "iot-edge": "#2ca02c", "fpga": "#d62728"]
+    /// Each target's colour in every chart (matplotlib's tab10, in declaration order).
+    static func colour(_ target: TargetKind) -> String {
+        let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+        return palette[TargetKind.allCases.firstIndex(of: target)! % palette.count]
+    }
 
     struct Chart {
         var id: String
@@ -16,9 +20,11 @@ enum Charts {
         var series: [GnuplotRenderer.Series]
     }
 
-    static func line(_ target: String, width: Int = 2) -> String {
-        "with lines lw \(width) lc rgb '\(colours[target] ?? "#444444")'"
+    static func line(_ target: TargetKind, width: Int = 2) -> String {
+        "with lines lw \(width) lc rgb '\(colour(target))'"
     }
+
+    static func points(_ target: TargetKind) -> String { "with linespoints lw 2 pt 7 lc rgb '\(colour(target))'" }
 
     static func all(_ d: ReportData) -> [Chart] {
         let slo = d.workload.effectiveP99Ms ?? 100
@@ -34,7 +40,7 @@ enum Charts {
                     "set label 'SLO' at \(slo), graph 1.03 center",
                 ],
                 series: d.targets.filter { !$0.cdf.isEmpty }.map {
-                    .init(title: $0.target, rows: $0.cdf.filter { $0[0] > 0 }, style: line($0.target))
+                    .init(title: $0.target.rawValue, rows: $0.cdf.filter { $0[0] > 0 }, style: line($0.target))
                 }))
         let rates = d.curve.map(\.rps)
         charts.append(
@@ -47,10 +53,8 @@ enum Charts {
                     "set ylabel 'p99 latency (ms, log scale)'", "set grid", "set key outside right top",
                     "set xrange [\(rates.min() ?? 1):\(rates.max() ?? 10)]",
                 ],
-                series: ["aci", "aks", "iot-edge", "fpga"].map { t in
-                    .init(
-                        title: t, rows: d.curve.compactMap { c in c.p99ByTarget[t].map { [c.rps, $0] } },
-                        style: "with linespoints lw 2 pt 7 lc rgb '\(colours[t]!)'")
+                series: TargetKind.allCases.map { t -> GnuplotRenderer.Series in
+                    .init(title: t.rawValue, rows: d.curve.compactMap { c in c.p99ByTarget[t].map { [c.rps, $0] } }, style: points(t))
                 } + [.init(title: "SLO", rows: rates.map { [$0, slo] }, style: "with lines dt 2 lw 1 lc rgb '#666666'")]))
         charts.append(
             Chart(
@@ -60,12 +64,13 @@ enum Charts {
                     "set logscale x", "set logscale y", "set xlabel 'offered load (requests/s, log scale)'",
                     "set ylabel 'USD per million inferences (log scale)'", "set grid", "set key outside right top",
                 ],
-                series: ["aci", "aks", "iot-edge", "fpga"].map { t in
+                series: TargetKind.allCases.map { t -> GnuplotRenderer.Series in
                     .init(
-                        title: t, rows: d.curve.compactMap { c in c.costByTarget[t].map { [c.rps, $0 / (c.rps * 3600 * 730) * 1e6] } },
-                        style: "with linespoints lw 2 pt 7 lc rgb '\(colours[t]!)'")
+                        title: t.rawValue,
+                        rows: d.curve.compactMap { c in c.costByTarget[t].map { [c.rps, $0 / (c.rps * 3600 * Pricing.hoursPerMonth) * 1e6] } },
+                        style: points(t))
                 }))
-        if let aks = d.targets.first(where: { $0.target == "aks" }), let t = aks.timeline {
+        if let aks = d.targets.first(where: { $0.target == .aks }), let t = aks.timeline {
             charts.append(
                 Chart(
                     id: "aks-timeline", title: "AKS replicas and queue over time",
@@ -78,13 +83,13 @@ enum Charts {
                     series: [
                         .init(
                             title: "replicas", rows: t.rows.enumerated().map { [Double($0.offset) * t.intervalSeconds, $0.element[0]] },
-                            style: "with steps lw 2 lc rgb '\(colours["aks"]!)'"),
+                            style: "with steps lw 2 lc rgb '\(colour(.aks))'"),
                         .init(
                             title: "queue", rows: t.rows.enumerated().map { [Double($0.offset) * t.intervalSeconds, $0.element[1]] },
                             using: "1:2 axes x1y2", style: "with lines lw 1 lc rgb '#555555'"),
                     ]))
         }
-        if let edge = d.targets.first(where: { $0.target == "iot-edge" }), let t = edge.timeline {
+        if let edge = d.targets.first(where: { $0.target == .iotEdge }), let t = edge.timeline {
             charts.append(
                 Chart(
                     id: "edge-timeline", title: "Edge connectivity and store-and-forward backlog",
@@ -98,7 +103,7 @@ enum Charts {
                     series: [
                         .init(
                             title: "link up", rows: t.rows.enumerated().map { [Double($0.offset) * t.intervalSeconds, $0.element[4]] },
-                            style: "with steps lw 2 lc rgb '\(colours["iot-edge"]!)'"),
+                            style: "with steps lw 2 lc rgb '\(colour(.iotEdge))'"),
                         .init(
                             title: "backlog", rows: t.rows.enumerated().map { [Double($0.offset) * t.intervalSeconds, $0.element[3]] },
                             using: "1:2 axes x1y2", style: "with lines lw 1 lc rgb '#555555'"),
@@ -117,7 +122,7 @@ enum Charts {
                 series: [
                     .init(
                         title: "cycles", rows: mvu.enumerated().map { [Double($0.offset), Double($0.element.cycles)] },
-                        style: "with boxes lc rgb '\(colours["fpga"]!)'")
+                        style: "with boxes lc rgb '\(colour(.fpga))'")
                 ]))
         let acc = d.fpga.accuracy
         charts.append(
@@ -135,7 +140,7 @@ enum Charts {
                     .init(
                         title: "SQNR",
                         rows: acc.enumerated().map { [Double($0.offset), $0.element.sqnrDB.isFinite ? max(0, $0.element.sqnrDB) : 0] },
-                        style: "with boxes lc rgb '\(colours["fpga"]!)'")
+                        style: "with boxes lc rgb '\(colour(.fpga))'")
                 ]))
         return charts
     }

@@ -27,7 +27,7 @@ enum HTMLWriter {
         th{background:#f5f5f5}.scroll{overflow-x:auto}.blocks{color:#b00}.for{color:#176017}.against{color:#8a5a00}
         figure{margin:1rem 0;page-break-inside:avoid}figure svg{max-width:100%;height:auto}figcaption{font-size:.85rem;color:#555}
         .missing{border:1px dashed #c00;padding:1rem;color:#900;background:#fff6f6}
-        .target-aci{color:#1f77b4}.target-aks{color:#ff7f0e}.target-iot-edge{color:#2ca02c}.target-fpga{color:#d62728}
+        \(TargetKind.allCases.map { ".target-\($0.rawValue){color:\(Charts.colour($0))}" }.joined())
         code{background:#f4f4f4;padding:0 .2rem}small{color:#666}
         @media print{body{max-width:none}.scroll{overflow:visible}}
         """
@@ -46,7 +46,7 @@ enum HTMLWriter {
         // Recommendation first.
         if let r = rec.recommendation {
             h +=
-                "<p class=\"verdict\" id=\"recommendation\" data-target=\"\(r)\"><strong>Recommendation: <span class=\"target-\(r)\">\(escape(TargetKind(rawValue: r)!.displayName))</span></strong><br/>\(escape(rec.summary))</p>"
+                "<p class=\"verdict\" id=\"recommendation\" data-target=\"\(r.rawValue)\"><strong>Recommendation: <span class=\"target-\(r.rawValue)\">\(escape(r.displayName))</span></strong><br/>\(escape(rec.summary))</p>"
         } else {
             h +=
                 "<p class=\"verdict none\" id=\"recommendation\" data-target=\"none\"><strong>No target satisfies every requirement.</strong><br/>\(escape(rec.summary))</p>"
@@ -54,9 +54,10 @@ enum HTMLWriter {
         h += "<h2>Verdicts and reasons</h2><ul>"
         for v in rec.ranking {
             h +=
-                "<li><strong class=\"target-\(v.target)\">\(escape(v.target))</strong> — \(escape(v.verdict.rawValue))\(v.verdict == .ruledOut ? "" : String(format: ", score %.1f", v.score))<ul>"
-            for r in v.reasons where r.criterion != "score" {
-                h += "<li class=\"\(r.effect)\">[\(escape(r.criterion))] \(escape(r.text)) <small>(\(escape(r.evidence)))</small></li>"
+                "<li><strong class=\"target-\(v.target.rawValue)\">\(escape(v.target.rawValue))</strong> — \(escape(v.verdict.rawValue))\(v.verdict == .ruledOut ? "" : String(format: ", score %.1f", v.score))<ul>"
+            for r in v.reasons {
+                h +=
+                    "<li class=\"\(r.effect.rawValue)\">[\(escape(r.criterion.rawValue))] \(escape(r.text)) <small>(\(escape(r.evidence)))</small></li>"
             }
             h += "</ul></li>"
         }
@@ -80,7 +81,7 @@ enum HTMLWriter {
                 id: "measured")
         }
         for r in d.targets where !r.notes.isEmpty || r.forwarding != nil {
-            h += "<p><strong>\(escape(r.target))</strong>: " + r.notes.map(escape).joined(separator: " ")
+            h += "<p><strong>\(escape(r.target.rawValue))</strong>: " + r.notes.map(escape).joined(separator: " ")
             if let f = r.forwarding {
                 h +=
                     " Store-and-forward: \(f.delivered) results delivered (\(f.delayed) after an outage), \(f.dropped) dropped after timeToLiveSecs, \(f.pending) still on the device."
@@ -102,7 +103,7 @@ enum HTMLWriter {
             ["target", "configuration", "analytic p99 ms", "simulated p99 ms", "$/month", "deploy min"],
             d.plans.map { p in
                 [
-                    p.target, p.feasible ? p.summary : "cannot: \(p.reason ?? "")",
+                    p.target.rawValue, p.feasible ? p.summary : "cannot: \(p.reason ?? "")",
                     p.analyticP99Ms.map { String(format: "%.2f", $0) } ?? "—",
                     p.simulatedP99Ms.map { String(format: "%.2f", $0) } ?? "—",
                     p.feasible ? String(format: "%.2f", p.costPerMonthUSD) : "—", String(format: "%.1f", p.deployMinutes),
@@ -113,7 +114,7 @@ enum HTMLWriter {
             ["requests/s", "cheapest", "configuration", "$/month"],
             d.curve.map {
                 [
-                    String(format: "%.0f", $0.rps), $0.target ?? "—", $0.summary,
+                    String(format: "%.0f", $0.rps), $0.target?.rawValue ?? "—", $0.summary,
                     $0.costPerMonthUSD.map { String(format: "%.2f", $0) } ?? "—",
                 ]
             }, id: "curve")
@@ -170,7 +171,7 @@ enum HTMLWriter {
         h +=
             "<ul><li>Network: \(escape(d.assumptions.network))</li><li>Deploy time: \(escape(d.assumptions.deployTime))</li><li>Service time: \(escape(d.assumptions.serviceTimeModel))</li>"
         h += "<li>NPU: \(escape(d.fpga.preset.source))</li></ul>"
-        for r in d.targets where !r.serviceScaling.isEmpty { h += "<p><small>\(escape(r.target)): \(escape(r.serviceScaling))</small></p>" }
+        for r in d.targets where !r.serviceScaling.isEmpty { h += "<p><small>\(escape(r.target.rawValue)): \(escape(r.serviceScaling))</small></p>" }
         let rp = d.reproducibility
         h += "<h2>Reproducibility</h2><ul>"
         h += "<li>Command: <code>\(escape(rp.command))</code></li><li>Seed \(rp.seed), tool version \(escape(rp.toolVersion))</li>"

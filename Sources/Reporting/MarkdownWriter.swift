@@ -19,7 +19,7 @@ enum MarkdownWriter {
         m.append("# Where to deploy `\(d.model.name)`: \(d.title)")
         m.append("")
         if let r = d.recommendation.recommendation {
-            m.append("**Recommendation: \(TargetKind(rawValue: r)!.displayName) (`\(r)`).** \(d.recommendation.summary)")
+            m.append("**Recommendation: \(r.displayName) (`\(r.rawValue)`).** \(d.recommendation.summary)")
         } else {
             m.append("**No target satisfies every requirement.** \(d.recommendation.summary)")
         }
@@ -33,9 +33,9 @@ enum MarkdownWriter {
         m.append("## Verdicts")
         m.append("")
         for v in d.recommendation.ranking {
-            m.append("- **\(v.target)** — \(v.verdict.rawValue)\(v.verdict == .ruledOut ? "" : String(format: " (score %.1f)", v.score))")
-            for r in v.reasons where r.criterion != "score" {
-                m.append("  - \(r.blocking ? "✗" : r.effect == "for" ? "✓" : "·") `\(r.criterion)`: \(r.text) (\(r.evidence))")
+            m.append("- **\(v.target.rawValue)** — \(v.verdict.rawValue)\(v.verdict == .ruledOut ? "" : String(format: " (score %.1f)", v.score))")
+            for r in v.reasons {
+                m.append("  - \(r.blocking ? "✗" : r.effect == .favors ? "✓" : "·") `\(r.criterion.rawValue)`: \(r.text) (\(r.evidence))")
             }
         }
         m.append("")
@@ -57,7 +57,7 @@ enum MarkdownWriter {
                 ["target", "configuration", "p99 ms", "$/month"],
                 d.plans.map {
                     [
-                        $0.target, $0.feasible ? $0.summary : "cannot: \($0.reason ?? "")",
+                        $0.target.rawValue, $0.feasible ? $0.summary : "cannot: \($0.reason ?? "")",
                         $0.p99Ms.map { String(format: "%.2f", $0) } ?? "—", $0.feasible ? String(format: "%.2f", $0.costPerMonthUSD) : "—",
                     ]
                 }))
@@ -90,7 +90,7 @@ enum CSVWriter {
             ],
             d.targets.map { r in
                 [
-                    r.target, n(r.latencyMs?.p50), n(r.latencyMs?.p90), n(r.latencyMs?.p95), n(r.latencyMs?.p99), n(r.latencyMs?.p999),
+                    r.target.rawValue, n(r.latencyMs?.p50), n(r.latencyMs?.p90), n(r.latencyMs?.p95), n(r.latencyMs?.p99), n(r.latencyMs?.p999),
                     n(r.latencyMs?.mean),
                     n(r.latencyBreakdownMs?.network), n(r.latencyBreakdownMs?.queue), n(r.latencyBreakdownMs?.service), n(r.offeredRps),
                     n(r.throughputRps),
@@ -101,21 +101,19 @@ enum CSVWriter {
             })
         for r in d.targets {
             if let t = r.timeline {
-                files["timeline-\(r.target).csv"] = csv(
+                files["timeline-\(r.target.rawValue).csv"] = csv(
                     ["time_s"] + t.names, t.rows.enumerated().map { [n(Double($0.offset) * t.intervalSeconds)] + $0.element.map { n($0) } })
             }
         }
         files["cdf.csv"] = csv(
-            ["target", "latency_ms", "fraction"], d.targets.flatMap { r in r.cdf.map { [r.target, n($0[0]), n($0[1])] } })
+            ["target", "latency_ms", "fraction"], d.targets.flatMap { r in r.cdf.map { [r.target.rawValue, n($0[0]), n($0[1])] } })
         files["curve.csv"] = csv(
-            [
-                "rps", "cheapest", "configuration", "cost_per_month_usd", "aci_usd", "aks_usd", "iot-edge_usd", "fpga_usd", "aci_p99_ms",
-                "aks_p99_ms", "iot-edge_p99_ms", "fpga_p99_ms",
-            ],
-            d.curve.map { c in
-                [n(c.rps), c.target ?? "", c.summary, n(c.costPerMonthUSD)]
-                    + ["aci", "aks", "iot-edge", "fpga"].map { n(c.costByTarget[$0]) }
-                    + ["aci", "aks", "iot-edge", "fpga"].map { n(c.p99ByTarget[$0]) }
+            ["rps", "cheapest", "configuration", "cost_per_month_usd"] + TargetKind.allCases.map { "\($0.rawValue)_usd" }
+                + TargetKind.allCases.map { "\($0.rawValue)_p99_ms" },
+            d.curve.map { c -> [String] in
+                let costs = TargetKind.allCases.map { n(c.costByTarget[$0]) }
+                let p99s = TargetKind.allCases.map { n(c.p99ByTarget[$0]) }
+                return [n(c.rps), c.target?.rawValue ?? "", c.summary, n(c.costPerMonthUSD)] + costs + p99s
             })
         files["fpga-layers.csv"] = csv(
             ["layer", "kind", "unit", "cycles", "time_ms", "utilization"],

@@ -7,7 +7,8 @@ import Targets
 
 /// Everything a report shows, in one value (written as `results.json`).
 public struct ReportData: Sendable, Codable {
-    public var schemaVersion = 1
+    /// 2: typed target ids, numeric configuration values, the model's source, `fpga.randomWeights`.
+    public var schemaVersion = 2
     public var title: String
     public var generatedBy: String
     public var workload: Workload
@@ -17,7 +18,7 @@ public struct ReportData: Sendable, Codable {
     public var targets: [TargetResult]
     public var plans: [TargetPlan]
     public var curve: [CurvePoint]
-    public var fpga: FPGASection
+    public var fpga: Study.FPGAEvaluation
     public var assumptions: Assumptions
     public var reproducibility: Reproducibility
     /// Measured here with `load` (optional "measured here" series).
@@ -25,18 +26,15 @@ public struct ReportData: Sendable, Codable {
 
     public struct ModelSummary: Sendable, Codable {
         public var name: String
+        /// A built-in architecture or an ONNX file (with its SHA-256).
+        public var source: ModelSource.Origin
         public var parameters: Int
         public var flops: Int
         public var weightBytes: Int
         public var activationBytes: Int
         public var inputShape: [Int]
-    }
-
-    public struct FPGASection: Sendable, Codable {
-        public var preset: NPUConfiguration
-        public var format: String
-        public var estimate: NPUEstimate
-        public var accuracy: [EmulationAccuracy]
+        /// Whether the weights are a built-in model's seeded random ones.
+        public var randomWeights: Bool
     }
 
     public struct Assumptions: Sendable, Codable {

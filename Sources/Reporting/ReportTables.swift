@@ -7,7 +7,7 @@ import Targets
 /// The comparison table's rows, shared by HTML, Markdown and CSV so they agree by construction
 /// (and the tests check them against results.json).
 struct ComparisonRow {
-    var target: String
+    var target: TargetKind
     var cells: [String]
 
     static let header = [
@@ -24,7 +24,7 @@ struct ComparisonRow {
             return ComparisonRow(
                 target: r.target,
                 cells: [
-                    r.target,
+                    r.target.rawValue,
                     r.deployable
                         ? (plan?.feasible == true ? plan!.summary : "defaults (no configuration meets the SLO)")
                         : "cannot deploy: \(r.refusal ?? "")",
@@ -43,7 +43,7 @@ struct ComparisonRow {
     /// service as calibrated) on its servers and mean service time, with the network's p99.
     static func maxRpsAtSLO(_ r: TargetResult, slo: Double, _ d: ReportData) -> Double? {
         guard r.deployable, r.serviceMs > 0 else { return nil }
-        let servers = max(1, r.replicas.max) * (Int(r.config["replica_max_concurrent_requests"] ?? "1") ?? 1)
+        let servers = max(1, r.replicas.max) * Int(r.config["replica_max_concurrent_requests"]?.number ?? 1)
         let network = (r.latencyBreakdownMs?.network ?? 0) * 1.25
         let service = r.serviceMs / 1000
         guard service * 1000 + network <= slo else { return 0 }

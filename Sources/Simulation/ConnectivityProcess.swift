@@ -98,6 +98,13 @@ public struct NetworkDelay: Sendable, Equatable {
         return d * exp(-s2 / 2 + s2.squareRoot() * Distribution.standardNormal(&rng))
     }
 
+    /// The jitter factor at the standard-normal quantile `z` (2.326 for the 99th percentile):
+    /// `exp(zσ − σ²/2)` with `σ² = ln(1 + cv²)`, the lognormal with mean 1 that ``delay(bytes:_:)`` draws.
+    public func jitterQuantileFactor(z: Double) -> Double {
+        let s2 = log(1 + jitterCV * jitterCV)
+        return exp(z * s2.squareRoot() - s2 / 2)
+    }
+
     /// The delay without jitter, seconds.
     public func meanDelay(bytes: Int) -> Double { baseSeconds + Double(bytes) * 8 / bitsPerSecond }
 }

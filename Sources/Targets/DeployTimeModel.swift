@@ -1,3 +1,5 @@
+import Foundation
+
 /// Minutes from "deploy" to a serving endpoint, by phase.
 ///
 /// Assumptions (documented so they can be argued with): Azure ML builds the scoring image
@@ -18,32 +20,22 @@ public enum DeployTimeModel {
     public static let fpgaProvisionMinutes = 8.0
     public static let fpgaConversionMinutes = 4.0
 
-    static func common(modelGB: Double, pullGBps: Double) -> [String: Double] {
+    /// The assumptions above as one sentence, for reports.
+    public static var assumptions: String {
+        String(
+            format:
+                "image build %.1f min; image pull at %.0f MB/s (cloud) or the site link (edge); container start %.0f s; model load at %.0f MB/s + %.0f s; AKS cluster %.0f min unless one exists; FPGA VM provisioning %.0f min + model conversion %.0f min",
+            imageBuildMinutes, cloudPullGBps * 1000, containerStartSeconds, modelLoadGBps * 1000, frameworkStartSeconds, aksClusterMinutes,
+            fpgaProvisionMinutes, fpgaConversionMinutes)
+    }
+
+    /// The phases every target has: image build and pull, container start and model load, minutes.
+    package static func common(modelGB: Double, pullGBps: Double) -> [String: Double] {
         [
             "imageBuild": imageBuildMinutes,
             "imagePull": (baseImageGB + modelGB) / pullGBps / 60,
             "containerStart": containerStartSeconds / 60,
             "modelLoad": (modelGB / modelLoadGBps + frameworkStartSeconds) / 60,
         ]
-    }
-
-    /// Phases for a target, minutes.
-    public static func phases(_ target: TargetKind, modelBytes: Int, existingCluster: Bool, edgeDownlinkMbps: Double) -> [String: Double] {
-        let gb = Double(modelBytes) / 1e9
-        switch target {
-        case .aci:
-            return common(modelGB: gb, pullGBps: cloudPullGBps)
-        case .aks:
-            var p = common(modelGB: gb, pullGBps: cloudPullGBps)
-            p["clusterCreate"] = existingCluster ? 0 : aksClusterMinutes
-            return p
-        case .iotEdge:
-            return common(modelGB: gb, pullGBps: max(edgeDownlinkMbps, 0.1) / 8 / 1000)
-        case .fpga:
-            var p = common(modelGB: gb, pullGBps: cloudPullGBps)
-            p["fpgaProvision"] = fpgaProvisionMinutes
-            p["modelConversion"] = fpgaConversionMinutes
-            return p
-        }
     }
 }

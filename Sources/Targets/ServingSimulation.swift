@@ -4,60 +4,82 @@ import Simulation
 /// A serving system under load, event by event: arrivals, the client's network, a station
 /// of replicas with admission control, an optional autoscaler, outages, and (for edge
 /// devices) store-and-forward of results. Each target's simulator is one configuration of it.
-struct ServingSimulation {
-    struct Autoscaler {
-        var minReplicas: Int
-        var maxReplicas: Int
-        var refreshSeconds: Double
+package struct ServingSimulation: Sendable {
+    package struct Autoscaler: Sendable {
+        package var minReplicas: Int
+        package var maxReplicas: Int
+        package var refreshSeconds: Double
         /// Fraction, 0…1.
-        var targetUtilization: Double
-        var replicaStartSeconds: Double
-        var scaleDownDelaySeconds: Double
+        package var targetUtilization: Double
+        package var replicaStartSeconds: Double
+        package var scaleDownDelaySeconds: Double
+
+        package init(
+            minReplicas: Int, maxReplicas: Int, refreshSeconds: Double, targetUtilization: Double, replicaStartSeconds: Double,
+            scaleDownDelaySeconds: Double
+        ) {
+            self.minReplicas = minReplicas
+            self.maxReplicas = maxReplicas
+            self.refreshSeconds = refreshSeconds
+            self.targetUtilization = targetUtilization
+            self.replicaStartSeconds = replicaStartSeconds
+            self.scaleDownDelaySeconds = scaleDownDelaySeconds
+        }
     }
 
-    struct StoreAndForward {
-        var messageBytes: Int
-        var timeToLiveSeconds: Double
+    package struct StoreAndForward: Sendable {
+        package var messageBytes: Int
+        package var timeToLiveSeconds: Double
+
+        package init(messageBytes: Int, timeToLiveSeconds: Double) {
+            self.messageBytes = messageBytes
+            self.timeToLiveSeconds = timeToLiveSeconds
+        }
     }
 
-    var traffic: TrafficSpec
-    var service: Distribution
-    var replicas: Int
-    var concurrency: Int = 1
-    var queueCapacity: Int = .max
+    package var traffic: TrafficSpec
+    package var service: Distribution
+    package var replicas: Int
+    package var concurrency: Int = 1
+    package var queueCapacity: Int = .max
     /// Waiting longer than this is rejected (HTTP 503) or, with `waitLimitIsTimeout`, a timeout.
-    var maxWaitSeconds: Double = .infinity
-    var waitLimitIsTimeout = false
+    package var maxWaitSeconds: Double = .infinity
+    package var waitLimitIsTimeout = false
     /// Requests whose wait + service exceed this fail as timeouts.
-    var timeoutSeconds: Double = .infinity
+    package var timeoutSeconds: Double = .infinity
     /// The request crosses the client's WAN (cloud targets).
-    var overNetwork = true
-    var autoscaler: Autoscaler?
-    var storeAndForward: StoreAndForward?
-    var networkJitterCV = 0.1
+    package var overNetwork = true
+    package var autoscaler: Autoscaler?
+    package var storeAndForward: StoreAndForward?
     /// Latencies are recorded only for requests sent at or after this time (steady-state windows).
-    var measureFrom = 0.0
+    package var measureFrom = 0.0
 
-    struct Outcome {
-        var latency = LatencyRecorder(highestSeconds: 7200)
-        var networkSum = 0.0
-        var queueSum = 0.0
-        var serviceSum = 0.0
-        var offered = 0
-        var completed = 0
-        var rejected = 0
-        var timeouts = 0
-        var offline = 0
-        var replicasMin = Int.max
-        var replicasMax = 0
-        var replicasMean = 0.0
-        var busyFraction = 0.0
-        var timeline: Timeline
-        var bytesLeftDevice = 0.0
-        var messagesDelivered = 0
-        var messagesDelayed = 0
-        var messagesDropped = 0
-        var events = 0
+    package init(traffic: TrafficSpec, service: Distribution, replicas: Int) {
+        self.traffic = traffic
+        self.service = service
+        self.replicas = replicas
+    }
+
+    package struct Outcome {
+        package var latency = LatencyRecorder(highestSeconds: 7200)
+        package var networkSum = 0.0
+        package var queueSum = 0.0
+        package var serviceSum = 0.0
+        package var offered = 0
+        package var completed = 0
+        package var rejected = 0
+        package var timeouts = 0
+        package var offline = 0
+        package var replicasMin = Int.max
+        package var replicasMax = 0
+        package var replicasMean = 0.0
+        package var busyFraction = 0.0
+        package var timeline: Timeline
+        package var bytesLeftDevice = 0.0
+        package var messagesDelivered = 0
+        package var messagesDelayed = 0
+        package var messagesDropped = 0
+        package var events = 0
     }
 
     enum Event {
@@ -70,7 +92,7 @@ struct ServingSimulation {
         case linkUp
     }
 
-    func run() -> Outcome {
+    package func run() -> Outcome {
         let streams = RandomStreams(seed: traffic.seed)
         var arrivals = ArrivalGenerator(traffic.arrivals, rng: streams.stream("arrivals"))
         var serviceRNG = streams.stream("service")
@@ -100,8 +122,8 @@ struct ServingSimulation {
         var lowSince: Double?
         var completedInInterval = 0
         var backlog = RingBuffer<Double>(capacity: 1024)
-        let downSeconds = traffic.rttSeconds / 2 + Double(traffic.responseBytes) * 8 / traffic.uplinkBitsPerSecond
-        let net = NetworkDelay(baseSeconds: traffic.rttSeconds / 2, bitsPerSecond: traffic.uplinkBitsPerSecond, jitterCV: networkJitterCV)
+        let downSeconds = traffic.downloadSeconds
+        let net = traffic.uplink
         out.replicasMin = replicas
         out.replicasMax = replicas
 

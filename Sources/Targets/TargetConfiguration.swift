@@ -1,45 +1,32 @@
-/// The four deployment targets.
-public enum TargetKind: String, Sendable, Codable, CaseIterable {
-    case aci
-    case aks
-    case iotEdge = "iot-edge"
-    case fpga
-
-    public var displayName: String {
-        switch self {
-        case .aci: "Azure Container Instances"
-        case .aks: "Azure Kubernetes Service"
-        case .iotEdge: "Azure IoT Edge"
-        case .fpga: "FPGA (Project Brainwave)"
-        }
-    }
-}
-
 /// ACI deployment configuration (Azure ML SDK v1 `AciWebservice.deploy_configuration` names).
 public struct ACIConfiguration: Sendable, Codable, Equatable {
-    public var cpu_cores: Double = 0.1
-    public var memory_gb: Double = 0.5
+    public var cpuCores: Double = 0.1
+    public var memoryGB: Double = 0.5
     /// Subscription quota of container groups (the document: 20).
     public var containerGroupQuota: Int = 20
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case cpuCores = "cpu_cores", memoryGB = "memory_gb", containerGroupQuota
+    }
 }
 
 /// AKS deployment configuration (Azure ML SDK v1 `AksWebservice.deploy_configuration` names).
 public struct AKSConfiguration: Sendable, Codable, Equatable {
-    public var autoscale_enabled: Bool = true
-    public var autoscale_min_replicas: Int = 1
-    public var autoscale_max_replicas: Int = 10
-    public var autoscale_refresh_seconds: Double = 1
+    public var autoscaleEnabled: Bool = true
+    public var autoscaleMinReplicas: Int = 1
+    public var autoscaleMaxReplicas: Int = 10
+    public var autoscaleRefreshSeconds: Double = 1
     /// Percent.
-    public var autoscale_target_utilization: Double = 70
+    public var autoscaleTargetUtilization: Double = 70
     /// Fixed replicas when autoscaling is off (Azure: autoscale is enabled when this is unset).
-    public var num_replicas: Int?
-    public var cpu_cores: Double = 0.1
-    public var memory_gb: Double = 0.5
-    public var scoring_timeout_ms: Double = 60000
-    public var replica_max_concurrent_requests: Int = 1
+    public var numReplicas: Int?
+    public var cpuCores: Double = 0.1
+    public var memoryGB: Double = 0.5
+    public var scoringTimeoutMs: Double = 60000
+    public var replicaMaxConcurrentRequests: Int = 1
     /// Milliseconds a request may wait in azureml-fe before HTTP 503.
-    public var max_request_wait_time: Double = 500
+    public var maxRequestWaitTime: Double = 500
     public var nodeSize: String = "Standard_D4s_v3"
     /// Seconds for a new replica to serve (azureml-fe adds replicas in about 1 s on warm nodes).
     public var replicaStartSeconds: Double = 1
@@ -50,6 +37,16 @@ public struct AKSConfiguration: Sendable, Codable, Equatable {
     /// Per-request overhead of model data collection, ms (0 when off).
     public var dataCollectionOverheadMs: Double = 0
     public init() {}
+
+    /// Azure ML's parameter names in JSON.
+    enum CodingKeys: String, CodingKey {
+        case autoscaleEnabled = "autoscale_enabled", autoscaleMinReplicas = "autoscale_min_replicas"
+        case autoscaleMaxReplicas = "autoscale_max_replicas", autoscaleRefreshSeconds = "autoscale_refresh_seconds"
+        case autoscaleTargetUtilization = "autoscale_target_utilization", numReplicas = "num_replicas", cpuCores = "cpu_cores"
+        case memoryGB = "memory_gb", scoringTimeoutMs = "scoring_timeout_ms"
+        case replicaMaxConcurrentRequests = "replica_max_concurrent_requests", maxRequestWaitTime = "max_request_wait_time"
+        case nodeSize, replicaStartSeconds, scaleDownDelaySeconds, loggingOverheadMs, dataCollectionOverheadMs
+    }
 }
 
 /// IoT Edge deployment configuration.
@@ -90,14 +87,14 @@ public struct TargetConfigurations: Sendable, Codable, Equatable {
     public var fpga = FPGAConfiguration()
     public init() {}
 
-    /// Applies `target.key=value` settings (`aks.cpu_cores=2`, `iot-edge.device=rpi4`, …).
+    /// Applies `target.key=value` settings (`aks.cpuCores=2`, `iot-edge.device=rpi4`, …).
     ///
     /// - Throws: ``TargetError`` naming the setting and what is allowed.
     public mutating func apply(_ setting: String) throws(TargetError) {
         let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
         let path = parts.first?.split(separator: ".", maxSplits: 1).map(String.init) ?? []
         guard parts.count == 2, path.count == 2 else {
-            throw TargetError("setting '\(setting)' must look like target.key=value (e.g. aks.cpu_cores=2)")
+            throw TargetError("setting '\(setting)' must look like target.key=value (e.g. aks.cpuCores=2)")
         }
         let value = parts[1]
         func number() throws(TargetError) -> Double {
@@ -115,21 +112,21 @@ public struct TargetConfigurations: Sendable, Codable, Equatable {
             return v
         }
         switch (path[0], path[1]) {
-        case ("aci", "cpu_cores"): aci.cpu_cores = try number()
-        case ("aci", "memory_gb"): aci.memory_gb = try number()
-        case ("aks", "autoscale_enabled"): aks.autoscale_enabled = try boolean()
-        case ("aks", "autoscale_min_replicas"): aks.autoscale_min_replicas = try integer()
-        case ("aks", "autoscale_max_replicas"): aks.autoscale_max_replicas = try integer()
-        case ("aks", "autoscale_refresh_seconds"): aks.autoscale_refresh_seconds = try number()
-        case ("aks", "autoscale_target_utilization"): aks.autoscale_target_utilization = try number()
+        case ("aci", "cpu_cores"): aci.cpuCores = try number()
+        case ("aci", "memory_gb"): aci.memoryGB = try number()
+        case ("aks", "autoscale_enabled"): aks.autoscaleEnabled = try boolean()
+        case ("aks", "autoscale_min_replicas"): aks.autoscaleMinReplicas = try integer()
+        case ("aks", "autoscale_max_replicas"): aks.autoscaleMaxReplicas = try integer()
+        case ("aks", "autoscale_refresh_seconds"): aks.autoscaleRefreshSeconds = try number()
+        case ("aks", "autoscale_target_utilization"): aks.autoscaleTargetUtilization = try number()
         case ("aks", "num_replicas"):
-            aks.num_replicas = try integer()
-            aks.autoscale_enabled = false
-        case ("aks", "cpu_cores"): aks.cpu_cores = try number()
-        case ("aks", "memory_gb"): aks.memory_gb = try number()
-        case ("aks", "scoring_timeout_ms"): aks.scoring_timeout_ms = try number()
-        case ("aks", "replica_max_concurrent_requests"): aks.replica_max_concurrent_requests = try integer()
-        case ("aks", "max_request_wait_time"): aks.max_request_wait_time = try number()
+            aks.numReplicas = try integer()
+            aks.autoscaleEnabled = false
+        case ("aks", "cpu_cores"): aks.cpuCores = try number()
+        case ("aks", "memory_gb"): aks.memoryGB = try number()
+        case ("aks", "scoring_timeout_ms"): aks.scoringTimeoutMs = try number()
+        case ("aks", "replica_max_concurrent_requests"): aks.replicaMaxConcurrentRequests = try integer()
+        case ("aks", "max_request_wait_time"): aks.maxRequestWaitTime = try number()
         case ("aks", "node_size"), ("aks", "nodeSize"): aks.nodeSize = value
         case ("aks", "logging_overhead_ms"): aks.loggingOverheadMs = try number()
         case ("aks", "data_collection_overhead_ms"): aks.dataCollectionOverheadMs = try number()
@@ -155,18 +152,18 @@ public struct TargetConfigurations: Sendable, Codable, Equatable {
     public func validate() throws(TargetError) {
         func check(_ ok: Bool, _ what: String) throws(TargetError) { if !ok { throw TargetError(what) } }
         try check(
-            aci.cpu_cores > 0 && aci.cpu_cores <= 4, "aci.cpu_cores must be > 0 and ≤ 4 (ACI's per-group limit), got \(aci.cpu_cores)")
-        try check(aci.memory_gb > 0 && aci.memory_gb <= 16, "aci.memory_gb must be > 0 and ≤ 16, got \(aci.memory_gb)")
-        try check(aks.autoscale_min_replicas >= 1, "aks.autoscale_min_replicas must be at least 1")
-        try check(aks.autoscale_max_replicas >= aks.autoscale_min_replicas, "aks.autoscale_max_replicas must be ≥ autoscale_min_replicas")
+            aci.cpuCores > 0 && aci.cpuCores <= 4, "aci.cpuCores must be > 0 and ≤ 4 (ACI's per-group limit), got \(aci.cpuCores)")
+        try check(aci.memoryGB > 0 && aci.memoryGB <= 16, "aci.memoryGB must be > 0 and ≤ 16, got \(aci.memoryGB)")
+        try check(aks.autoscaleMinReplicas >= 1, "aks.autoscaleMinReplicas must be at least 1")
+        try check(aks.autoscaleMaxReplicas >= aks.autoscaleMinReplicas, "aks.autoscaleMaxReplicas must be ≥ autoscale_min_replicas")
         try check(
-            aks.autoscale_target_utilization > 0 && aks.autoscale_target_utilization <= 100,
-            "aks.autoscale_target_utilization must be in (0, 100]")
-        try check(aks.autoscale_refresh_seconds > 0, "aks.autoscale_refresh_seconds must be > 0")
-        try check(aks.cpu_cores > 0, "aks.cpu_cores must be > 0")
-        try check(aks.memory_gb > 0, "aks.memory_gb must be > 0")
-        try check(aks.replica_max_concurrent_requests >= 1, "aks.replica_max_concurrent_requests must be at least 1")
-        try check((aks.num_replicas ?? 1) >= 1, "aks.num_replicas must be at least 1")
+            aks.autoscaleTargetUtilization > 0 && aks.autoscaleTargetUtilization <= 100,
+            "aks.autoscaleTargetUtilization must be in (0, 100]")
+        try check(aks.autoscaleRefreshSeconds > 0, "aks.autoscaleRefreshSeconds must be > 0")
+        try check(aks.cpuCores > 0, "aks.cpuCores must be > 0")
+        try check(aks.memoryGB > 0, "aks.memoryGB must be > 0")
+        try check(aks.replicaMaxConcurrentRequests >= 1, "aks.replicaMaxConcurrentRequests must be at least 1")
+        try check((aks.numReplicas ?? 1) >= 1, "aks.numReplicas must be at least 1")
         try check(
             HardwareProfile.aksNodes.contains { $0.id == aks.nodeSize },
             "aks.node_size '\(aks.nodeSize)' is not one of \(HardwareProfile.aksNodes.map(\.id).joined(separator: ", "))")

@@ -47,11 +47,13 @@ public struct ForwardingSummary: Sendable, Codable, Equatable {
 
 /// One target's simulated deployment.
 public struct TargetResult: Sendable, Codable, Equatable {
-    public var target: String
+    public var target: TargetKind
     /// The configuration simulated (Azure ML parameter names).
-    public var config: [String: String]
+    public var config: [String: ConfigValue]
     /// True when the target could be deployed at all (false: see `refusal`).
     public var deployable: Bool
+    /// Why it could not be deployed, typed and as a sentence.
+    public var infeasibility: Infeasibility?
     public var refusal: String?
     public var deployMinutes: Double
     public var deployBreakdown: [String: Double]
@@ -76,4 +78,44 @@ public struct TargetResult: Sendable, Codable, Equatable {
     /// (latency ms, cumulative fraction) points for CDF plots.
     public var cdf: [[Double]]
     public var events: Int
+}
+
+extension TargetResult {
+    enum CodingKeys: String, CodingKey {
+        case target, config, deployable, infeasibility, refusal, deployMinutes, deployBreakdown, latencyMs, latencyBreakdownMs
+        case offeredRps, throughputRps, successRate, errors, replicas, costPerHourUSD, costPerMonthUSD, costPerMillionUSD
+        case costIsEstimate, bytesLeftDevice, forwarding, serviceMs, serviceScaling, notes, timeline, cdf, events
+    }
+
+    /// Every key is written, absent values as `null` (a target on which no request completed
+    /// still has `latencyMs`, `latencyBreakdownMs` and `costPerMillionUSD`).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(target, forKey: .target)
+        try c.encode(config, forKey: .config)
+        try c.encode(deployable, forKey: .deployable)
+        try c.encode(infeasibility, forKey: .infeasibility)
+        try c.encode(refusal, forKey: .refusal)
+        try c.encode(deployMinutes, forKey: .deployMinutes)
+        try c.encode(deployBreakdown, forKey: .deployBreakdown)
+        try c.encode(latencyMs, forKey: .latencyMs)
+        try c.encode(latencyBreakdownMs, forKey: .latencyBreakdownMs)
+        try c.encode(offeredRps, forKey: .offeredRps)
+        try c.encode(throughputRps, forKey: .throughputRps)
+        try c.encode(successRate, forKey: .successRate)
+        try c.encode(errors, forKey: .errors)
+        try c.encode(replicas, forKey: .replicas)
+        try c.encode(costPerHourUSD, forKey: .costPerHourUSD)
+        try c.encode(costPerMonthUSD, forKey: .costPerMonthUSD)
+        try c.encode(costPerMillionUSD, forKey: .costPerMillionUSD)
+        try c.encode(costIsEstimate, forKey: .costIsEstimate)
+        try c.encode(bytesLeftDevice, forKey: .bytesLeftDevice)
+        try c.encode(forwarding, forKey: .forwarding)
+        try c.encode(serviceMs, forKey: .serviceMs)
+        try c.encode(serviceScaling, forKey: .serviceScaling)
+        try c.encode(notes, forKey: .notes)
+        try c.encode(timeline, forKey: .timeline)
+        try c.encode(cdf, forKey: .cdf)
+        try c.encode(events, forKey: .events)
+    }
 }

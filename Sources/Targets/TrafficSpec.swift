@@ -18,6 +18,8 @@ public struct TrafficSpec: Sendable, Equatable {
     public var seed: UInt64
     /// Spacing of timeline samples, seconds (default: duration / 200).
     public var timelineIntervalSeconds: Double?
+    /// Relative jitter of the upload time: a lognormal factor with this coefficient of variation.
+    public var networkJitterCV = 0.1
 
     public init(
         arrivals: ArrivalPattern, durationSeconds: Double, payloadBytes: Int, responseBytes: Int = 4096,
@@ -38,4 +40,19 @@ public struct TrafficSpec: Sendable, Equatable {
 
     /// Mean offered requests per second over the run.
     public var offeredRps: Double { arrivals.meanRate(over: durationSeconds) }
+
+    /// The client's upload path (half the round trip plus the payload at the uplink's rate), jittered.
+    public var uplink: NetworkDelay {
+        NetworkDelay(baseSeconds: rttSeconds / 2, bitsPerSecond: uplinkBitsPerSecond, jitterCV: networkJitterCV)
+    }
+
+    /// The response's way back (half the round trip plus the response), seconds.
+    public var downloadSeconds: Double { rttSeconds / 2 + Double(responseBytes) * 8 / uplinkBitsPerSecond }
+
+    /// Client ↔ cloud time of one request without queueing (round trip, payload and response), seconds.
+    public var meanNetworkSeconds: Double { uplink.meanDelay(bytes: payloadBytes) + downloadSeconds }
+
+    /// An upper bound of the network time's 99th percentile: the whole mean scaled by the upload
+    /// jitter's 99th-percentile factor (the download is not jittered, so this errs high), seconds.
+    public var networkP99Seconds: Double { meanNetworkSeconds * uplink.jitterQuantileFactor(z: 2.326) }
 }

@@ -54,7 +54,7 @@ extension DeployAdvisor {
             }
             let n = batch ?? workload?.batch ?? 1
             let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-            let graph = try ModelLoading.withWeights(spec, seed: 1)
+            let graph = try ModelSource.load(spec).weighted()
             let executor = try CPUExecutor(graph: graph, batch: n, threads: threadCount)
             var bench = LatencyBench()
             bench.maxIterations = iterations
@@ -66,9 +66,9 @@ extension DeployAdvisor {
             let bandwidth = HostCalibration.memoryBandwidth()
             var simulated: [String: [String: Double]]?
             if let w = workload {
-                let evaluation = try TargetEvaluation.run(w, cacheDirectory: ServiceTimeModel.defaultCacheDirectory)
+                let study = try Study.prepare(w, cacheDirectory: ServiceTimeModel.defaultCacheDirectory)
                 var s: [String: [String: Double]] = [:]
-                for r in evaluation.results { if let l = r.latencyMs { s[r.target] = ["p50": l.p50, "p99": l.p99] } }
+                for r in try study.simulate() { if let l = r.latencyMs { s[r.target.rawValue] = ["p50": l.p50, "p99": l.p99] } }
                 simulated = s
             }
             let formatter = ISO8601DateFormatter()

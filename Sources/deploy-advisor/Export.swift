@@ -16,7 +16,7 @@ extension DeployAdvisor {
         var output: String
 
         func run() throws {
-            let graph = try ModelLoading.withWeights(model, seed: seed)
+            let graph = try ModelSource.load(model).weighted(seed: seed)
             let data = try ONNXExporter.export(graph)
             do {
                 try data.write(to: URL(fileURLWithPath: output), options: .atomic)

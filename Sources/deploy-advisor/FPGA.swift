@@ -51,13 +51,14 @@ extension DeployAdvisor {
 
         func run() throws {
             let npu = try NPUConfiguration.named(preset)
-            var format = try NumberFormat.named(numberFormat ?? npu.defaultFormat)
-            if format.name.hasPrefix("ms-fp") { format = format.withBlockSize(npu.nativeDimension) }
-            let graph = try ModelLoading.architecture(model)
+            let format = try NumberFormat.named(numberFormat ?? npu.defaultFormat).native(to: npu)
+            let source = try ModelSource.load(model)
+            let graph = source.architecture
             let estimate = try NPUCycleModel.estimate(graph, preset: npu, format: format, batch: batch)
             var accuracy: EmulationAccuracy?
             if samples > 0 {
-                accuracy = try EmulationAccuracy.measure(graph.withRandomWeights(seed: seed), format: format, samples: samples, seed: seed)
+                // The file's own weights for ONNX models; seeded random ones for built-in architectures.
+                accuracy = try EmulationAccuracy.measure(source.weighted(seed: seed), format: format, samples: samples, seed: seed)
             }
             let report = Report(
                 model: graph.name, preset: npu, peakTflops: npu.peakTFLOPS, estimate: estimate, latencyMs: estimate.latencyMs,

@@ -38,7 +38,7 @@ extension DeployAdvisor {
         }
 
         func run() throws {
-            let graph = try ModelLoading.withWeights(model, seed: seed)
+            let graph = try ModelSource.load(model).weighted(seed: seed)
             let perSample = graph.inputShape.reduce(1, *)
             var data: [Float]
             var n = batch
@@ -60,9 +60,7 @@ extension DeployAdvisor {
             }
             var quantizer: BlockFormatOperands?
             if let numberFormat {
-                var format = try NumberFormat.named(numberFormat)
-                if format.name.hasPrefix("ms-fp") { format = format.withBlockSize(try NPUConfiguration.named(preset).nativeDimension) }
-                quantizer = BlockFormatOperands(format: format)
+                quantizer = BlockFormatOperands(format: try NumberFormat.named(numberFormat).native(to: try NPUConfiguration.named(preset)))
             }
             let executor = try CPUExecutor(graph: graph, batch: n, threads: threads, quantizer: quantizer)
             let y = try executor.run(data)

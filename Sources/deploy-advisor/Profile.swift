@@ -65,7 +65,7 @@ extension DeployAdvisor {
         }
 
         func run() throws {
-            let graph = try ModelLoading.architecture(model)
+            let graph = try ModelSource.load(model).architecture
             let profile = try graph.profile()
             var report = Report(
                 model: profile.model, batch: batch, inputShape: profile.inputShape, outputShape: profile.outputShape,

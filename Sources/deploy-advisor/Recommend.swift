@@ -4,45 +4,13 @@ import Foundation
 import Inference
 import Targets
 
-/// Shared by recommend, plan and report: the workload's model, calibrated (or estimated).
-struct Study {
-    var workload: Workload
-    var graph: ModelGraph
-    var calibration: ModelCalibration
-    var planner: CapacityPlanner
-    var calibrated: Bool
-
-    static func make(_ workload: Workload, targets: TargetOptions, quick: Bool, progress: Progress) throws -> Study {
-        let architecture = try ModelZoo.graph(workload.model)
-        let profile = try architecture.profile()
-        let cache = targets.noCache ? nil : (targets.cacheDir ?? ServiceTimeModel.defaultCacheDirectory)
-        var calibration: ModelCalibration
-        var calibrated = true
-        if quick {
-            if let cache, let c = TargetEvaluation.cachedCalibration(architecture, batch: workload.batch, cacheDirectory: cache) {
-                calibration = c
-            } else {
-                calibration = ModelCalibration.estimated(profile, batch: workload.batch)
-                calibrated = false
-            }
-        } else {
-            progress.step("calibrating \(architecture.name) (batch \(workload.batch)) on this machine")
-            calibration = try TargetEvaluation.measure(architecture, batch: workload.batch, cacheDirectory: cache).calibration
-        }
-        let planner = CapacityPlanner(
-            workload: workload, graph: architecture, calibration: calibration, pricing: try targets.loadPricing(),
-            base: try targets.configurations())
-        return Study(workload: workload, graph: architecture, calibration: calibration, planner: planner, calibrated: calibrated)
-    }
-
-    /// Measures (or estimates) the model and plans every target — the common start of
-    /// `recommend` and `plan`.
-    static func planned(
-        _ options: WorkloadOptions, targets: TargetOptions, quick: Bool, progress: Progress
-    ) throws -> (Study, [TargetPlan]) {
-        let study = try make(options.resolve(), targets: targets, quick: quick, progress: progress)
-        progress.step("planning capacity per target")
-        return (study, try study.planner.plan(verify: !quick))
+extension Study {
+    /// The study of the command line's workload: the model resolved and measured (or, with
+    /// `quick`, a cached measurement or the profile's estimate).
+    static func prepare(_ options: WorkloadOptions, targets: TargetOptions, quick: Bool, progress: Progress) throws -> Study {
+        try Study.prepare(
+            options.resolve(), configurations: try targets.configurations(), pricing: try targets.loadPricing(),
+            cacheDirectory: targets.cacheDirectory, quick: quick, progress: progress.step)
     }
 }
 
@@ -64,46 +32,48 @@ extension DeployAdvisor {
 
         func run() throws {
             let progress = Progress()
-            let (study, plans) = try Study.planned(workloadOptions, targets: targetOptions, quick: quick, progress: progress)
-            progress.finish()
-            let workload = study.workload
+            let study = try Study.prepare(workloadOptions, targets: targetOptions, quick: quick, progress: progress)
             let w = try weights.map { try PreferenceWeights(parsing: $0) } ?? PreferenceWeights()
-            let rec = Recommender(
-                workload: workload, plans: plans, modelName: study.graph.name, networkMs: study.planner.requestNetworkMs, weights: w,
-                quick: quick
-            ).recommend()
+            progress.step("planning capacity per target")
+            let rec = study.recommend(try study.plan(verify: !quick), weights: w, quick: quick)
+            progress.finish()
             if output.format == .json {
                 try printJSON(rec)
                 return
             }
-            print(RecommendationText.render(rec, workload: workload, calibrated: study.calibrated, quick: quick))
+            print(RecommendationText.render(rec, measured: study.measured, quick: quick))
         }
     }
 }
 
 enum RecommendationText {
-    static func render(_ rec: Recommendation, workload: Workload, calibrated: Bool, quick: Bool) -> String {
+    static func render(_ rec: Recommendation, measured: Bool, quick: Bool) -> String {
         var lines: [String] = []
         if let r = rec.recommendation {
-            lines.append("Recommendation: \(r) — \(TargetKind(rawValue: r)!.displayName)")
+            lines.append("Recommendation: \(r.rawValue) — \(r.displayName)")
         } else {
             lines.append("Recommendation: none — no target satisfies every requirement")
         }
         lines.append(rec.summary)
         if quick {
             lines.append(
-                calibrated
+                measured
                     ? "(quick: cached measurement + queueing analytics, no simulation)"
                     : "(quick: estimated from the model's profile and queueing analytics; run without --quick to measure and simulate)")
         }
         lines.append("")
         for v in rec.ranking {
             let head = v.verdict == .ruledOut ? "ruled out" : String(format: "%@, score %.1f", v.verdict.rawValue, v.score)
-            lines.append("\(v.target) (\(head)): \(v.plan.feasible ? v.plan.summary : "no feasible configuration")")
-            for r in v.reasons where r.criterion != "score" {
-                lines.append("  \(r.blocking ? "✗" : "·") [\(r.criterion)] \(r.text) — \(r.evidence)")
+            lines.append("\(v.target.rawValue) (\(head)): \(v.plan.feasible ? v.plan.summary : "no feasible configuration")")
+            for r in v.reasons {
+                lines.append("  \(r.blocking ? "✗" : "·") [\(r.criterion.rawValue)] \(r.text) — \(r.evidence)")
             }
-            if let s = v.reasons.first(where: { $0.criterion == "score" }) { lines.append("  = \(s.evidence)") }
+            if let s = v.scoreBreakdown {
+                lines.append(
+                    String(
+                        format: "  = fit %.2f, cost %.2f (USD %.2f/month%@), latency %.2f, deploy %.2f (%.1f min)", s.fit, s.cost,
+                        v.plan.costPerMonthUSD, v.plan.costIsEstimate ? ", estimate" : "", s.latency, s.deploy, v.plan.deployMinutes))
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -125,7 +95,8 @@ extension DeployAdvisor {
         @OptionGroup var output: FormatOption
 
         struct Report: Encodable {
-            var schemaVersion = 1
+            /// 2: typed target ids and numeric configuration values.
+            var schemaVersion = 2
             var workload: Workload
             var plans: [TargetPlan]
             var curve: [CurvePoint]
@@ -133,19 +104,20 @@ extension DeployAdvisor {
 
         func run() throws {
             let progress = Progress()
-            let (study, plans) = try Study.planned(workloadOptions, targets: targetOptions, quick: quick, progress: progress)
-            let workload = study.workload
+            let study = try Study.prepare(workloadOptions, targets: targetOptions, quick: quick, progress: progress)
+            progress.step("planning capacity per target")
+            let plans = try study.plan(verify: !quick)
             progress.step("computing the cost curve")
             let curve = try study.planner.curve()
             progress.finish()
             if output.format == .json {
-                try printJSON(Report(workload: workload, plans: plans, curve: curve))
+                try printJSON(Report(workload: study.workload, plans: plans, curve: curve))
                 return
             }
             print(
                 String(
-                    format: "Capacity plan for %@ at a peak of %.4g requests/s, SLO p99 %.4g ms", study.graph.name,
-                    workload.load.effectivePeakRps, workload.effectiveP99Ms ?? 0))
+                    format: "Capacity plan for %@ at a peak of %.4g requests/s, SLO p99 %.4g ms", study.model.name,
+                    study.workload.load.effectivePeakRps, study.workload.sloP99Ms))
             print(PlanText.plans(plans))
             print("\nCheapest option by load (analytic):")
             print(PlanText.curve(curve))
@@ -159,7 +131,7 @@ enum PlanText {
             ["target", "configuration", "p99 ms (analytic)", "p99 ms (simulated)", "$/month", "deploy min"],
             plans.map { p in
                 [
-                    p.target, p.feasible ? p.summary : "cannot: \(p.reason ?? "")",
+                    p.target.rawValue, p.feasible ? p.summary : "cannot: \(p.reason ?? "")",
                     p.analyticP99Ms.map { String(format: "%.2f", $0) } ?? "—", p.simulatedP99Ms.map { String(format: "%.2f", $0) } ?? "—",
                     p.feasible ? String(format: "%.0f%@", p.costPerMonthUSD, p.costIsEstimate ? "*" : "") : "—",
                     String(format: "%.1f", p.deployMinutes),
@@ -169,10 +141,10 @@ enum PlanText {
 
     static func curve(_ curve: [CurvePoint]) -> String {
         Show.grid(
-            ["requests/s", "cheapest", "configuration", "$/month", "aci", "aks", "iot-edge", "fpga"],
+            ["requests/s", "cheapest", "configuration", "$/month"] + TargetKind.allCases.map(\.rawValue),
             curve.map { c in
-                [String(format: "%.0f", c.rps), c.target ?? "—", c.summary, c.costPerMonthUSD.map { String(format: "%.0f", $0) } ?? "—"]
-                    + ["aci", "aks", "iot-edge", "fpga"].map { t in c.costByTarget[t].map { String(format: "%.0f", $0) } ?? "—" }
+                [String(format: "%.0f", c.rps), c.target?.rawValue ?? "—", c.summary, c.costPerMonthUSD.map { String(format: "%.0f", $0) } ?? "—"]
+                    + TargetKind.allCases.map { t in c.costByTarget[t].map { String(format: "%.0f", $0) } ?? "—" }
             }, left: [1, 2])
     }
 }

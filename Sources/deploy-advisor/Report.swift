@@ -23,18 +23,18 @@ extension DeployAdvisor {
             let progress = Progress()
             let started = Date()
             let command = (["deploy-advisor"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-            let cache = targetOptions.noCache ? nil : (targetOptions.cacheDir ?? ServiceTimeModel.defaultCacheDirectory)
             let measuredSeries = try measured.map { try ReportData.MeasuredSeries.load(path: $0) }
-            var data = try ReportBuilder.build(
-                workload: workload, configurations: try targetOptions.configurations(), pricing: try targetOptions.loadPricing(),
-                cacheDirectory: cache, command: command, progress: progress.step)
+            let study = try Study.prepare(
+                workload, configurations: try targetOptions.configurations(), pricing: try targetOptions.loadPricing(),
+                cacheDirectory: targetOptions.cacheDirectory, progress: progress.step)
+            var data = try ReportBuilder.build(try study.evaluate(progress: progress.step), command: command)
             data.measured = measuredSeries
             progress.step("rendering plots and writing \(out)")
             let outcome = try ReportWriter.write(data, to: out)
             progress.finish()
             if let w = outcome.plotWarning { warn("warning: \(w)") }
             let rec = data.recommendation
-            print(rec.recommendation.map { "Recommendation: \($0) — \(TargetKind(rawValue: $0)!.displayName)" } ?? "Recommendation: none")
+            print(rec.recommendation.map { "Recommendation: \($0.rawValue) — \($0.displayName)" } ?? "Recommendation: none")
             print(rec.summary)
             print(
                 String(

@@ -32,7 +32,7 @@ extension DeployAdvisor {
         }
 
         func run() async throws {
-            let graph = try ModelLoading.withWeights(model, seed: seed)
+            let graph = try ModelSource.load(model).weighted(seed: seed)
             let scoring = try ScoringModel(graph: graph, slots: maxConcurrentRequests, threads: threads)
             var c = ScoringServer.Configuration()
             c.host = host

@@ -12,8 +12,8 @@ extension DeployAdvisor {
         @OptionGroup var workloadOptions: WorkloadOptions
         @OptionGroup var targetOptions: TargetOptions
 
-        @Option(help: "aci, aks, iot-edge, fpga or all.")
-        var target: String = "all"
+        @Option(help: "The target to simulate, or all.")
+        var target: TargetChoice = .all
 
         @Flag(help: "Include timelines and CDF points in JSON.")
         var detail = false
@@ -21,7 +21,8 @@ extension DeployAdvisor {
         @OptionGroup var output: FormatOption
 
         struct Report: Encodable {
-            var schemaVersion = 1
+            /// 2: typed target ids, numeric configuration values, every key present (null when absent).
+            var schemaVersion = 2
             var workload: Workload
             var model: String
             var hostCalibration: HostCalibration
@@ -29,23 +30,11 @@ extension DeployAdvisor {
         }
 
         func run() throws {
-            let workload = try workloadOptions.resolve()
-            let kinds: [TargetKind]
-            if target == "all" {
-                kinds = TargetKind.allCases
-            } else {
-                guard let k = TargetKind(rawValue: target) else {
-                    throw ValidationError("--target must be aci, aks, iot-edge, fpga or all, got '\(target)'")
-                }
-                kinds = [k]
-            }
-            let cache = targetOptions.noCache ? nil : (targetOptions.cacheDir ?? ServiceTimeModel.defaultCacheDirectory)
             let progress = Progress()
-            let evaluation = try TargetEvaluation.run(
-                workload, targets: kinds, configurations: try targetOptions.configurations(), pricing: try targetOptions.loadPricing(),
-                cacheDirectory: cache, progress: progress.step)
+            let study = try Study.prepare(workloadOptions, targets: targetOptions, quick: false, progress: progress)
+            let workload = study.workload
+            var results = try study.simulate(target.kinds, progress: progress.step)
             progress.finish()
-            var results = evaluation.results
             if !detail {
                 for i in results.indices {
                     results[i].timeline = nil
@@ -54,18 +43,18 @@ extension DeployAdvisor {
             }
             if output.format == .json {
                 try printJSON(
-                    Report(workload: workload, model: evaluation.graph.name, hostCalibration: evaluation.calibration.host, targets: results)
+                    Report(workload: workload, model: study.model.name, hostCalibration: study.calibration.host, targets: results)
                 )
                 return
             }
             print(
                 String(
-                    format: "%@: %@, batch %d, %@ at %.4g requests/s for %.0f s (seed %llu)", workload.name, evaluation.graph.name,
+                    format: "%@: %@, batch %d, %@ at %.4g requests/s for %.0f s (seed %llu)", workload.name, study.model.name,
                     workload.batch,
-                    workload.load.pattern.rawValue, evaluation.traffic.offeredRps, workload.load.durationSeconds, workload.seed))
+                    workload.load.pattern.rawValue, try study.traffic.offeredRps, workload.load.durationSeconds, workload.seed))
             print(TargetTable.render(results, sloMs: workload.effectiveP99Ms))
             for r in results {
-                if !r.serviceScaling.isEmpty { print("\n\(r.target): \(r.serviceScaling)") }
+                if !r.serviceScaling.isEmpty { print("\n\(r.target.rawValue): \(r.serviceScaling)") }
                 for n in r.notes { print("  note: \(n)") }
                 if let f = r.forwarding {
                     print(
@@ -86,13 +75,13 @@ enum TargetTable {
             results.map { r in
                 guard r.deployable else {
                     return [
-                        r.target, "—", "—", "—", "no", "—", "—", "—", String(format: "%.0f", r.costPerMonthUSD), "—",
+                        r.target.rawValue, "—", "—", "—", "no", "—", "—", "—", String(format: "%.0f", r.costPerMonthUSD), "—",
                         String(format: "%.1f", r.deployMinutes),
                     ]
                 }
                 let met = sloMs.map { slo in (r.latencyMs?.p99 ?? .infinity) <= slo && r.successRate >= 0.999 ? "yes" : "no" } ?? "—"
                 return [
-                    r.target, ms(r.latencyMs?.p50), ms(r.latencyMs?.p95), ms(r.latencyMs?.p99), met,
+                    r.target.rawValue, ms(r.latencyMs?.p50), ms(r.latencyMs?.p95), ms(r.latencyMs?.p99), met,
                     String(format: "%.2f%%", 100 * r.successRate), String(format: "%.1f", r.throughputRps),
                     r.replicas.min == r.replicas.max ? "\(r.replicas.max)" : "\(r.replicas.min)–\(r.replicas.max)",
                     String(format: "%.0f%@", r.costPerMonthUSD, r.costIsEstimate ? "*" : ""),

@@ -4,6 +4,22 @@ import Foundation
 import Inference
 import Targets
 
+extension LoadPattern: ExpressibleByArgument {}
+extension DeploymentEnvironment: ExpressibleByArgument {}
+extension Connectivity: ExpressibleByArgument {}
+extension PrivacyRequirement: ExpressibleByArgument {}
+
+/// `--target`: one target or all of them.
+enum TargetChoice: String, ExpressibleByArgument, CaseIterable {
+    case aci
+    case aks
+    case iotEdge = "iot-edge"
+    case fpga
+    case all
+
+    var kinds: [TargetKind] { self == .all ? TargetKind.allCases : [TargetKind(rawValue: rawValue)!] }
+}
+
 /// The workload: an optional file plus flags that override its keys.
 struct WorkloadOptions: ParsableArguments {
     @Argument(help: "A workload file (YAML or JSON); flags override its keys.")
@@ -13,15 +29,16 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Samples per request.") var batch: Int?
     @Option(help: "Mean offered requests per second.") var rps: Double?
     @Option(name: .customLong("peak-rps"), help: "Peak requests per second.") var peakRps: Double?
-    @Option(help: "Arrival pattern: poisson, constant, diurnal, step, trace.") var pattern: String?
+    @Option(help: "Arrival pattern.") var pattern: LoadPattern?
     @Option(name: .customLong("duration-s"), help: "Simulated seconds.") var durationS: Double?
     @Option(name: .customLong("p99-ms"), help: "Latency SLO at p99, ms.") var p99Ms: Double?
-    @Option(help: "production or dev-test.") var environment: String?
-    @Option(help: "always, intermittent or offline.") var connectivity: String?
-    @Option(help: "none, on-premises or on-device.") var privacy: String?
+    @Option(help: "Production or dev/test.") var environment: DeploymentEnvironment?
+    @Option(help: "How reliably the site reaches the cloud.") var connectivity: Connectivity?
+    @Option(help: "Where the data may go.") var privacy: PrivacyRequirement?
     @Option(name: .customLong("data-mbps"), help: "Data produced at the source, MB/s.") var dataMbps: Double?
     @Option(name: .customLong("deploy-deadline-min"), help: "Minutes until the model must serve.") var deployDeadlineMin: Double?
-    @Option(name: .customLong("existing-cluster"), help: "An AKS cluster already exists (true/false).") var existingCluster: Bool?
+    @Flag(inversion: .prefixedNo, help: "An AKS cluster already exists in the workspace (default: the file's, else no).")
+    var existingCluster: Bool?
     @Option(name: .customLong("budget-usd-month"), help: "Monthly budget, USD.") var budgetUsdMonth: Double?
     @Option(name: .customLong("rtt-ms"), help: "Client-cloud round trip, ms.") var rttMs: Double?
     @Option(name: .customLong("uplink-mbps"), help: "Client uplink, Mbit/s.") var uplinkMbps: Double?
@@ -43,33 +60,12 @@ struct WorkloadOptions: ParsableArguments {
         o.batch = batch
         o.rps = rps
         o.peakRps = peakRps
-        if let pattern {
-            guard let p = LoadPattern(rawValue: pattern) else {
-                throw ValidationError(
-                    "--pattern must be one of \(LoadPattern.allCases.map(\.rawValue).joined(separator: ", ")), got '\(pattern)'")
-            }
-            o.pattern = p
-        }
+        o.pattern = pattern
         o.durationSeconds = durationS
         o.p99Ms = p99Ms
-        if let environment {
-            guard let e = DeploymentEnvironment(rawValue: environment) else {
-                throw ValidationError("--environment must be production or dev-test, got '\(environment)'")
-            }
-            o.environment = e
-        }
-        if let connectivity {
-            guard let c = Connectivity(rawValue: connectivity) else {
-                throw ValidationError("--connectivity must be always, intermittent or offline, got '\(connectivity)'")
-            }
-            o.connectivity = c
-        }
-        if let privacy {
-            guard let p = PrivacyRequirement(rawValue: privacy) else {
-                throw ValidationError("--privacy must be none, on-premises or on-device, got '\(privacy)'")
-            }
-            o.privacy = p
-        }
+        o.environment = environment
+        o.connectivity = connectivity
+        o.privacy = privacy
         o.dataMBps = dataMbps
         o.deployDeadlineMinutes = deployDeadlineMin
         o.existingCluster = existingCluster
@@ -99,6 +95,9 @@ struct TargetOptions: ParsableArguments {
 
     @Flag(help: "Measure again even when a cached calibration exists.")
     var noCache = false
+
+    /// The calibration cache to use (nil with `--no-cache`).
+    var cacheDirectory: String? { noCache ? nil : (cacheDir ?? ServiceTimeModel.defaultCacheDirectory) }
 
     func configurations() throws -> TargetConfigurations {
         var c = TargetConfigurations()

@@ -25,22 +25,26 @@ struct GoldenScenarioTests {
             samples1: Array(repeating: seconds, count: 5), samplesAll: Array(repeating: seconds / 2, count: 5), toolVersion: "golden")
     }
 
-    static func recommend(_ yaml: String, settings: [String] = []) throws -> Recommendation {
+    /// The workload's study with the synthetic calibration: the same pipeline every command uses.
+    static func study(_ yaml: String, settings: [String] = []) throws -> Study {
         let w = try Workload.parse(yaml, source: "golden")
-        let graph = try ModelZoo.graph(w.model)
+        let model = try ModelSource.load(w.model)
         var base = TargetConfigurations()
         for s in settings { try base.apply(s) }
-        let planner = CapacityPlanner(workload: w, graph: graph, calibration: try calibration(graph), base: base)
-        let plans = try planner.plan(verify: true)
-        return Recommender(workload: w, plans: plans, modelName: graph.name, networkMs: planner.requestNetworkMs).recommend()
+        return try Study(workload: w, model: model, calibration: try calibration(model.architecture), configurations: base)
     }
 
-    static func verdict(_ r: Recommendation, _ target: TargetKind) -> TargetVerdict { r.ranking.first { $0.target == target.rawValue }! }
+    static func recommend(_ yaml: String, settings: [String] = []) throws -> Recommendation {
+        let study = try study(yaml, settings: settings)
+        return study.recommend(try study.plan(verify: true))
+    }
+
+    static func verdict(_ r: Recommendation, _ target: TargetKind) -> TargetVerdict { r.verdict(target)! }
     static func blocks(_ r: Recommendation, _ target: TargetKind, _ c: Criterion) -> Bool {
-        verdict(r, target).reasons.contains { $0.blocking && $0.criterion == c.rawValue }
+        verdict(r, target).reasons.contains { $0.blocking && $0.criterion == c }
     }
     static func favors(_ r: Recommendation, _ target: TargetKind, _ c: Criterion) -> Bool {
-        verdict(r, target).reasons.contains { $0.effect == "for" && $0.criterion == c.rawValue }
+        verdict(r, target).reasons.contains { $0.effect == .favors && $0.criterion == c }
     }
 
     /// "You need to quickly deploy and validate your model. ACI deployment finishes in less than
@@ -49,7 +53,7 @@ struct GoldenScenarioTests {
         let r = try Self.recommend(
             "model: resnet50\nenvironment: dev-test\nload: { rps: 0.5 }\nlatency: { p99Ms: 3000 }\ndeployDeadlineMinutes: 10\npayloadBytes: 100000"
         )
-        #expect(r.recommendation == "aci", "\(r.summary)")
+        #expect(r.recommendation == .aci, "\(r.summary)")
         #expect(Self.favors(r, .aci, .quickDeployValidation) && Self.favors(r, .aci, .devTest))
         #expect(Self.blocks(r, .aks, .deployDeadline))
     }
@@ -57,7 +61,7 @@ struct GoldenScenarioTests {
     /// "Deploy your model in a development or test environment" — a dev/test endpoint with no deadline.
     @Test func devTestEndpoint() throws {
         let r = try Self.recommend("model: mlp\nenvironment: dev-test\nload: { rps: 2 }\nlatency: { p99Ms: 500 }")
-        #expect(r.recommendation == "aci", "\(r.summary)")
+        #expect(r.recommendation == .aci, "\(r.summary)")
         #expect(Self.favors(r, .aci, .devTest))
     }
 
@@ -67,7 +71,7 @@ struct GoldenScenarioTests {
         let r = try Self.recommend(
             "model: mobilenetv2\nenvironment: production\nload: { rps: 1500, peakRps: 2000 }\nlatency: { p99Ms: 150 }\nexistingCluster: true\npayloadBytes: 50000\nnetwork: { rttMs: 20, uplinkMbps: 1000 }"
         )
-        #expect(r.recommendation == "aks", "\(r.summary)")
+        #expect(r.recommendation == .aks, "\(r.summary)")
         #expect(Self.favors(r, .aks, .largeScaleProduction))
         #expect(Self.blocks(r, .aci, .singleGroupCapacity) || Self.blocks(r, .aci, .aciQuota) || Self.blocks(r, .aci, .latencySLO))
     }
@@ -79,7 +83,7 @@ struct GoldenScenarioTests {
             "model: mlp\nenvironment: production\nload: { rps: 5 }\nlatency: { p99Ms: 200 }\ndeployDeadlineMinutes: 10\nexistingCluster: false"
         )
         #expect(Self.blocks(r, .aks, .deployDeadline))
-        #expect(r.recommendation != "aks")
+        #expect(r.recommendation != .aks)
     }
 
     /// The same service with an existing cluster ("you can reuse this cluster"): AKS.
@@ -87,14 +91,14 @@ struct GoldenScenarioTests {
         let r = try Self.recommend(
             "model: mlp\nenvironment: production\nload: { rps: 200, peakRps: 400 }\nlatency: { p99Ms: 200 }\ndeployDeadlineMinutes: 10\nexistingCluster: true"
         )
-        #expect(r.recommendation == "aks", "\(r.summary)")
+        #expect(r.recommendation == .aks, "\(r.summary)")
         #expect(!Self.blocks(r, .aks, .deployDeadline))
     }
 
     /// "Handle priority tasks locally even without a cloud connection" — an offline factory floor.
     @Test func offlineFactoryFloor() throws {
         let r = try Self.recommend("model: resnet50\nconnectivity: offline\nload: { rps: 2 }\nlatency: { p99Ms: 500 }")
-        #expect(r.recommendation == "iot-edge", "\(r.summary)")
+        #expect(r.recommendation == .iotEdge, "\(r.summary)")
         for t in [TargetKind.aci, .aks, .fpga] { #expect(Self.blocks(r, t, .noCloudConnection)) }
         #expect(Self.favors(r, .iotEdge, .noCloudConnection))
     }
@@ -102,21 +106,21 @@ struct GoldenScenarioTests {
     /// The same sentence for a flaky link: intermittent connectivity.
     @Test func intermittentLink() throws {
         let r = try Self.recommend("model: mobilenetv2\nconnectivity: intermittent\nload: { rps: 5 }\nlatency: { p99Ms: 300 }")
-        #expect(r.recommendation == "iot-edge", "\(r.summary)")
+        #expect(r.recommendation == .iotEdge, "\(r.summary)")
         #expect(Self.blocks(r, .aks, .noCloudConnection))
     }
 
     /// "Accommodate data-privacy requirements" — data must not leave the device.
     @Test func onDevicePrivacy() throws {
         let r = try Self.recommend("model: mobilenetv2\nprivacy: on-device\nload: { rps: 3 }\nlatency: { p99Ms: 300 }")
-        #expect(r.recommendation == "iot-edge", "\(r.summary)")
+        #expect(r.recommendation == .iotEdge, "\(r.summary)")
         #expect(Self.blocks(r, .aci, .dataPrivacy) && Self.favors(r, .iotEdge, .dataPrivacy))
     }
 
     /// … and data that must stay on the premises.
     @Test func onPremisesPrivacy() throws {
         let r = try Self.recommend("model: resnet50\nprivacy: on-premises\nload: { rps: 1 }\nlatency: { p99Ms: 1000 }")
-        #expect(r.recommendation == "iot-edge", "\(r.summary)")
+        #expect(r.recommendation == .iotEdge, "\(r.summary)")
         #expect(Self.blocks(r, .fpga, .dataPrivacy))
     }
 
@@ -125,7 +129,7 @@ struct GoldenScenarioTests {
     @Test func cameraDataTooLarge() throws {
         let r = try Self.recommend(
             "model: mobilenetv2\ndataMBps: 50\nnetwork: { uplinkMbps: 10 }\nload: { rps: 10 }\nlatency: { p99Ms: 400 }")
-        #expect(r.recommendation == "iot-edge", "\(r.summary)")
+        #expect(r.recommendation == .iotEdge, "\(r.summary)")
         #expect(Self.blocks(r, .aks, .dataTooLargeToSend) && Self.favors(r, .iotEdge, .dataTooLargeToSend))
     }
 
@@ -135,7 +139,7 @@ struct GoldenScenarioTests {
         let r = try Self.recommend(
             "model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 10 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.5, uplinkMbps: 25000 }\nexistingCluster: true"
         )
-        #expect(r.recommendation == "fpga", "\(r.summary)")
+        #expect(r.recommendation == .fpga, "\(r.summary)")
         #expect(Self.favors(r, .fpga, .ultraLowLatency) && Self.favors(r, .fpga, .supportedDNN))
         #expect(Self.blocks(r, .aks, .latencySLO))
     }
@@ -146,13 +150,13 @@ struct GoldenScenarioTests {
         let r = try Self.recommend(
             "model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 2 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.2, uplinkMbps: 25000 }")
         #expect(r.recommendation == nil)
-        #expect(r.nearestOption == "fpga", "\(r.summary)")
+        #expect(r.nearestOption == .fpga, "\(r.summary)")
         #expect(r.summary.contains("No target satisfies"))
         // With the Stratix 10 NPU (≈0.9 ms for ResNet-50) the same workload is met on the FPGA.
         let s10 = try Self.recommend(
             "model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 2 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.2, uplinkMbps: 25000 }",
             settings: ["fpga.preset=brainwave-s10"])
-        #expect(s10.recommendation == "fpga", "\(s10.summary)")
+        #expect(s10.recommendation == .fpga, "\(s10.summary)")
     }
 
     /// "The most common DNNs are available" — a model that is not in the FPGA list is ruled out there.
@@ -161,7 +165,7 @@ struct GoldenScenarioTests {
             "model: mobilenetv2\nload: { rps: 50 }\nlatency: { p99Ms: 100 }\nexistingCluster: true\npayloadBytes: 50000\nnetwork: { rttMs: 5, uplinkMbps: 1000 }"
         )
         #expect(Self.blocks(r, .fpga, .supportedDNN))
-        #expect(r.recommendation != "fpga" && r.recommendation != nil)
+        #expect(r.recommendation != .fpga && r.recommendation != nil)
     }
 
     /// A budget that rules out the cluster: production at 20 requests/s with USD 100/month —
@@ -171,7 +175,7 @@ struct GoldenScenarioTests {
             "model: mlp\nenvironment: production\nload: { rps: 20 }\nlatency: { p99Ms: 200 }\nbudgetUSDPerMonth: 100")
         #expect(Self.blocks(r, .aks, .budget))
         #expect(Self.blocks(r, .fpga, .budget))
-        #expect(r.recommendation == "aci", "\(r.summary)")
+        #expect(r.recommendation == .aci, "\(r.summary)")
     }
 
     /// Contradictory requirements — offline and no money at all: nothing qualifies, each
@@ -179,7 +183,7 @@ struct GoldenScenarioTests {
     @Test func contradictoryRequirementsAreExplained() throws {
         let r = try Self.recommend("model: mlp\nconnectivity: offline\nbudgetUSDPerMonth: 0\nload: { rps: 1 }")
         #expect(r.recommendation == nil)
-        #expect(r.nearestOption == "iot-edge")
+        #expect(r.nearestOption == .iotEdge)
         #expect(Self.blocks(r, .iotEdge, .budget))
         for v in r.ranking { #expect(v.verdict == .ruledOut && v.reasons.contains(where: \.blocking)) }
     }
@@ -191,11 +195,8 @@ struct GoldenScenarioTests {
         #expect(throws: WorkloadError.self) { try PreferenceWeights(parsing: "cost=-1") }
         // Weighting cost alone picks the cheapest viable target.
         let yaml = "model: mlp\nenvironment: production\nload: { rps: 20 }\nlatency: { p99Ms: 300 }\nexistingCluster: true"
-        let w0 = try Workload.parse(yaml)
-        let graph = try ModelZoo.graph("mlp")
-        let planner = CapacityPlanner(workload: w0, graph: graph, calibration: try Self.calibration(graph))
-        let plans = try planner.plan(verify: false)
-        let r = Recommender(workload: w0, plans: plans, modelName: "mlp", networkMs: 40, weights: w).recommend()
+        let study = try Self.study(yaml)
+        let r = study.recommend(try study.plan(verify: false), weights: w)
         let viable = r.ranking.filter { $0.verdict != .ruledOut }
         #expect(r.recommendation == viable.min { $0.plan.costPerMonthUSD < $1.plan.costPerMonthUSD }?.target)
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import Targets
+
 @testable import Advisor
 
 @Suite("Workload file")

@@ -145,7 +145,7 @@ struct SimulateCLITests {
 
     @Test func badInput() throws {
         let r = try CLI.run(["simulate", "--model", "mlp", "--target", "gpu"])
-        #expect(r.status == 2 && r.stderr.contains("aci, aks, iot-edge, fpga"))
+        #expect(r.status == 2 && r.stderr.contains("aci") && r.stderr.contains("iot-edge"), "\(r.stderr)")
         let s = try CLI.run(["simulate", "--model", "mlp", "--config", "aks.cpus=3"])
         #expect(s.status == 2 && s.stderr.contains("aks.cpus"))
         let w = try CLI.run(["simulate"])

@@ -16,8 +16,8 @@ func makeReport(gnuplot: GnuplotRenderer? = GnuplotRenderer.find()) throws -> (d
     var w = try Workload.parse(
         "model: mlp\nload: { rps: 40, peakRps: 80, pattern: step, durationSeconds: 120 }\nlatency: { p99Ms: 200 }\nconnectivity: always")
     w.name = "test & <report>"
-    let data = try ReportBuilder.build(
-        workload: w, configurations: .init(), pricing: .defaults, cacheDirectory: dir.path + "-cache", command: "test")
+    let study = try Study.prepare(w, cacheDirectory: dir.path + "-cache")
+    let data = try ReportBuilder.build(try study.evaluate(), command: "test")
     let outcome = try ReportWriter.write(data, to: dir.path, gnuplot: gnuplot)
     return (dir, data, outcome)
 }
@@ -80,7 +80,7 @@ struct ReportTests {
         if outcome.plotWarning == nil { #expect(check.svgs == expected.count, "one plot per chart") }
         // The comparison table's numbers equal results.json's.
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("results.json"))) as! [String: Any]
-        #expect(json["schemaVersion"] as? Int == 1)
+        #expect(json["schemaVersion"] as? Int == 2)
         let targets = json["targets"] as! [[String: Any]]
         let rows = try #require(check.tables["comparison"])
         #expect(rows.count == targets.count)

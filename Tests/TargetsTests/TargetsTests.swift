@@ -51,9 +51,10 @@ struct TargetSimulatorTests {
     {
         var c = TargetConfigurations()
         configure(&c)
-        return TargetSimulator(
+        // ResNet-50 is one of the DNNs Azure offered on FPGAs (the model source recognizes it; see ModelSourceTests).
+        return try! TargetSimulator(
             graph: resnet, modelName: "resnet50", batch: 1, calibration: syntheticCalibration(seconds: seconds), traffic: traffic,
-            configurations: c)
+            configurations: c, fpgaOffered: true)
     }
 
     func traffic(_ arrivals: ArrivalPattern, duration: Double = 600, connectivity: ConnectivityPattern = .alwaysUp, seed: UInt64 = 1)
@@ -73,9 +74,9 @@ struct TargetSimulatorTests {
         var t = traffic(.schedule([RatePhase(start: 0, rate: 10), RatePhase(start: 300, rate: 60)]))
         t.timelineIntervalSeconds = 10
         var c = TargetConfigurations()
-        c.aks.cpu_cores = 1
-        c.aks.autoscale_max_replicas = 30
-        let sim = TargetSimulator(
+        c.aks.cpuCores = 1
+        c.aks.autoscaleMaxReplicas = 30
+        let sim = try TargetSimulator(
             graph: resnet, modelName: "resnet50", batch: 1, calibration: syntheticCalibration(seconds: 0.08), traffic: t, configurations: c)
         let all = try sim.run(.aks)
         #expect(all.replicas.max >= 13, "replicas \(all.replicas)")
@@ -102,12 +103,12 @@ struct TargetSimulatorTests {
     /// turned away, and latency grows by orders of magnitude.
     @Test func aciPastCapacityRejectsAndLatencyGrows() throws {
         let light = try simulator(traffic(.poisson(rate: 2))) {
-            $0.aci.cpu_cores = 1
-            $0.aci.memory_gb = 1.5
+            $0.aci.cpuCores = 1
+            $0.aci.memoryGB = 1.5
         }.run(.aci)
         let heavy = try simulator(traffic(.poisson(rate: 8))) {
-            $0.aci.cpu_cores = 1
-            $0.aci.memory_gb = 1.5
+            $0.aci.cpuCores = 1
+            $0.aci.memoryGB = 1.5
         }.run(.aci)
         #expect(light.successRate > 0.999)
         #expect(heavy.errors.timeouts + heavy.errors.rejected > 0)
@@ -117,16 +118,16 @@ struct TargetSimulatorTests {
     }
 
     @Test func aciRefusesAModelOverItsMemory() throws {
-        let r = try simulator(traffic(.poisson(rate: 1))) { $0.aci.memory_gb = 0.2 }.run(.aci)
+        let r = try simulator(traffic(.poisson(rate: 1))) { $0.aci.memoryGB = 0.2 }.run(.aci)
         #expect(!r.deployable && (r.refusal ?? "").contains("memory_gb"))
     }
 
     /// Offline: the edge device serves every request locally; every cloud request fails.
     @Test func offlineKeepsEdgeAtFullSuccessWhileCloudFails() throws {
         let s = simulator(traffic(.poisson(rate: 2), connectivity: .alwaysDown)) {
-            $0.aci.cpu_cores = 1
-            $0.aci.memory_gb = 1.5
-            $0.aks.cpu_cores = 1
+            $0.aci.cpuCores = 1
+            $0.aci.memoryGB = 1.5
+            $0.aks.cpuCores = 1
         }
         let edge = try s.run(.iotEdge)
         #expect(edge.successRate == 1)
@@ -154,9 +155,9 @@ struct TargetSimulatorTests {
     /// need tens to hundreds of ms for the same work.
     @Test func fpgaBatchOneIsFarBelowCPUTargets() throws {
         let s = simulator(traffic(.poisson(rate: 1))) {
-            $0.aci.cpu_cores = 4
-            $0.aci.memory_gb = 1.5
-            $0.aks.cpu_cores = 4
+            $0.aci.cpuCores = 4
+            $0.aci.memoryGB = 1.5
+            $0.aks.cpuCores = 4
         }
         let fpga = try s.run(.fpga)
         for kind in [TargetKind.aci, .aks, .iotEdge] {
@@ -164,7 +165,7 @@ struct TargetSimulatorTests {
             #expect(fpga.serviceMs * 5 < r.serviceMs, "fpga \(fpga.serviceMs) ms vs \(kind) \(r.serviceMs) ms")
         }
         #expect(fpga.notes.allSatisfy { !$0.contains("not one of the DNNs") }, "ResNet-50 is on Azure's FPGA list")
-        let mlp = TargetSimulator(
+        let mlp = try TargetSimulator(
             graph: try ModelZoo.graph("mlp"), modelName: "mlp", batch: 1, calibration: syntheticCalibration(model: "mlp", seconds: 0.001),
             traffic: traffic(.poisson(rate: 1)))
         #expect(try mlp.run(.fpga).notes.contains { $0.contains("not one of the DNNs") })
@@ -172,7 +173,7 @@ struct TargetSimulatorTests {
 
     @Test func sameSeedSameJSON() throws {
         func json(_ seed: UInt64) throws -> Data {
-            let results = try simulator(traffic(.poisson(rate: 5), seed: seed)) { $0.aks.cpu_cores = 1 }.run()
+            let results = try simulator(traffic(.poisson(rate: 5), seed: seed)) { $0.aks.cpuCores = 1 }.run()
             let e = JSONEncoder()
             e.outputFormatting = [.sortedKeys]
             return try e.encode(results)
@@ -182,9 +183,9 @@ struct TargetSimulatorTests {
     }
 
     @Test func deployTimes() throws {
-        let r = try simulator(traffic(.poisson(rate: 1))) { $0.aci.memory_gb = 1.5 }.run()
-        let aci = try #require(r.first { $0.target == "aci" })
-        let aks = try #require(r.first { $0.target == "aks" })
+        let r = try simulator(traffic(.poisson(rate: 1))) { $0.aci.memoryGB = 1.5 }.run()
+        let aci = try #require(r.first { $0.target == .aci })
+        let aks = try #require(r.first { $0.target == .aks })
         #expect(aci.deployMinutes < 5, "the document: ACI deploys in under 5 minutes")
         #expect(aks.deployMinutes - (aks.deployBreakdown["clusterCreate"] ?? 0) < 5)
         #expect(aks.deployBreakdown["clusterCreate"] == 20)
@@ -192,18 +193,18 @@ struct TargetSimulatorTests {
 
     @Test func costs() throws {
         let r = try simulator(traffic(.poisson(rate: 1))) {
-            $0.aci.cpu_cores = 1
-            $0.aci.memory_gb = 2
+            $0.aci.cpuCores = 1
+            $0.aci.memoryGB = 2
         }.run()
-        let aci = try #require(r.first { $0.target == "aci" })
+        let aci = try #require(r.first { $0.target == .aci })
         // 3600 s · (1 vCPU · 0.0000135 + 2 GB · 0.0000015) = 0.0594 USD/h.
         #expect(abs(aci.costPerHourUSD - 0.0594) < 1e-9)
-        let aks = try #require(r.first { $0.target == "aks" })
+        let aks = try #require(r.first { $0.target == .aks })
         // Production: at least 12 vCPU → 3 × D4s_v3 at 0.192 USD/h.
         #expect(abs(aks.costPerHourUSD - 3 * 0.192) < 1e-9)
-        let fpga = try #require(r.first { $0.target == "fpga" })
+        let fpga = try #require(r.first { $0.target == .fpga })
         #expect(fpga.costIsEstimate)
-        let edge = try #require(r.first { $0.target == "iot-edge" })
+        let edge = try #require(r.first { $0.target == .iotEdge })
         #expect(abs(edge.costPerMonthUSD - (600.0 / 36 + 25)) < 1e-6)
     }
 
@@ -225,9 +226,9 @@ struct TargetSimulatorTests {
     @Test func settingsAreValidated() throws {
         var c = TargetConfigurations()
         try c.apply("aks.cpu_cores=2")
-        #expect(c.aks.cpu_cores == 2)
+        #expect(c.aks.cpuCores == 2)
         try c.apply("aks.num_replicas=4")
-        #expect(c.aks.num_replicas == 4 && !c.aks.autoscale_enabled)
+        #expect(c.aks.numReplicas == 4 && !c.aks.autoscaleEnabled)
         #expect(throws: TargetError.self) { try c.apply("aks.cpu=2") }
         #expect(throws: TargetError.self) { try c.apply("iot-edge.device=toaster") }
         #expect(throws: TargetError.self) { try c.apply("aci.cpu_cores=-1") }

@@ -1,5 +1,3 @@
-import Targets
-
 /// A criterion of the reference document ("where to deploy models", Azure Machine Learning,
 /// 2018; see shared/seeds), or a quantitative check derived from the profiles and simulators.
 ///
@@ -58,7 +56,7 @@ public enum Criterion: String, Sendable, Codable, CaseIterable {
             "FPGA: the most common DNNs (ResNet-50, ResNet-152, DenseNet-121, VGG-16, SSD-VGG) are available as featurizers for transfer learning or customizable with your own trained weights."
         case .latencySLO: "The predicted p99 latency at the workload's peak rate must be within the SLO."
         case .singleGroupCapacity: "One ACI container group (at most 4 vCPU) must carry the load."
-        case .aciQuota: "ACI allows 20 container groups per subscription."
+        case .aciQuota: "ACI allows \(ACIConfiguration().containerGroupQuota) container groups per subscription (the document)."
         case .memoryFit: "The model, its activations and the scoring runtime must fit the container's or device's memory."
         case .deployDeadline: "The deployment must be serving by the deploy deadline (AKS: about 20 more minutes when no cluster exists)."
         case .budget: "The monthly cost at the workload's load must be within the budget."
@@ -67,21 +65,59 @@ public enum Criterion: String, Sendable, Codable, CaseIterable {
     }
 }
 
+/// How a reason bears on a target.
+public enum Effect: String, Sendable, Codable {
+    /// Speaks for the target.
+    case favors = "for"
+    /// A preference against it.
+    case against
+    /// A hard constraint: rules the target out.
+    case blocks
+    /// Context only.
+    case info
+}
+
 /// One reason behind a verdict: the criterion, the number that decided it, and a sentence.
 public struct Reason: Sendable, Codable, Equatable {
-    public var criterion: String
+    public var criterion: Criterion
+    /// The figures that decided it, as people read them.
     public var evidence: String
     public var text: String
-    /// Whether this reason rules the target out.
-    public var blocking: Bool
-    /// `for` (speaks for the target), `against` (a preference against it), `blocks` (a hard constraint), or `info`.
-    public var effect: String
+    public var effect: Effect
+    /// How many document criteria this counts as in the fit score (``DecisionPolicy/strongCriterionWeight``
+    /// for the document's defining reasons, else 1).
+    public var weight: Int
 
-    public init(_ criterion: Criterion, evidence: String, text: String, blocking: Bool = false, effect: String? = nil) {
-        self.criterion = criterion.rawValue
+    /// Whether this reason rules the target out.
+    public var blocking: Bool { effect == .blocks }
+
+    public init(_ criterion: Criterion, _ effect: Effect, evidence: String, text: String, weight: Int = 1) {
+        self.criterion = criterion
         self.evidence = evidence
         self.text = text
-        self.blocking = blocking
-        self.effect = blocking ? "blocks" : (effect ?? "info")
+        self.effect = effect
+        self.weight = weight
+    }
+
+    enum CodingKeys: String, CodingKey { case criterion, evidence, text, effect, blocking, weight }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        criterion = try c.decode(Criterion.self, forKey: .criterion)
+        evidence = try c.decode(String.self, forKey: .evidence)
+        text = try c.decode(String.self, forKey: .text)
+        effect = try c.decode(Effect.self, forKey: .effect)
+        weight = try c.decodeIfPresent(Int.self, forKey: .weight) ?? 1
+    }
+
+    /// Encodes `blocking` too (kept from schema 1 for scripts).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(criterion, forKey: .criterion)
+        try c.encode(evidence, forKey: .evidence)
+        try c.encode(text, forKey: .text)
+        try c.encode(effect, forKey: .effect)
+        try c.encode(blocking, forKey: .blocking)
+        try c.encode(weight, forKey: .weight)
     }
 }

@@ -1,0 +1,183 @@
+import Foundation
+import Inference
+import Simulation
+
+/// One deployment target's behaviour, in one type: its configuration space and the candidates
+/// the planner tries, its cost, its deploy time, how its simulator is set up, and the
+/// document's rules for it. Registered in ``TargetKind/target``; a new target is a new case
+/// there and a new file in `Kinds/`.
+package protocol DeploymentTarget: Sendable {
+    var kind: TargetKind { get }
+    var displayName: String { get }
+    /// True when the model runs where the data is produced (requests do not cross the WAN).
+    var scoresOnSite: Bool { get }
+
+    /// Minutes from "deploy" to a serving endpoint, by phase.
+    func deployPhases(_ context: TargetContext) -> [String: Double]
+    /// What `settings` cost, per hour (the one cost function planner and simulator share).
+    func cost(_ settings: TargetConfigurations, _ context: TargetContext) throws -> TargetCost
+    /// The deployment parameters of `settings`, in Azure ML's names.
+    func parameters(_ settings: TargetConfigurations, _ context: TargetContext) throws -> [String: ConfigValue]
+    /// `settings` as people read them ("3–12 replicas × 2 cpu_cores (Standard_D4s_v3)").
+    func summary(_ settings: TargetConfigurations, _ context: TargetContext) throws -> String
+
+    /// The simulator of `settings`, or why the target cannot be deployed with them.
+    func deployment(_ settings: TargetConfigurations, _ context: TargetContext, traffic: TrafficSpec) throws -> Deployment
+
+    /// The configuration families the planner searches at `rate` requests/s: each fixes a
+    /// service time and lets the number of servers vary.
+    func candidates(_ context: TargetContext, rate: Double) throws -> [CandidateFamily]
+    /// Why no candidate meets the SLO at `rate` (with `closestP99Ms`, the best any reached).
+    func infeasibility(_ context: TargetContext, rate: Double, sloMs: Double, networkMs: Double, closestP99Ms: Double?) throws
+        -> Infeasibility
+    /// The next larger configuration after a plan missed in simulation (nil: none).
+    func larger(than settings: TargetConfigurations, _ context: TargetContext) -> TargetConfigurations?
+
+    /// The document's rules for this target (preferences and target-specific hard constraints).
+    func rules(_ requirements: Requirements, plan: TargetPlan, bestCPUP99Ms: Double?, policy: DecisionPolicy) -> [Reason]
+    /// Why the target is infeasible, as a sentence.
+    func explain(_ infeasibility: Infeasibility, _ requirements: Requirements) -> String
+}
+
+/// A target's price for a configuration.
+package struct TargetCost: Sendable, Equatable {
+    package var perHourUSD: Double
+    /// True when a price in it is this tool's estimate (no public price).
+    package var isEstimate = false
+    package var perMonthUSD: Double { perHourUSD * Pricing.hoursPerMonth }
+}
+
+/// Everything about the model and the environment a target needs.
+package struct TargetContext: Sendable {
+    package var graph: ModelGraph
+    package var profile: ModelProfile
+    package var modelName: String
+    /// Whether the model is one of the DNNs Azure offered on FPGAs.
+    package var fpgaOffered: Bool
+    package var batch: Int
+    package var calibration: ModelCalibration
+    package var pricing: Pricing
+    /// Production deployments get production-sized clusters.
+    package var production: Bool
+    package var existingCluster: Bool
+    /// The site's link, for pulling images to edge devices, Mbit/s.
+    package var siteLinkMbps: Double
+    /// The mean offered rate, requests/s (autoscaling's floor).
+    package var meanRps: Double
+    package var policy: DecisionPolicy
+    /// The user's settings, which the planner's candidates start from.
+    package var base: TargetConfigurations
+
+    package init(
+        graph: ModelGraph, modelName: String? = nil, fpgaOffered: Bool = false, batch: Int, calibration: ModelCalibration,
+        pricing: Pricing = .defaults, production: Bool = true, existingCluster: Bool = false, siteLinkMbps: Double = 20,
+        meanRps: Double = 0, policy: DecisionPolicy = .standard, base: TargetConfigurations = .init()
+    ) throws {
+        self.graph = graph
+        self.profile = try graph.profile()
+        self.modelName = modelName ?? graph.name
+        self.fpgaOffered = fpgaOffered
+        self.batch = batch
+        self.calibration = calibration
+        self.pricing = pricing
+        self.production = production
+        self.existingCluster = existingCluster
+        self.siteLinkMbps = siteLinkMbps
+        self.meanRps = meanRps
+        self.policy = policy
+        self.base = base
+    }
+
+    /// Memory a replica needs: fp32 weights, the batch's peak activations (twice, in and out) and
+    /// ~300 MB of scoring runtime, GB.
+    package var replicaMemoryGB: Double {
+        (Double(profile.weightBytes) + Double(profile.activationBytes * batch) * 2) / 1e9 + 0.3
+    }
+
+    /// The replica memory rounded up to the next half GB (Azure ML's `memory_gb` granularity in practice), at least 0.5.
+    package var roundedMemoryGB: Double { max(0.5, (replicaMemoryGB * 2).rounded(.up) / 2) }
+}
+
+/// A family of configurations with one service time and a varying number of servers.
+package struct CandidateFamily: Sendable {
+    /// Service time of one request on one server.
+    package var service: ServiceTime
+    /// The numbers of servers to try, smallest first.
+    package var servers: ClosedRange<Int>
+    /// The configuration with `n` servers.
+    package var settings: @Sendable (Int) -> TargetConfigurations
+}
+
+/// A target set up for simulation, or refused.
+package struct Deployment: Sendable {
+    package var parameters: [String: ConfigValue]
+    package var cost: TargetCost
+    /// Set when the target cannot be deployed with these settings.
+    package var refusal: Infeasibility?
+    package var simulation: ServingSimulation?
+    /// How the service time was derived from the measurement here.
+    package var scaling: String = ""
+    package var notes: [String] = []
+}
+
+/// Why a target has no configuration that works. Text is made from it by the target's
+/// ``DeploymentTarget/explain(_:_:)``.
+public enum Infeasibility: Sendable, Codable, Equatable {
+    /// The model does not fit: it needs `neededGB`; the largest container or device offers `availableGB`.
+    case memory(neededGB: Double, availableGB: Double)
+    /// One ACI container group carries `groupRps` requests/s; the load needs `groupsNeeded` of them (quota `quota`).
+    case groupCapacity(groupRps: Double, groupsNeeded: Int, quota: Int)
+    /// No configuration meets the SLO; `closestP99Ms` is the best any reached.
+    case latency(sloMs: Double, networkMs: Double, closestP99Ms: Double?)
+    /// The analytic plan missed the SLO (or the success rate) in its verifying simulation, even grown.
+    case missedInSimulation(p99Ms: Double?, successRate: Double)
+
+    /// The criterion it violates.
+    public var criterion: Criterion {
+        switch self {
+        case .memory: .memoryFit
+        case .groupCapacity(_, let groups, let quota): groups > quota ? .aciQuota : .singleGroupCapacity
+        case .latency: .latencySLO
+        case .missedInSimulation: .latencySLO
+        }
+    }
+}
+
+extension DeploymentTarget {
+    package var scoresOnSite: Bool { false }
+
+    /// The common sentences; targets with more to say override it.
+    package func explain(_ infeasibility: Infeasibility, _ requirements: Requirements) -> String {
+        Self.explainCommon(infeasibility, requirements)
+    }
+
+    package static func explainCommon(_ infeasibility: Infeasibility, _ requirements: Requirements) -> String {
+        switch infeasibility {
+        case .memory(let needed, let available):
+            String(format: "the model needs %.2f GB (weights, activations, runtime); the most this target offers is %.3g GB", needed, available)
+        case .groupCapacity(let rps, let groups, let quota):
+            String(
+                format: "one container group serves %.3g requests/s at the sizing utilization; %.4g requests/s needs %d groups%@", rps,
+                requirements.peakRps, groups, groups > quota ? " (over the quota of \(quota))" : "")
+        case .latency(let slo, let network, let closest):
+            String(format: "no configuration meets the SLO of %.4g ms", slo)
+                + (network > 0 ? String(format: " with %.3g ms of network per request", network) : "")
+                + (closest.map { String(format: " (the closest reached %.3g ms)", $0) } ?? "")
+        case .missedInSimulation(let p99, let success):
+            String(
+                format: "the chosen configuration missed the SLO in simulation (p99 %@, success %.2f%%)",
+                p99.map { String(format: "%.1f ms", $0) } ?? "none completed", 100 * success)
+        }
+    }
+
+    /// The replicas' memory check shared by targets that refuse a model that does not fit.
+    package func memoryRefusal(_ context: TargetContext, availableGB: Double) -> Infeasibility? {
+        context.replicaMemoryGB > availableGB ? .memory(neededGB: context.replicaMemoryGB, availableGB: availableGB) : nil
+    }
+
+    /// The samples a simulator draws service times from.
+    package func distribution(_ st: ServiceTime) -> Distribution {
+        if let e = EmpiricalDistribution(samples: st.samples) { return .empirical(e) }
+        return .deterministic(st.meanSeconds)
+    }
+}

@@ -1,0 +1,25 @@
+/// The deployment targets, by id. The one place targets are registered: adding a target is
+/// a case here and one file in `Kinds/` with its ``DeploymentTarget``.
+public enum TargetKind: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
+    case aci
+    case aks
+    case iotEdge = "iot-edge"
+    case fpga
+
+    /// The target's behaviour: configurations, costs, deploy times, simulation and rules.
+    package var target: any DeploymentTarget {
+        switch self {
+        case .aci: ACITarget()
+        case .aks: AKSTarget()
+        case .iotEdge: IoTEdgeTarget()
+        case .fpga: FPGATarget()
+        }
+    }
+
+    public var displayName: String { target.displayName }
+
+    /// Declaration order (the order of tables and plots).
+    public static func < (a: TargetKind, b: TargetKind) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}

@@ -1,0 +1,78 @@
+/// The smallest configuration of one target that meets the SLO at the peak rate (or why none does).
+public struct TargetPlan: Sendable, Codable, Equatable {
+    public var target: TargetKind
+    public var feasible: Bool
+    /// Why no configuration works (when not feasible).
+    public var infeasibility: Infeasibility?
+    /// ``infeasibility`` as a sentence.
+    public var reason: String?
+    /// The chosen configuration in Azure ML's parameter names.
+    public var configuration: [String: ConfigValue]
+    /// The configuration as people read it.
+    public var summary: String
+    /// p99 at the peak rate from queueing analytics (Erlang C with Allen–Cunneen scaling), ms.
+    public var analyticP99Ms: Double?
+    /// The simulation of the chosen configuration at the peak rate (nil in quick mode).
+    public var simulatedP99Ms: Double?
+    public var simulatedSuccessRate: Double?
+    public var costPerMonthUSD: Double
+    public var costIsEstimate: Bool
+    public var deployMinutes: Double
+    /// Deploy time by phase, minutes.
+    public var deployBreakdown: [String: Double]
+    /// The lowest p99 any configuration tried reached (even above the SLO), ms: how close the target came.
+    public var closestP99Ms: Double?
+    /// The full settings, for re-running the simulator.
+    public var settings: TargetConfigurations
+
+    public init(
+        target: TargetKind, feasible: Bool, infeasibility: Infeasibility?, reason: String?, configuration: [String: ConfigValue],
+        summary: String, analyticP99Ms: Double?, simulatedP99Ms: Double?, simulatedSuccessRate: Double?, costPerMonthUSD: Double,
+        costIsEstimate: Bool, deployMinutes: Double, deployBreakdown: [String: Double], closestP99Ms: Double?,
+        settings: TargetConfigurations
+    ) {
+        self.target = target
+        self.feasible = feasible
+        self.infeasibility = infeasibility
+        self.reason = reason
+        self.configuration = configuration
+        self.summary = summary
+        self.analyticP99Ms = analyticP99Ms
+        self.simulatedP99Ms = simulatedP99Ms
+        self.simulatedSuccessRate = simulatedSuccessRate
+        self.costPerMonthUSD = costPerMonthUSD
+        self.costIsEstimate = costIsEstimate
+        self.deployMinutes = deployMinutes
+        self.deployBreakdown = deployBreakdown
+        self.closestP99Ms = closestP99Ms
+        self.settings = settings
+    }
+
+    /// The p99 that decides (simulated when available), ms.
+    public var p99Ms: Double? { simulatedP99Ms ?? analyticP99Ms }
+
+    enum CodingKeys: String, CodingKey {
+        case target, feasible, infeasibility, reason, configuration, summary, analyticP99Ms, simulatedP99Ms, simulatedSuccessRate
+        case costPerMonthUSD, costIsEstimate, deployMinutes, deployBreakdown, closestP99Ms, settings
+    }
+
+    /// Every key is written, absent values as `null` (a stable shape for scripts).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(target, forKey: .target)
+        try c.encode(feasible, forKey: .feasible)
+        try c.encode(infeasibility, forKey: .infeasibility)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(configuration, forKey: .configuration)
+        try c.encode(summary, forKey: .summary)
+        try c.encode(analyticP99Ms, forKey: .analyticP99Ms)
+        try c.encode(simulatedP99Ms, forKey: .simulatedP99Ms)
+        try c.encode(simulatedSuccessRate, forKey: .simulatedSuccessRate)
+        try c.encode(costPerMonthUSD, forKey: .costPerMonthUSD)
+        try c.encode(costIsEstimate, forKey: .costIsEstimate)
+        try c.encode(deployMinutes, forKey: .deployMinutes)
+        try c.encode(deployBreakdown, forKey: .deployBreakdown)
+        try c.encode(closestP99Ms, forKey: .closestP99Ms)
+        try c.encode(settings, forKey: .settings)
+    }
+}
