@@ -212,3 +212,104 @@ struct ONNXCLITests {
         #expect(r.status == 2 && r.stderr.contains("not a valid ONNX model"))
     }
 }
+
+@Suite("The user's ONNX model through every command")
+struct ONNXPipelineCLITests {
+    /// The parts of a recommendation that must not depend on whether the model came from the
+    /// zoo or from its exported file (everything but the model's name in the text).
+    static func decision(_ json: [String: Any]) -> [String] {
+        let ranking = json["ranking"] as? [[String: Any]] ?? []
+        return [String(describing: json["recommendation"] ?? "nil")]
+            + ranking.map { v in
+                let plan = v["plan"] as? [String: Any] ?? [:]
+                let config = (plan["configuration"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                return "\(v["target"] ?? "?") \(v["verdict"] ?? "?") \(v["score"] ?? "?") \(plan["summary"] ?? "?") \(config)"
+            }
+    }
+
+    @Test func theZooModelAndItsExportedFileGetTheSameRecommendation() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("m.onnx").path
+        #expect(try CLI.run(["export", "mobilenetv2", "--output", path]).status == 0)
+        // --quick without a cache: both answers come from the model's profile, so they must agree exactly.
+        let common = ["--rps", "10", "--p99-ms", "500", "--quick", "--no-cache", "--format", "json"]
+        let zoo = try CLI.json(["recommend", "--model", "mobilenetv2"] + common)
+        let file = try CLI.json(["recommend", "--model", path] + common)
+        #expect(Self.decision(zoo) == Self.decision(file))
+        #expect(Self.decision(zoo).count == 5)
+        let plan = try CLI.json(["plan", "--model", path, "--rps", "10", "--p99-ms", "500", "--quick", "--no-cache", "--format", "json"])
+        #expect((plan["plans"] as? [[String: Any]])?.count == 4)
+    }
+
+    /// A workload file naming `model: m.onnx` beside it: simulate, plan, recommend, report and
+    /// bench all run the file (measured here with its own weights, cached by content).
+    @Test func aWorkloadFileNamingAnONNXFileBesideIt() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = dir.appendingPathComponent("project")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        #expect(
+            try CLI.run(["export", "mlp:in=16,hidden=32,layers=1,out=4", "--output", folder.appendingPathComponent("m.onnx").path]).status
+                == 0)
+        let workload = folder.appendingPathComponent("workload.yaml").path
+        try "name: mine\nmodel: m.onnx\nload: { rps: 20, durationSeconds: 30 }\nlatency: { p99Ms: 300 }\n".write(
+            toFile: workload, atomically: true, encoding: .utf8)
+        let cache = ["--cache-dir", dir.appendingPathComponent("cache").path]
+        let sim = try CLI.json(["simulate", workload, "--target", "aks", "--format", "json"] + cache)
+        #expect(sim["model"] as? String == "m")
+        #expect((sim["targets"] as? [[String: Any]])?.first?["latencyMs"] is [String: Any])
+        let rec = try CLI.json(["recommend", workload, "--format", "json"] + cache)
+        #expect((rec["ranking"] as? [[String: Any]])?.count == 4)
+        let out = dir.appendingPathComponent("report").path
+        let report = try CLI.run(["report", workload, "--out", out] + cache)
+        #expect(report.status == 0, "\(report.stderr)")
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))) as? [String: Any])
+        let model = try #require(results["model"] as? [String: Any])
+        #expect(model["randomWeights"] as? Bool == false)
+        let source = try #require((model["source"] as? [String: Any])?["onnx"] as? [String: Any])
+        #expect((source["sha256"] as? String)?.count == 64)
+        let bench = dir.appendingPathComponent("bench.json").path
+        #expect(try CLI.run(["bench", workload, "--output", bench, "--iterations", "10"]).status == 0)
+        // The file does not exist relative to the working directory: only the workload's folder resolves it.
+        let missing = try CLI.run(["simulate", "--model", "m.onnx"])
+        #expect(missing.status == 2 && missing.stderr.contains("m.onnx"))
+    }
+
+    /// `fpga FILE.onnx` measures accuracy on the file's weights: a file exported with seed 1
+    /// agrees with the zoo model's seed-1 weights, one exported with seed 2 does not.
+    @Test func fpgaAccuracyUsesTheFilesWeights() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = "mlp:in=16,hidden=32,layers=2,out=4"
+        let one = dir.appendingPathComponent("one.onnx").path
+        let two = dir.appendingPathComponent("two.onnx").path
+        #expect(try CLI.run(["export", spec, "--seed", "1", "--output", one]).status == 0)
+        #expect(try CLI.run(["export", spec, "--seed", "2", "--output", two]).status == 0)
+        func accuracy(_ model: String) throws -> [String: Any] {
+            let json = try CLI.json(["fpga", model, "--number-format", "ms-fp8", "--samples", "8", "--seed", "1", "--format", "json"])
+            return try #require(json["accuracy"] as? [String: Any])
+        }
+        let zoo = try accuracy(spec)
+        let sameWeights = try accuracy(one)
+        let otherWeights = try accuracy(two)
+        let sqnr = { (a: [String: Any]) in a["sqnrDB"] as? Double ?? .nan }
+        #expect(abs(sqnr(zoo) - sqnr(sameWeights)) < 1e-3, "\(zoo) vs \(sameWeights)")
+        #expect(abs(sqnr(zoo) - sqnr(otherWeights)) > 1e-3, "\(zoo) vs \(otherWeights)")
+    }
+
+    /// Offline cloud targets complete nothing, yet keep every key (null where there is no value).
+    @Test func simulateKeepsEveryKeyWhenNothingCompletes() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run([
+            "simulate", "--model", "mlp", "--connectivity", "offline", "--target", "aks", "--duration-s", "30", "--format", "json",
+            "--cache-dir", dir.path,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        for key in ["\"latencyMs\" : null", "\"latencyBreakdownMs\" : null", "\"costPerMillionUSD\" : null"] {
+            #expect(r.stdout.contains(key), "missing \(key)")
+        }
+    }
+}

@@ -38,7 +38,7 @@ package struct IoTEdgeTarget: DeploymentTarget {
     }
 
     package func summary(_ settings: TargetConfigurations, _ context: TargetContext) throws -> String {
-        "\(settings.edge.devices) × \(try HardwareProfile.named(settings.edge.device).name)"
+        "\(settings.edge.devices) × \(settings.edge.device)"
     }
 
     package func deployment(_ settings: TargetConfigurations, _ context: TargetContext, traffic: TrafficSpec) throws -> Deployment {
