@@ -30,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Imported directly by Serving (they come with Hummingbird; declared because we import them).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,13 +43,13 @@ let package = Package(
         ),
         .target(
             name: "Inference",
-            dependencies: ["COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["COpenBLAS", "Simulation", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["ONNX/Generated/onnx.proto3"],
             swiftSettings: upcoming
         ),
         .target(
             name: "FPGAEmulation",
-            dependencies: ["Inference"],
+            dependencies: ["Inference", "Simulation"],
             swiftSettings: upcoming
         ),
         .target(
@@ -60,21 +64,26 @@ let package = Package(
         ),
         .target(
             name: "Advisor",
-            dependencies: ["Inference", "Targets", "Simulation", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Inference", "FPGAEmulation", "Targets", "Simulation", .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming
         ),
         .target(
             name: "Regression",
-            dependencies: ["Inference", "Targets"],
+            dependencies: ["Inference", "Simulation"],
             swiftSettings: upcoming
         ),
         .target(
             name: "Serving",
             dependencies: [
-                "Inference",
+                "Inference", "Simulation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
         ),
@@ -88,20 +97,29 @@ let package = Package(
             dependencies: [
                 "Inference", "FPGAEmulation", "Simulation", "Targets", "Advisor", "Reporting", "Regression", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference"], swiftSettings: upcoming),
+        .testTarget(
+            name: "InferenceTests",
+            dependencies: ["Inference", "Simulation", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: upcoming),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: upcoming),
-        .testTarget(name: "RegressionTests", dependencies: ["Regression", "Targets"], swiftSettings: upcoming),
+        .testTarget(name: "RegressionTests", dependencies: ["Regression", "Inference"], swiftSettings: upcoming),
         .testTarget(
             name: "ServingTests",
-            dependencies: ["Serving", "Inference", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "Serving", "Inference", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: upcoming),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Advisor", "Targets", "Inference"], swiftSettings: upcoming),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Inference", "Simulation"], swiftSettings: upcoming),
-        .testTarget(name: "FPGAEmulationTests", dependencies: ["FPGAEmulation", "Inference"], swiftSettings: upcoming),
-        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Inference"], swiftSettings: upcoming),
+        .testTarget(name: "FPGAEmulationTests", dependencies: ["FPGAEmulation", "Inference", "Simulation"], swiftSettings: upcoming),
+        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Inference", "Targets"], swiftSettings: upcoming),
         .testTarget(
             name: "DeployAdvisorCLITests",
             dependencies: ["deploy-advisor"],

@@ -1,3 +1,4 @@
+import Simulation
 import Benchmark
 import FPGAEmulation
 import Inference

@@ -1,5 +1,4 @@
 import Foundation
-import Targets
 
 /// What `bench` writes: raw latency samples, the host calibration measured in the same run,
 /// and the environment.

@@ -1,3 +1,4 @@
+import Simulation
 import Foundation
 
 /// The Mann–Whitney U test (Wilcoxon rank-sum), one-sided: are values of `x` stochastically
@@ -59,14 +60,8 @@ public struct MedianRatioBootstrap: Sendable, Equatable, Codable {
             return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
         }
         ratio = median(x) / median(y)
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(seed: seed)
+        func next() -> UInt64 { rng.next() }
         var ratios: [Double] = []
         ratios.reserveCapacity(resamples)
         var bx = x

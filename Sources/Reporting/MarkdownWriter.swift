@@ -1,6 +1,7 @@
 import Advisor
 import FPGAEmulation
 import Foundation
+import Inference
 import Simulation
 import Targets
 

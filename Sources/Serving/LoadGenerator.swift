@@ -1,3 +1,4 @@
+import Simulation
 import AsyncHTTPClient
 import Foundation
 import Histogram
@@ -78,15 +79,14 @@ public struct LoadGenerator: Sendable {
     /// Send times in seconds from the start.
     public func schedule() -> [Double] {
         var times: [Double] = []
-        var state = seed
+        var rng = SplitMix64(seed: seed)
         var t = 0.0
         while true {
             switch distribution {
             case .constant:
                 t = Double(times.count + 1) / ratePerSecond
             case .poisson:
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                let u = (Double(state >> 11) + 0.5) / Double(1 << 53)
+                let u = (Double(rng.next() >> 11) + 0.5) / Double(1 << 53)
                 t += -log(u) / ratePerSecond
             }
             if t >= durationSeconds { break }

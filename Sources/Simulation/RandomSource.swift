@@ -9,18 +9,11 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
 
     /// A generator whose state is filled from SplitMix64(`seed`).
     public init(seed: UInt64) {
-        var sm = seed
-        func next() -> UInt64 {
-            sm &+= 0x9E37_79B9_7F4A_7C15
-            var z = sm
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = next()
-        s1 = next()
-        s2 = next()
-        s3 = next()
+        var sm = SplitMix64(seed: seed)
+        s0 = sm.next()
+        s1 = sm.next()
+        s2 = sm.next()
+        s3 = sm.next()
     }
 
     /// A generator with an explicit state (not all zero), for reference vectors.
@@ -76,3 +69,27 @@ public struct RandomStreams: Sendable {
         stream(name + "#" + String(index))
     }
 }
+
+/// SplitMix64 (Steele, Lea & Flood, "Fast Splittable Pseudorandom Number Generators",
+/// OOPSLA 2014): a tiny, well-mixed generator used to make reproducible weights.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    @usableFromInline var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    @inlinable
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform float in [-1, 1).
+    @inlinable
+    public mutating func nextSymmetricUnit() -> Float {
+        Float(Int32(truncatingIfNeeded: next() >> 32)) * (1.0 / 2_147_483_648.0)
+    }
+}
+

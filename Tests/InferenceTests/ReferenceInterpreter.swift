@@ -1,3 +1,4 @@
+import Simulation
 import Foundation
 
 @testable import Inference

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 @testable import Regression
-@testable import Targets
+import Inference
 
 /// Values from SciPy (`Reference/mannwhitney_reference.py`, the script beside this file).
 @Suite("Regression statistics against SciPy")

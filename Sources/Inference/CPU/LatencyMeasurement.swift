@@ -1,3 +1,4 @@
+import Simulation
 import Foundation
 
 /// Latency percentiles of repeated runs, in milliseconds.

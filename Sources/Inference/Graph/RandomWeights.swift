@@ -1,24 +1,4 @@
-/// SplitMix64 (Steele, Lea & Flood, "Fast Splittable Pseudorandom Number Generators",
-/// OOPSLA 2014): a tiny, well-mixed generator used to make reproducible weights.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform float in [-1, 1).
-    @inlinable
-    public mutating func nextSymmetricUnit() -> Float {
-        Float(Int32(truncatingIfNeeded: next() >> 32)) * (1.0 / 2_147_483_648.0)
-    }
-}
+import Simulation
 
 extension ModelGraph {
     /// The graph with every parameter tensor filled from `seed`: He-uniform weights

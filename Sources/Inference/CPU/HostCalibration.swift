@@ -1,5 +1,4 @@
 import Foundation
-import Inference
 
 /// This machine, measured: what the service-time model scales from.
 public struct HostCalibration: Sendable, Codable, Equatable {
@@ -11,6 +10,15 @@ public struct HostCalibration: Sendable, Codable, Equatable {
     public var sgemmGflopsAll: Double
     /// Copy bandwidth of a 64 MiB buffer (read + write), GB/s.
     public var memoryGBps: Double
+
+    public init(cpuModel: String, cores: Int, openblas: String, sgemmGflops1: Double, sgemmGflopsAll: Double, memoryGBps: Double) {
+        self.cpuModel = cpuModel
+        self.cores = cores
+        self.openblas = openblas
+        self.sgemmGflops1 = sgemmGflops1
+        self.sgemmGflopsAll = sgemmGflopsAll
+        self.memoryGBps = memoryGBps
+    }
 
     /// Measures this machine (about a second).
     public static func measure() -> HostCalibration {
