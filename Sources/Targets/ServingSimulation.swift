@@ -65,6 +65,8 @@ package struct ServingSimulation: Sendable {
         package var networkSum = 0.0
         package var queueSum = 0.0
         package var serviceSum = 0.0
+        /// Completed requests that waited for a replica.
+        package var waited = 0
         package var offered = 0
         package var completed = 0
         package var rejected = 0
@@ -230,6 +232,7 @@ package struct ServingSimulation: Sendable {
                     if sent >= measureFrom { out.latency.record(total) }
                     out.networkSum += up + down
                     out.queueSum += wait
+                    if wait > 0 { out.waited += 1 }
                     out.serviceSum += serviceTime
                     out.completed += 1
                     completedInInterval += 1

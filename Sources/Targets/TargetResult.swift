@@ -15,6 +15,8 @@ public struct LatencyBreakdown: Sendable, Codable, Equatable {
     public var network: Double
     public var queue: Double
     public var service: Double
+    /// Share of completed requests that waited for a replica (Erlang C's P(wait) for an M/M/c station).
+    public var queuedFraction: Double
 }
 
 /// Failed requests by cause.

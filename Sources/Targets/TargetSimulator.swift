@@ -58,7 +58,9 @@ public struct TargetSimulator: Sendable {
                     p50: r.percentile(50) * 1e3, p90: r.percentile(90) * 1e3, p95: r.percentile(95) * 1e3, p99: r.percentile(99) * 1e3,
                     p999: r.percentile(99.9) * 1e3, mean: r.mean * 1e3) : nil,
             latencyBreakdownMs: completed
-                ? LatencyBreakdown(network: o.networkSum / n * 1e3, queue: o.queueSum / n * 1e3, service: o.serviceSum / n * 1e3) : nil,
+                ? LatencyBreakdown(
+                    network: o.networkSum / n * 1e3, queue: o.queueSum / n * 1e3, service: o.serviceSum / n * 1e3,
+                    queuedFraction: Double(o.waited) / n) : nil,
             offeredRps: Double(o.offered) / duration, throughputRps: throughput,
             successRate: o.offered > 0 ? Double(o.completed) / Double(o.offered) : 1,
             errors: ErrorCounts(rejected: o.rejected, timeouts: o.timeouts, offline: o.offline),
