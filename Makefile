@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev gnuplot-nox pkg-config
 BIN := .build/release/deploy-advisor
 
-.PHONY: deps build release demo test bench clean
+.PHONY: deps build release demo test lint bench clean
 
 # Installs the system packages that are missing (apt-get update once, only when needed).
 deps:
@@ -30,9 +30,13 @@ demo: release
 	$(BIN) report $(DEMO)/workload.yaml --out $(DEMO)
 	@echo "report: $(CURDIR)/$(DEMO)/index.html (summary: $(DEMO)/summary.md)"
 
+# The house style: swift-format's lint is clean (warnings fail the build).
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
 # Tests run optimized (-c release with -enable-testing for @testable imports): the
 # simulation's validation cases replay tens of millions of customers.
-test: deps
+test: deps lint
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c release --skip-build -Xswiftc -enable-testing
 

@@ -112,7 +112,8 @@ public struct CapacityPlanner: Sendable {
                 closest = min(closest, p + networkSeconds)
                 if p + networkSeconds <= sloSeconds {
                     let settings = family.settings(n)
-                    candidates.append(Candidate(settings: settings, p99Seconds: p + networkSeconds, cost: try target.cost(settings, context)))
+                    candidates.append(
+                        Candidate(settings: settings, p99Seconds: p + networkSeconds, cost: try target.cost(settings, context)))
                     break
                 }
                 // No number of servers brings the slowest request under the SLO.

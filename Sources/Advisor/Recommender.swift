@@ -289,7 +289,8 @@ enum RecommendationSummary {
                 "\(v.target.rawValue): " + v.blockers.map { "\($0.criterion.rawValue) (\($0.evidence))" }.joined(separator: ", ")
             }.joined(separator: "; ") + "."
         if let nearest, let v = verdicts.first(where: { $0.target == nearest }) {
-            summary += " Nearest option: \(nearest.rawValue), blocked only by \(v.blockers.map(\.criterion.rawValue).joined(separator: ", "))."
+            summary +=
+                " Nearest option: \(nearest.rawValue), blocked only by \(v.blockers.map(\.criterion.rawValue).joined(separator: ", "))."
         }
         return summary
     }

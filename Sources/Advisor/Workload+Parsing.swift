@@ -1,6 +1,7 @@
 import Foundation
-import struct Inference.ModelSource
 import Yams
+
+import struct Inference.ModelSource
 
 // MARK: - Reading YAML and JSON
 

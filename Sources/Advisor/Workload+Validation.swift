@@ -1,5 +1,5 @@
-import Targets
 import Foundation
+import Targets
 
 // MARK: - Validation and flag overrides
 

@@ -1,6 +1,6 @@
-import Simulation
 import Foundation
 import Inference
+import Simulation
 
 /// How far a model's emulated outputs are from float32.
 public struct EmulationAccuracy: Sendable, Codable, Equatable {

@@ -1,6 +1,6 @@
-import Simulation
 import Foundation
 import Inference
+import Simulation
 
 /// Runs a model repeatedly until its latency is stable (perf_analyzer's rule: the medians of
 /// the last three windows within a tolerance of one another), or a maximum is reached.

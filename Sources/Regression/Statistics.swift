@@ -1,5 +1,5 @@
-import Simulation
 import Foundation
+import Simulation
 
 /// The Mann–Whitney U test (Wilcoxon rank-sum), one-sided: are values of `x` stochastically
 /// greater than those of `y`?
@@ -33,9 +33,9 @@ public struct MannWhitneyU: Sendable, Equatable, Codable {
         var rx = 0.0
         for k in 0..<n where all[k].1 == 0 { rx += ranks[k] }
         u = rx - nx * (nx + 1) / 2
-        let N = Double(n)
+        let total = Double(n)
         let mean = nx * ny / 2
-        let variance = nx * ny / 12 * ((N + 1) - tieTerm / (N * (N - 1)))
+        let variance = nx * ny / 12 * ((total + 1) - tieTerm / (total * (total - 1)))
         let sd = variance.squareRoot()
         z = sd > 0 ? (u - mean - 0.5) / sd : 0
         // No spread at all (every value tied): no evidence either way (SciPy reports p = 1).

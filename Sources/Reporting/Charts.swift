@@ -67,7 +67,9 @@ enum Charts {
                 series: TargetKind.allCases.map { t -> GnuplotRenderer.Series in
                     .init(
                         title: t.rawValue,
-                        rows: d.curve.compactMap { c in c.costByTarget[t].map { [c.rps, $0 / (c.rps * 3600 * Pricing.hoursPerMonth) * 1e6] } },
+                        rows: d.curve.compactMap { c in
+                            c.costByTarget[t].map { [c.rps, $0 / (c.rps * 3600 * Pricing.hoursPerMonth) * 1e6] }
+                        },
                         style: points(t))
                 }))
         if let aks = d.targets.first(where: { $0.target == .aks }), let t = aks.timeline {

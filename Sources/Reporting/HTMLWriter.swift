@@ -172,7 +172,9 @@ enum HTMLWriter {
         h +=
             "<ul><li>Network: \(escape(d.assumptions.network))</li><li>Deploy time: \(escape(d.assumptions.deployTime))</li><li>Service time: \(escape(d.assumptions.serviceTimeModel))</li>"
         h += "<li>NPU: \(escape(d.fpga.preset.source))</li></ul>"
-        for r in d.targets where !r.serviceScaling.isEmpty { h += "<p><small>\(escape(r.target.rawValue)): \(escape(r.serviceScaling))</small></p>" }
+        for r in d.targets where !r.serviceScaling.isEmpty {
+            h += "<p><small>\(escape(r.target.rawValue)): \(escape(r.serviceScaling))</small></p>"
+        }
         let rp = d.reproducibility
         h += "<h2>Reproducibility</h2><ul>"
         h += "<li>Command: <code>\(escape(rp.command))</code></li><li>Seed \(rp.seed), tool version \(escape(rp.toolVersion))</li>"

@@ -34,7 +34,9 @@ enum MarkdownWriter {
         m.append("## Verdicts")
         m.append("")
         for v in d.recommendation.ranking {
-            m.append("- **\(v.target.rawValue)** — \(v.verdict.rawValue)\(v.verdict == .ruledOut ? "" : String(format: " (score %.1f)", v.score))")
+            m.append(
+                "- **\(v.target.rawValue)** — \(v.verdict.rawValue)\(v.verdict == .ruledOut ? "" : String(format: " (score %.1f)", v.score))"
+            )
             for r in v.reasons {
                 m.append("  - \(r.blocking ? "✗" : r.effect == .favors ? "✓" : "·") `\(r.criterion.rawValue)`: \(r.text) (\(r.evidence))")
             }
@@ -91,7 +93,8 @@ enum CSVWriter {
             ],
             d.targets.map { r in
                 [
-                    r.target.rawValue, n(r.latencyMs?.p50), n(r.latencyMs?.p90), n(r.latencyMs?.p95), n(r.latencyMs?.p99), n(r.latencyMs?.p999),
+                    r.target.rawValue, n(r.latencyMs?.p50), n(r.latencyMs?.p90), n(r.latencyMs?.p95), n(r.latencyMs?.p99),
+                    n(r.latencyMs?.p999),
                     n(r.latencyMs?.mean),
                     n(r.latencyBreakdownMs?.network), n(r.latencyBreakdownMs?.queue), n(r.latencyBreakdownMs?.service), n(r.offeredRps),
                     n(r.throughputRps),

@@ -92,7 +92,8 @@ public final class AdmissionController: Sendable {
     }
 
     private enum Immediate {
-        case admitted, full, wait(UInt64)
+        case admitted, full
+        case wait(UInt64)
     }
 
     /// Takes a slot, waiting (FIFO) for at most `maxWaitSeconds` when all are busy.

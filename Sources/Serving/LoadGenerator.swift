@@ -1,10 +1,10 @@
-import Simulation
 import AsyncHTTPClient
 import Foundation
 import Histogram
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Simulation
 
 /// An open-loop HTTP load generator: send times are drawn in advance (Poisson or evenly
 /// spaced) and every request's latency is measured from its *scheduled* send time, so time a

@@ -92,4 +92,3 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         Float(Int32(truncatingIfNeeded: next() >> 32)) * (1.0 / 2_147_483_648.0)
     }
 }
-

@@ -154,7 +154,9 @@ extension DeploymentTarget {
     package static func explainCommon(_ infeasibility: Infeasibility, _ requirements: Requirements) -> String {
         switch infeasibility {
         case .memory(let needed, let available):
-            String(format: "the model needs %.2f GB (weights, activations, runtime); the most this target offers is %.3g GB", needed, available)
+            String(
+                format: "the model needs %.2f GB (weights, activations, runtime); the most this target offers is %.3g GB", needed, available
+            )
         case .groupCapacity(let rps, let groups, let quota):
             String(
                 format: "one container group serves %.3g requests/s at the sizing utilization; %.4g requests/s needs %d groups%@", rps,

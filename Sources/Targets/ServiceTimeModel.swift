@@ -1,6 +1,6 @@
-import Simulation
 import Foundation
 import Inference
+import Simulation
 
 /// One execution step of the model as measured on this host.
 public struct StepMeasurement: Sendable, Codable, Equatable {

@@ -7,7 +7,9 @@ public struct ACIConfiguration: Sendable, Codable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case cpuCores = "cpu_cores", memoryGB = "memory_gb", containerGroupQuota
+        case cpuCores = "cpu_cores"
+        case memoryGB = "memory_gb"
+        case containerGroupQuota
     }
 }
 
@@ -40,11 +42,17 @@ public struct AKSConfiguration: Sendable, Codable, Equatable {
 
     /// Azure ML's parameter names in JSON.
     enum CodingKeys: String, CodingKey {
-        case autoscaleEnabled = "autoscale_enabled", autoscaleMinReplicas = "autoscale_min_replicas"
-        case autoscaleMaxReplicas = "autoscale_max_replicas", autoscaleRefreshSeconds = "autoscale_refresh_seconds"
-        case autoscaleTargetUtilization = "autoscale_target_utilization", numReplicas = "num_replicas", cpuCores = "cpu_cores"
-        case memoryGB = "memory_gb", scoringTimeoutMs = "scoring_timeout_ms"
-        case replicaMaxConcurrentRequests = "replica_max_concurrent_requests", maxRequestWaitTime = "max_request_wait_time"
+        case autoscaleEnabled = "autoscale_enabled"
+        case autoscaleMinReplicas = "autoscale_min_replicas"
+        case autoscaleMaxReplicas = "autoscale_max_replicas"
+        case autoscaleRefreshSeconds = "autoscale_refresh_seconds"
+        case autoscaleTargetUtilization = "autoscale_target_utilization"
+        case numReplicas = "num_replicas"
+        case cpuCores = "cpu_cores"
+        case memoryGB = "memory_gb"
+        case scoringTimeoutMs = "scoring_timeout_ms"
+        case replicaMaxConcurrentRequests = "replica_max_concurrent_requests"
+        case maxRequestWaitTime = "max_request_wait_time"
         case nodeSize, replicaStartSeconds, scaleDownDelaySeconds, loggingOverheadMs, dataCollectionOverheadMs
     }
 }

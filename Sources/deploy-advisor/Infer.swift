@@ -1,8 +1,8 @@
-import Simulation
 import ArgumentParser
 import FPGAEmulation
 import Foundation
 import Inference
+import Simulation
 
 extension DeployAdvisor {
     struct Infer: ParsableCommand {

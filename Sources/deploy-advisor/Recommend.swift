@@ -143,7 +143,10 @@ enum PlanText {
         Show.grid(
             ["requests/s", "cheapest", "configuration", "$/month"] + TargetKind.allCases.map(\.rawValue),
             curve.map { c in
-                [String(format: "%.0f", c.rps), c.target?.rawValue ?? "—", c.summary, c.costPerMonthUSD.map { String(format: "%.0f", $0) } ?? "—"]
+                [
+                    String(format: "%.0f", c.rps), c.target?.rawValue ?? "—", c.summary,
+                    c.costPerMonthUSD.map { String(format: "%.0f", $0) } ?? "—",
+                ]
                     + TargetKind.allCases.map { t in c.costByTarget[t].map { String(format: "%.0f", $0) } ?? "—" }
             }, left: [1, 2])
     }

@@ -120,7 +120,9 @@ extension DeployAdvisor {
                     format: "latency (from scheduled send): p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms",
                     l["p50"] ?? 0, l["p90"] ?? 0, l["p99"] ?? 0, l["p999"] ?? 0, l["max"] ?? 0))
             print(
-                "status: " + (r.statusCounts.isEmpty ? "no responses" : r.statusCounts.keys.sorted().map { "\($0) × \(r.statusCounts[$0]!)" }.joined(separator: ", "))
+                "status: "
+                    + (r.statusCounts.isEmpty
+                        ? "no responses" : r.statusCounts.keys.sorted().map { "\($0) × \(r.statusCounts[$0]!)" }.joined(separator: ", "))
                     + (r.errors.isEmpty ? "" : "; errors: " + r.errors.map { "\($0.key) × \($0.value)" }.joined(separator: ", ")))
         }
 

@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import Targets
+import Testing
 
 @testable import Advisor
 

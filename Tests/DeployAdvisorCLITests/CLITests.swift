@@ -136,7 +136,7 @@ struct SimulateCLITests {
         let aks = try #require(targets.first { $0["target"] as? String == "aks" })
         let latency = try #require(aks["latencyMs"] as? [String: Double])
         #expect(Set(latency.keys).isSuperset(of: ["p50", "p90", "p95", "p99", "p999"]))
-        #expect(Set((aks["latencyBreakdownMs"] as? [String: Double] ?? [:]).keys) == ["network", "queue", "service"])
+        #expect(Set((aks["latencyBreakdownMs"] as? [String: Double] ?? [:]).keys) == ["network", "queue", "service", "queuedFraction"])
         #expect(Set((aks["errors"] as? [String: Int] ?? [:]).keys) == ["rejected", "timeouts", "offline"])
         // Cached calibration: the second run is byte-identical.
         let second = try CLI.run(args)

@@ -25,7 +25,9 @@ struct BLASTests {
         // Stored shapes (row-major) with 3 extra columns of padding to exercise lda/ldb/ldc.
         let (aRows, aCols) = c.transA ? (c.k, c.m) : (c.m, c.k)
         let (bRows, bCols) = c.transB ? (c.n, c.k) : (c.k, c.n)
-        let lda = aCols + 3, ldb = bCols + 3, ldc = c.n + 3
+        let lda = aCols + 3
+        let ldb = bCols + 3
+        let ldc = c.n + 3
         var state: UInt64 = 12345
         func next() -> Float {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -34,7 +36,8 @@ struct BLASTests {
         let a = (0..<(aRows * lda)).map { _ in next() }
         let b = (0..<(bRows * ldb)).map { _ in next() }
         var cMat = (0..<(c.m * ldc)).map { _ in next() }
-        let alpha: Float = 0.75, beta: Float = 0.5
+        let alpha: Float = 0.75
+        let beta: Float = 0.5
         var expected = cMat
         for i in 0..<c.m {
             for j in 0..<c.n {

@@ -1,5 +1,5 @@
-import Simulation
 import Foundation
+import Simulation
 
 @testable import Inference
 

@@ -1,8 +1,8 @@
 import Foundation
+import Inference
 import Testing
 
 @testable import Regression
-import Inference
 
 /// Values from SciPy (`Reference/mannwhitney_reference.py`, the script beside this file).
 @Suite("Regression statistics against SciPy")

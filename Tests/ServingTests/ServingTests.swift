@@ -14,13 +14,12 @@ import Testing
 /// Starts a server on an ephemeral loopback port, runs `body` with its base URL, then shuts it
 /// down gracefully (and checks that it did).
 func withServer(
-    model: String = "mlp:in=8,hidden=16,layers=1,out=3", configure: (inout ScoringServer.Configuration) -> Void = { _ in },
+    model: String = "mlp:in=8,hidden=16,layers=1,out=3", configuration: ScoringServer.Configuration = .init(),
     _ body: @Sendable (String, ScoringModel, HTTPClient) async throws -> Void
 ) async throws {
     let graph = try ModelZoo.graph(model).withRandomWeights(seed: 1)
-    var c = ScoringServer.Configuration()
+    var c = configuration
     c.port = 0
-    configure(&c)
     let scoring = try ScoringModel(graph: graph, slots: c.maxConcurrentRequests, threads: 1)
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let app = ScoringServer(model: scoring, configuration: c).application { port in portContinuation.yield(port) }
@@ -80,10 +79,10 @@ struct ServingTests {
     }
 
     @Test func badRequestsGetTheRightStatus() async throws {
-        try await withServer(configure: {
-            $0.maxBodyBytes = 1000
-            $0.key = "secret"
-        }) { base, _, client in
+        var configuration = ScoringServer.Configuration()
+        configuration.maxBodyBytes = 1000
+        configuration.key = "secret"
+        try await withServer(configuration: configuration) { base, _, client in
             let auth = [("Authorization", "Bearer secret")]
             let good = "{\"data\": [1,2,3,4,5,6,7,8]}"
             #expect(try await post(client, base + "/score", good).0 == 401)
@@ -104,13 +103,10 @@ struct ServingTests {
     /// 200 requests over 64 connections must produce 503s (not crashes or unbounded queues), and
     /// the server must still answer afterwards.
     @Test func overloadGives503AndStaysResponsive() async throws {
-        try await withServer(
-            model: "mlp:in=1024,hidden=2048,layers=6,out=10",
-            configure: {
-                $0.maxRequestWaitMs = 20
-                $0.maxQueued = 32
-            }
-        ) { base, _, client in
+        var configuration = ScoringServer.Configuration()
+        configuration.maxRequestWaitMs = 20
+        configuration.maxQueued = 32
+        try await withServer(model: "mlp:in=1024,hidden=2048,layers=6,out=10", configuration: configuration) { base, _, client in
             let body = "{\"data\": [" + Array(repeating: "0.5", count: 1024).joined(separator: ",") + "]}"
             let statuses = try await withThrowingTaskGroup(of: Int.self, returning: [Int].self) { group in
                 for _ in 0..<200 { group.addTask { try await post(client, base + "/score", body).0 } }
@@ -197,7 +193,10 @@ struct AdmissionControllerTests {
         let waiter = Task { await a.acquire() }
         while a.load.waiting == 0 { try await Task.sleep(nanoseconds: 1_000_000) }
         // The queue (1) is full: refused at once.
-        guard case .rejected(let why) = await a.acquire() else { Issue.record("expected a rejection"); return }
+        guard case .rejected(let why) = await a.acquire() else {
+            Issue.record("expected a rejection")
+            return
+        }
         #expect(why.contains("queue is full"))
         // Releasing hands the slot to the waiter: still one in flight, nobody waiting.
         a.release()
@@ -206,7 +205,10 @@ struct AdmissionControllerTests {
         // Nobody releases: the next request waits 0.2 s and is refused.
         let clock = ContinuousClock()
         let start = clock.now
-        guard case .rejected(let late) = await a.acquire() else { Issue.record("expected a timeout"); return }
+        guard case .rejected(let late) = await a.acquire() else {
+            Issue.record("expected a timeout")
+            return
+        }
         #expect(late.contains("max_request_wait_time"))
         #expect(clock.now - start >= .milliseconds(190))
         #expect(a.load == (1, 0))

@@ -26,8 +26,8 @@ struct AnalyticsTests {
         // Halfin–Whitt (1981): with c = a + β√a, C → 1 / (1 + βΦ(β)/φ(β)); here β = 100/70.
         let beta = 100.0 / 70
         let phi = exp(-beta * beta / 2) / (2 * Double.pi).squareRoot()
-        let Phi = 0.5 * erfc(-beta / 2.0.squareRoot())
-        let limit = 1 / (1 + beta * Phi / phi)
+        let cdfAtBeta = 0.5 * erfc(-beta / 2.0.squareRoot())
+        let limit = 1 / (1 + beta * cdfAtBeta / phi)
         #expect(abs(q.probabilityOfWaiting - limit) < 0.005, "\(q.probabilityOfWaiting) vs Halfin–Whitt \(limit)")
     }
 

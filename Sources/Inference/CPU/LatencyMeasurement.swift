@@ -1,5 +1,5 @@
-import Simulation
 import Foundation
+import Simulation
 
 /// Latency percentiles of repeated runs, in milliseconds.
 public struct LatencyPercentiles: Sendable, Codable, Equatable {

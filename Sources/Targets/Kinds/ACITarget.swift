@@ -105,11 +105,13 @@ package struct ACITarget: DeploymentTarget {
         switch infeasibility {
         case .memory(let needed, let available):
             String(
-                format: "the model needs %.2f GB (weights, activations, runtime) but the container has memory_gb %.3g (ACI gives at most %g)",
+                format:
+                    "the model needs %.2f GB (weights, activations, runtime) but the container has memory_gb %.3g (ACI gives at most %g)",
                 needed, available, Self.maxMemoryGB)
         case .groupCapacity(let rps, let groups, let quota):
             String(
-                format: "one container group (%g vCPU, the most ACI gives) serves %.3g requests/s at %.0f%% utilization; %.4g requests/s needs %d groups%@",
+                format:
+                    "one container group (%g vCPU, the most ACI gives) serves %.3g requests/s at %.0f%% utilization; %.4g requests/s needs %d groups%@",
                 Self.coreSizes.last!, rps, 100 * DecisionPolicy.standard.sizingUtilization, requirements.peakRps, groups,
                 groups > quota ? " (over the quota of \(quota))" : "")
         case .latency(let slo, let network, let closest):
@@ -136,7 +138,8 @@ package struct ACITarget: DeploymentTarget {
             reasons.append(
                 Reason(
                     .largeScaleProduction, .against, evidence: "environment: production",
-                    text: "one container group, no autoscaling: the document positions ACI for quick validation and dev/test, AKS for production",
+                    text:
+                        "one container group, no autoscaling: the document positions ACI for quick validation and dev/test, AKS for production",
                     weight: policy.strongCriterionWeight))
         }
         return reasons

@@ -77,7 +77,8 @@ package struct FPGATarget: DeploymentTarget {
         if !e.fitsOnChip {
             d.notes.append(
                 String(
-                    format: "weights (%.1f MB in %@) exceed the FPGA's on-chip memory; %d FPGAs would pin them, on one FPGA streaming adds %.2f ms",
+                    format:
+                        "weights (%.1f MB in %@) exceed the FPGA's on-chip memory; %d FPGAs would pin them, on one FPGA streaming adds %.2f ms",
                     Double(e.weightBytes) / 1e6, s.format.name, e.fpgasNeeded, e.weightStreamingMs))
         }
         d.scaling = String(

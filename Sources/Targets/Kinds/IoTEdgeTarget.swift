@@ -120,7 +120,8 @@ package struct IoTEdgeTarget: DeploymentTarget {
         if r.privacy != .none {
             reasons.append(
                 Reason(
-                    .dataPrivacy, .favors, evidence: "privacy: \(r.privacy.rawValue)", text: "only results leave the device", weight: strong))
+                    .dataPrivacy, .favors, evidence: "privacy: \(r.privacy.rawValue)", text: "only results leave the device", weight: strong
+                ))
         }
         if r.networkMs >= policy.localProcessingNetworkShare * r.sloMs {
             reasons.append(
