@@ -98,6 +98,7 @@ let package = Package(
                 "Inference", "FPGAEmulation", "Simulation", "Targets", "Advisor", "Reporting", "Regression", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: upcoming
         ),

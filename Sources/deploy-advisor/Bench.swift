@@ -86,7 +86,7 @@ extension DeployAdvisor {
             do {
                 try encoder.encode(result).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
-                throw ValidationError("\(output): cannot write the result: \(error.localizedDescription)")
+                throw EnvironmentFailure("\(output): cannot write the result: \(error.localizedDescription)")
             }
             print(
                 String(

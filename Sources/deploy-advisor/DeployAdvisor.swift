@@ -11,7 +11,7 @@ struct DeployAdvisor: AsyncParsableCommand {
         commandName: "deploy-advisor",
         abstract: "Tells where to deploy a model (ACI, AKS, IoT Edge, FPGA) and proves it with measurements and simulation.",
         discussion: """
-            Exit codes: 0 success, 1 a check failed, 2 bad input or usage.
+            Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 the environment failed (an output could not be written, a port is in use).
             MODEL is a built-in name (see `deploy-advisor models`), with options such as gru:h=2816,t=750.
             """,
         version: version,
@@ -36,6 +36,12 @@ struct DeployAdvisor: AsyncParsableCommand {
             }
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
+        } catch let failure as EnvironmentFailure {
+            FileHandle.standardError.write(Data(("Error: " + failure.message + "\n").utf8))
+            Foundation.exit(EnvironmentFailure.exitCode)
+        } catch let error as CocoaError where EnvironmentFailure.isWriteFailure(error) {
+            FileHandle.standardError.write(Data(("Error: " + error.localizedDescription + "\n").utf8))
+            Foundation.exit(EnvironmentFailure.exitCode)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -45,4 +51,16 @@ struct DeployAdvisor: AsyncParsableCommand {
             Foundation.exit(2)
         }
     }
+}
+
+/// The machine, not the input, failed: an output could not be written, a port is taken. Exit 3
+/// (2 is reserved for bad input, so scripts can tell "fix your workload" from "retry elsewhere").
+struct EnvironmentFailure: Error, CustomStringConvertible {
+    static let exitCode: Int32 = 3
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+
+    /// Foundation's file-writing errors (`NSFileWriteErrorMinimum`…`NSFileWriteErrorMaximum`, 512–767).
+    static func isWriteFailure(_ error: CocoaError) -> Bool { (512...767).contains(error.code.rawValue) }
 }

@@ -21,7 +21,7 @@ extension DeployAdvisor {
             do {
                 try data.write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
-                throw ValidationError("\(output): cannot write the ONNX file: \(error.localizedDescription)")
+                throw EnvironmentFailure("\(output): cannot write the ONNX file: \(error.localizedDescription)")
             }
             print("wrote \(output): \(graph.name), opset \(ONNXExporter.opset), \(Show.bytes(data.count))")
         }

@@ -65,7 +65,11 @@ extension DeployAdvisor {
             }
             let executor = try CPUExecutor(graph: graph, batch: n, threads: threads, quantizer: quantizer)
             let y = try executor.run(data)
-            try NPYFile.write(Tensor(shape: [n] + executor.outputShape, data: y), path: output)
+            do {
+                try NPYFile.write(Tensor(shape: [n] + executor.outputShape, data: y), path: output)
+            } catch {
+                throw EnvironmentFailure(error.message)
+            }
             print(
                 "wrote \(output): shape \(Show.shape([n] + executor.outputShape)), float32\(quantizer.map { ", emulated in \($0.name)" } ?? "")"
             )

@@ -44,7 +44,11 @@ extension DeployAdvisor {
                     row += 1
                 }
             }
-            try NPYFile.write(tensor, path: output)
+            do {
+                try NPYFile.write(tensor, path: output)
+            } catch {
+                throw EnvironmentFailure(error.message)
+            }
             print("wrote \(output): \(Show.shape(tensor.shape)) in \(format.name) (block \(format.blockSize), \(mode.rawValue))")
         }
     }

@@ -30,7 +30,15 @@ extension DeployAdvisor {
             var data = try ReportBuilder.build(try study.evaluate(progress: progress.step), command: command)
             data.measured = measuredSeries
             progress.step("rendering plots and writing \(out)")
-            let outcome = try ReportWriter.write(data, to: out)
+            let outcome: ReportWriter.Outcome
+            do {
+                outcome = try ReportWriter.write(data, to: out)
+            } catch let error as CocoaError {
+                let underlying = (error.userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+                let posix = underlying.flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
+                let detail = posix.map { String(cString: strerror(Int32($0))) } ?? error.localizedDescription
+                throw EnvironmentFailure("\(out): cannot write the report (\(detail)); nothing was changed there")
+            }
             progress.finish()
             if let w = outcome.plotWarning { warn("warning: \(w)") }
             let rec = data.recommendation

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Inference
+import NIOCore
 import Serving
 
 extension DeployAdvisor {
@@ -52,7 +53,11 @@ extension DeployAdvisor {
                 print(String(format: "one inference takes %.3f ms here; it runs ", scoring.warmInferenceSeconds * 1000) + place)
                 fflush(nil)  // the banner reaches a pipe or file at once
             }
-            try await app.runService()
+            do {
+                try await app.runService()
+            } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                throw EnvironmentFailure("port \(port) on \(host) is already in use; choose another with --port (0 picks a free one)")
+            }
             print("stopped")
         }
     }

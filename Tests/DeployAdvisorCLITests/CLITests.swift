@@ -313,3 +313,33 @@ struct ONNXPipelineCLITests {
         }
     }
 }
+
+@Suite("deploy-advisor exit codes and flags")
+struct ExitCodeCLITests {
+    /// 2 is for bad input only; an output that cannot be written is the environment's failure (3).
+    @Test func anUnwritableOutputExitsThree() throws {
+        let r = try CLI.run(["export", "mlp", "--output", "/nonexistent-\(UUID().uuidString)/m.onnx"])
+        #expect(r.status == 3 && r.stderr.contains("cannot write"), "\(r.status) \(r.stderr)")
+        let bad = try CLI.run(["export", "no-such-model", "--output", "/tmp/x.onnx"])
+        #expect(bad.status == 2)
+    }
+
+    /// Enum flags list their values and reject others with ArgumentParser's message; the
+    /// existing cluster is a flag pair.
+    @Test func enumFlagsAndTheExistingClusterFlag() throws {
+        let help = try CLI.run(["recommend", "--help"])
+        #expect(help.stdout.contains("always, intermittent, offline") && help.stdout.contains("--existing-cluster/--no-existing-cluster"))
+        let bad = try CLI.run(["recommend", "--model", "mlp", "--privacy", "secret", "--quick"])
+        #expect(bad.status == 2 && bad.stderr.contains("on-premises"))
+        func deadlineBlocksAKS(_ flags: [String]) throws -> Bool {
+            let json = try CLI.json(
+                ["recommend", "--model", "mlp", "--rps", "5", "--deploy-deadline-min", "10", "--quick", "--no-cache", "--format", "json"]
+                    + flags)
+            let aks = (json["ranking"] as? [[String: Any]])?.first { $0["target"] as? String == "aks" }
+            let reasons = aks?["reasons"] as? [[String: Any]] ?? []
+            return reasons.contains { $0["criterion"] as? String == "deploy-deadline" && $0["effect"] as? String == "blocks" }
+        }
+        #expect(try deadlineBlocksAKS(["--no-existing-cluster"]))
+        #expect(try !deadlineBlocksAKS(["--existing-cluster"]))
+    }
+}
