@@ -16,31 +16,23 @@ public struct LatencyBench: Sendable {
 
     /// Runs `executor` and returns the samples (ms), the window medians and why it stopped.
     public func run(_ executor: CPUExecutor, seed: UInt64 = 1) -> (samplesMs: [Double], windows: [Double], stopReason: String) {
-        var rng = SplitMix64(seed: seed)
-        let input = (0..<executor.inputCount).map { _ in rng.nextSymmetricUnit() }
-        let output = UnsafeMutablePointer<Float>.allocate(capacity: executor.outputCount)
-        defer { output.deallocate() }
         var samples: [Double] = []
         var windows: [Double] = []
         var reason = "maximum of \(maxIterations) iterations"
-        input.withUnsafeBufferPointer { inp in
-            for _ in 0..<warmup { executor.run(input: inp.baseAddress!, output: output) }
-            while samples.count < maxIterations {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                executor.run(input: inp.baseAddress!, output: output)
-                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6)
-                if samples.count % windowSize == 0 {
-                    let w = samples.suffix(windowSize).sorted()
-                    windows.append(w[w.count / 2])
-                    if samples.count >= minIterations && windows.count >= 3 {
-                        let last = windows.suffix(3)
-                        if let lo = last.min(), let hi = last.max(), hi - lo <= tolerance * lo {
-                            reason = String(format: "stable: last 3 window medians within %.0f%%", tolerance * 100)
-                            break
-                        }
+        executor.timedRuns(warmup: warmup, seed: seed) { seconds in
+            samples.append(seconds * 1e3)
+            if samples.count % windowSize == 0 {
+                let w = samples.suffix(windowSize).sorted()
+                windows.append(w[w.count / 2])
+                if samples.count >= minIterations && windows.count >= 3 {
+                    let last = windows.suffix(3)
+                    if let lo = last.min(), let hi = last.max(), hi - lo <= tolerance * lo {
+                        reason = String(format: "stable: last 3 window medians within %.0f%%", tolerance * 100)
+                        return false
                     }
                 }
             }
+            return samples.count < maxIterations
         }
         return (samples, windows, reason)
     }

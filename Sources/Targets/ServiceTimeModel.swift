@@ -157,25 +157,14 @@ public enum ServiceTimeModel {
             let executor = try CPUExecutor(graph: graph, batch: batch, threads: threads)
             names = executor.stepNames
             nodes = executor.stepNodes
-            var rng = SplitMix64(seed: 3)
-            let input = (0..<executor.inputCount).map { _ in rng.nextSymmetricUnit() }
-            let output = UnsafeMutablePointer<Float>.allocate(capacity: executor.outputCount)
             let times = UnsafeMutablePointer<Double>.allocate(capacity: executor.stepNames.count)
-            defer {
-                output.deallocate()
-                times.deallocate()
-            }
+            defer { times.deallocate() }
             var whole: [Double] = []
             var perStep: [[Double]] = Array(repeating: [], count: executor.stepNames.count)
-            input.withUnsafeBufferPointer { inp in
-                for _ in 0..<2 { executor.run(input: inp.baseAddress!, output: output) }
-                for _ in 0..<max(3, iterations) {
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    executor.run(input: inp.baseAddress!, output: output)
-                    whole.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
-                    executor.run(input: inp.baseAddress!, output: output, stepTimes: times)
-                    for k in 0..<executor.stepNames.count { perStep[k].append(times[k]) }
-                }
+            executor.timedRuns(warmup: 2, seed: 3, stepTimes: times) { seconds in
+                whole.append(seconds)
+                for k in 0..<executor.stepNames.count { perStep[k].append(times[k]) }
+                return whole.count < max(3, iterations)
             }
             samples[threads] = whole
             stepTimes[threads] = perStep

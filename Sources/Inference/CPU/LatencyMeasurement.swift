@@ -38,19 +38,11 @@ public struct ModelTiming: Sendable {
     public static func measure(
         _ executor: CPUExecutor, flopsPerSample: Int, warmup: Int = 3, iterations: Int = 20, seed: UInt64 = 1
     ) -> ModelTiming {
-        var rng = SplitMix64(seed: seed)
-        let input = (0..<executor.inputCount).map { _ in rng.nextSymmetricUnit() }
-        let output = UnsafeMutablePointer<Float>.allocate(capacity: executor.outputCount)
-        defer { output.deallocate() }
         var samples: [Double] = []
         samples.reserveCapacity(iterations)
-        input.withUnsafeBufferPointer { inp in
-            for _ in 0..<warmup { executor.run(input: inp.baseAddress!, output: output) }
-            for _ in 0..<max(1, iterations) {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                executor.run(input: inp.baseAddress!, output: output)
-                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6)
-            }
+        executor.timedRuns(warmup: warmup, seed: seed) { seconds in
+            samples.append(seconds * 1e3)
+            return samples.count < max(1, iterations)
         }
         let latency = LatencyPercentiles(samplesMs: samples)
         let gflops = Double(flopsPerSample * executor.batch) / (latency.p50 * 1e-3) / 1e9
@@ -86,5 +78,30 @@ public enum SgemmPeak {
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
         }
         return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
+    }
+}
+
+extension CPUExecutor {
+    /// The warm-up-and-time loop every measurement shares: seeded random input in [-1, 1),
+    /// `warmup` untimed runs, then timed runs whose wall time (seconds) goes to `record` until it
+    /// returns false. With `stepTimes`, each timed run is followed by one run that fills it with
+    /// the per-step times (kept out of the whole-run timing), which `record` may read.
+    public func timedRuns(
+        warmup: Int, seed: UInt64, stepTimes: UnsafeMutablePointer<Double>? = nil, record: (_ seconds: Double) -> Bool
+    ) {
+        var rng = SplitMix64(seed: seed)
+        let input = (0..<inputCount).map { _ in rng.nextSymmetricUnit() }
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: outputCount)
+        defer { output.deallocate() }
+        input.withUnsafeBufferPointer { inp in
+            for _ in 0..<warmup { run(input: inp.baseAddress!, output: output) }
+            while true {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                run(input: inp.baseAddress!, output: output)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+                if let stepTimes { run(input: inp.baseAddress!, output: output, stepTimes: stepTimes) }
+                if !record(seconds) { break }
+            }
+        }
     }
 }
