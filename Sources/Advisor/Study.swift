@@ -17,6 +17,9 @@ public struct Study: Sendable {
     public var measured: Bool
     public var configurations: TargetConfigurations
     public var pricing: Pricing
+    /// Whether the model is one of the DNNs Azure offered on FPGAs (recognized by structure for
+    /// files; decided once, since recognizing a file profiles the candidate zoo models).
+    public let fpgaOffered: Bool
 
     /// The tool's version (in cache keys and reports).
     public static let toolVersion = "0.2.0"
@@ -29,6 +32,7 @@ public struct Study: Sendable {
         self.workload = workload
         self.model = model
         self.profile = try model.architecture.profile()
+        self.fpgaOffered = model.recognizedArchitecture(among: FPGAOffer.models) != nil
         self.calibration = calibration
         self.measured = measured
         self.configurations = configurations
@@ -80,9 +84,6 @@ public struct Study: Sendable {
             workload: workload, graph: model.architecture, calibration: calibration, pricing: pricing, base: configurations,
             fpgaOffered: fpgaOffered)
     }
-
-    /// Whether the model is one of the DNNs Azure offered on FPGAs (recognized by structure for files).
-    public var fpgaOffered: Bool { model.recognizedArchitecture(among: FPGAOffer.models) != nil }
 
     /// Plans every target at the workload's peak rate.
     ///

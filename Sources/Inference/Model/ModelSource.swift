@@ -48,13 +48,13 @@ public struct ModelSource: Sendable {
     /// - Throws: ``InferenceError`` for an unknown name, a missing or unreadable file, or a model the importer cannot read.
     public static func load(_ spec: String, baseDirectory: String? = nil) throws(InferenceError) -> ModelSource {
         guard isONNXPath(spec) else {
-            return ModelSource(origin: .zoo(spec: try ModelZoo.graph(spec).name), architecture: try ModelZoo.graph(spec))
+            let graph = try ModelZoo.graph(spec)
+            return ModelSource(origin: .zoo(spec: graph.name), architecture: graph)
         }
         let path = resolve(spec, against: baseDirectory)
-        let graph = try ONNXImporter.load(path: path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InferenceError("\(path): cannot read the ONNX file")
-        }
+        // One read: the bytes that are decoded are the bytes that are hashed.
+        let data = try ONNXImporter.read(path: path)
+        let graph = try ONNXImporter.decode(data, name: ONNXImporter.modelName(path: path), source: path)
         return ModelSource(origin: .onnx(path: path, sha256: SHA256Digest.hex(of: data)), architecture: graph)
     }
 

@@ -28,6 +28,16 @@ public enum ONNXImporter {
 
     /// Loads a model file.
     public static func load(path: String) throws(InferenceError) -> ModelGraph {
+        try decode(try read(path: path), name: modelName(path: path), source: path)
+    }
+
+    /// The model's name from its file: the file name without `.onnx`.
+    public static func modelName(path: String) -> String {
+        ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+
+    /// A model file's bytes, refused before reading when protobuf could not hold them.
+    public static func read(path: String) throws(InferenceError) -> Data {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         guard let size = attributes?[.size] as? Int else {
             throw InferenceError("\(path): cannot read the ONNX file (missing or unreadable)")
@@ -38,8 +48,7 @@ public enum ONNXImporter {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InferenceError("\(path): cannot read the ONNX file")
         }
-        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        return try decode(data, name: name, source: path)
+        return data
     }
 
     /// Decodes ONNX bytes.
