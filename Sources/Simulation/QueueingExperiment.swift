@@ -51,12 +51,8 @@ public struct QueueingExperiment: Sendable {
         public var eventsPerSecond: Double
     }
 
-    enum Event {
-        case arrival
-        case departure(server: Int32, arrivedAt: Double)
-    }
-
-    /// Runs the experiment.
+    /// Runs the experiment on the serving simulation every target uses (no network, fixed
+    /// servers, unbounded FIFO queue), so the queueing-theory checks validate the product's engine.
     ///
     /// - Throws: ``SimulationError`` for fewer than 1 server or too few customers for the batches.
     public func run() throws(SimulationError) -> Result {
@@ -65,94 +61,30 @@ public struct QueueingExperiment: Sendable {
             throw SimulationError("customers must be at least \(10 * max(batches, 2)) for \(batches) batches, got \(customers)")
         }
         guard (0..<1).contains(warmupFraction) else { throw SimulationError("warm-up fraction must be in [0, 1), got \(warmupFraction)") }
-        let streams = RandomStreams(seed: seed)
-        var arrivalsGen = ArrivalGenerator(arrivals, rng: streams.stream("arrivals"))
-        var serviceRNG = streams.stream("service")
-        var station = Station(Station.Configuration(servers: servers))
-        var queue = EventQueue<Event>(capacity: servers + 16)
-
         let warmup = Int(Double(customers) * warmupFraction)
-        let measured = customers - warmup
-        let batchSize = measured / batches
-        var waitSums = [Double](repeating: 0, count: batches)
-        var waitedCounts = [Int](repeating: 0, count: batches)
-        var batchCounts = [Int](repeating: 0, count: batches)
-        var responses = LatencyRecorder()
-        var inSystem = TimeWeightedAverage()
-        var busy = TimeWeightedAverage()
-        var measureStart = -1.0
-        var number = 0
-        var busyNow = 0
-        var arrived = 0
-        var departed = 0
-        var events = 0
-        var now = 0.0
-
-        func noteWait(id: Int, wait: Double) {
-            guard id >= warmup else { return }
-            let b = (id - warmup) / batchSize
-            guard b < batches else { return }
-            waitSums[b] += wait
-            batchCounts[b] += 1
-            if wait > 0 { waitedCounts[b] += 1 }
-        }
-
-        if let t = arrivalsGen.next() { queue.schedule(.arrival, at: t) }
+        var system = ServingSimulation(
+            traffic: TrafficSpec(
+                arrivals: arrivals, durationSeconds: .infinity, payloadBytes: 0, responseBytes: 0, rttSeconds: 0,
+                uplinkBitsPerSecond: .infinity, seed: seed),
+            service: service, replicas: servers)
+        system.overNetwork = false
+        system.arrivalLimit = customers
+        system.warmupArrivals = warmup
+        system.waitBatches = (batches, (customers - warmup) / batches)
+        // Responses are tracked exactly up to ten thousand mean service times (at least an hour).
+        system.latencyCeilingSeconds = max(3600, 1e4 * service.mean)
         let t0 = DispatchTime.now().uptimeNanoseconds
-        while let (time, event) = queue.pop() {
-            now = time
-            events += 1
-            switch event {
-            case .arrival:
-                let id = arrived
-                arrived += 1
-                if id == warmup {
-                    measureStart = now
-                    inSystem = TimeWeightedAverage(initial: Double(number), at: now)
-                    busy = TimeWeightedAverage(initial: Double(busyNow), at: now)
-                }
-                number += 1
-                if measureStart >= 0 { inSystem.update(Double(number), at: now) }
-                station.arrive(id: id, at: now)
-                for k in 0..<station.started.count {
-                    let s = station.started[k]
-                    noteWait(id: s.id, wait: s.waitSeconds)
-                    busyNow += 1
-                    queue.schedule(.departure(server: Int32(s.server), arrivedAt: now), at: now + service.sample(&serviceRNG))
-                }
-                if measureStart >= 0 { busy.update(Double(busyNow), at: now) }
-                if arrived < customers, let t = arrivalsGen.next() { queue.schedule(.arrival, at: t) }
-            case .departure(let server, let arrivedAt):
-                departed += 1
-                number -= 1
-                busyNow -= 1
-                if measureStart >= 0 {
-                    inSystem.update(Double(number), at: now)
-                    if arrivedAt >= measureStart { responses.record(now - arrivedAt) }
-                }
-                station.complete(server: Int(server), at: now)
-                for k in 0..<station.started.count {
-                    let s = station.started[k]
-                    noteWait(id: s.id, wait: s.waitSeconds)
-                    busyNow += 1
-                    // The queued customer's arrival time is when it enqueued.
-                    queue.schedule(.departure(server: Int32(s.server), arrivedAt: s.enqueuedAt), at: now + service.sample(&serviceRNG))
-                }
-                if measureStart >= 0 { busy.update(Double(busyNow), at: now) }
-            }
-        }
+        let o = system.run()
         let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-        let batchWaits = (0..<batches).map { batchCounts[$0] > 0 ? waitSums[$0] / Double(batchCounts[$0]) : 0 }
-        let batchProb = (0..<batches).map { batchCounts[$0] > 0 ? Double(waitedCounts[$0]) / Double(batchCounts[$0]) : 0 }
-        let totalMeasured = batchCounts.reduce(0, +)
-        let duration = now - max(0, measureStart)
+        let waits = o.waits ?? BatchMeans(batches: batches, batchSize: 1)
         return Result(
-            customers: customers, measuredCustomers: totalMeasured,
-            meanWaitS: waitSums.reduce(0, +) / Double(max(1, totalMeasured)), meanWaitCI: ConfidenceInterval(batches: batchWaits),
-            probWait: Double(waitedCounts.reduce(0, +)) / Double(max(1, totalMeasured)), probWaitCI: ConfidenceInterval(batches: batchProb),
-            meanResponseS: responses.mean, p50ResponseS: responses.percentile(50), p99ResponseS: responses.percentile(99),
-            meanInSystem: inSystem.average(until: now), arrivalRate: Double(customers - warmup) / max(duration, 1e-300),
-            utilization: busy.average(until: now) / Double(servers),
-            events: events, wallSeconds: wall, eventsPerSecond: Double(events) / max(wall, 1e-9))
+            customers: customers, measuredCustomers: waits.count,
+            meanWaitS: waits.mean, meanWaitCI: waits.meanInterval,
+            probWait: waits.fractionPositive, probWaitCI: waits.fractionPositiveInterval,
+            meanResponseS: o.latency.mean, p50ResponseS: o.latency.percentile(50), p99ResponseS: o.latency.percentile(99),
+            meanInSystem: o.meanAtStation,
+            arrivalRate: Double(o.measuredArrivals) / max(o.endSeconds - o.measureStartSeconds, 1e-300),
+            utilization: o.measuredUtilization,
+            events: o.events, wallSeconds: wall, eventsPerSecond: Double(o.events) / max(wall, 1e-9))
     }
 }

@@ -150,3 +150,43 @@ public struct ConfidenceInterval: Sendable, Equatable, Codable {
         return 1.960
     }
 }
+
+/// Consecutive observations in equal batches (the batch-means method): the mean, the fraction
+/// of positive values (for waits: P(wait > 0)), and their confidence intervals over the batches.
+/// Observations beyond `batches × batchSize` are ignored.
+public struct BatchMeans: Sendable, Equatable {
+    public let batchSize: Int
+    private(set) var sums: [Double]
+    private(set) var positives: [Int]
+    private(set) var counts: [Int]
+    private var observed = 0
+
+    /// - Parameters: batches: at least 2; batchSize: at least 1.
+    public init(batches: Int, batchSize: Int) {
+        precondition(batches >= 2 && batchSize >= 1, "need at least two batches of at least one observation")
+        self.batchSize = batchSize
+        sums = [Double](repeating: 0, count: batches)
+        positives = [Int](repeating: 0, count: batches)
+        counts = [Int](repeating: 0, count: batches)
+    }
+
+    public mutating func record(_ x: Double) {
+        let b = observed / batchSize
+        observed += 1
+        guard b < sums.count else { return }
+        sums[b] += x
+        counts[b] += 1
+        if x > 0 { positives[b] += 1 }
+    }
+
+    /// Observations inside the batches.
+    public var count: Int { counts.reduce(0, +) }
+    public var mean: Double { sums.reduce(0, +) / Double(max(1, count)) }
+    public var fractionPositive: Double { Double(positives.reduce(0, +)) / Double(max(1, count)) }
+    public var meanInterval: ConfidenceInterval {
+        ConfidenceInterval(batches: sums.indices.map { counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : 0 })
+    }
+    public var fractionPositiveInterval: ConfidenceInterval {
+        ConfidenceInterval(batches: sums.indices.map { counts[$0] > 0 ? Double(positives[$0]) / Double(counts[$0]) : 0 })
+    }
+}

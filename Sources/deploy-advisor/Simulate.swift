@@ -2,6 +2,7 @@ import Advisor
 import ArgumentParser
 import Foundation
 import Inference
+import Simulation
 import Targets
 
 extension DeployAdvisor {
