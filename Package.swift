@@ -11,16 +11,9 @@ let upcoming: [SwiftSetting] = [
 let package = Package(
     name: "DeployAdvisor",
     platforms: [.macOS(.v14)],
+    // One product: the modules are this package's own layers, their declarations `package`, not public API.
     products: [
-        .executable(name: "deploy-advisor", targets: ["deploy-advisor"]),
-        .library(name: "Inference", targets: ["Inference"]),
-        .library(name: "Simulation", targets: ["Simulation"]),
-        .library(name: "FPGAEmulation", targets: ["FPGAEmulation"]),
-        .library(name: "Targets", targets: ["Targets"]),
-        .library(name: "Reporting", targets: ["Reporting"]),
-        .library(name: "Regression", targets: ["Regression"]),
-        .library(name: "Serving", targets: ["Serving"]),
-        .library(name: "Advisor", targets: ["Advisor"]),
+        .executable(name: "deploy-advisor", targets: ["deploy-advisor"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -4,15 +4,15 @@ import Simulation
 import Targets
 
 /// The cheapest feasible target and configuration at one load level.
-public struct CurvePoint: Sendable, Codable, Equatable {
-    public var rps: Double
-    public var target: TargetKind?
-    public var summary: String
-    public var costPerMonthUSD: Double?
-    public var p99Ms: Double?
+package struct CurvePoint: Sendable, Codable, Equatable {
+    package var rps: Double
+    package var target: TargetKind?
+    package var summary: String
+    package var costPerMonthUSD: Double?
+    package var p99Ms: Double?
     /// Per target: monthly cost of its cheapest feasible configuration (absent when none).
-    public var costByTarget: [TargetKind: Double]
-    public var p99ByTarget: [TargetKind: Double]
+    package var costByTarget: [TargetKind: Double]
+    package var p99ByTarget: [TargetKind: Double]
 }
 
 /// Finds, per target, the smallest configuration meeting the SLO at the peak rate —
@@ -20,16 +20,16 @@ public struct CurvePoint: Sendable, Codable, Equatable {
 /// the service time's 99th percentile and the network), then verified by simulating it at the
 /// peak rate; if the simulation misses the SLO the target's next larger configuration is tried.
 /// The candidates, costs and step-ups are each target's own (``DeploymentTarget``).
-public struct CapacityPlanner: Sendable {
-    public var workload: Workload
-    public var graph: ModelGraph
-    public var calibration: ModelCalibration
-    public var pricing: Pricing
-    public var base: TargetConfigurations
-    public var fpgaOffered: Bool
-    public var policy: DecisionPolicy
+package struct CapacityPlanner: Sendable {
+    package var workload: Workload
+    package var graph: ModelGraph
+    package var calibration: ModelCalibration
+    package var pricing: Pricing
+    package var base: TargetConfigurations
+    package var fpgaOffered: Bool
+    package var policy: DecisionPolicy
 
-    public init(
+    package init(
         workload: Workload, graph: ModelGraph, calibration: ModelCalibration, pricing: Pricing = .defaults,
         base: TargetConfigurations = .init(), fpgaOffered: Bool = false, policy: DecisionPolicy = .standard
     ) {
@@ -46,11 +46,11 @@ public struct CapacityPlanner: Sendable {
     var sloSeconds: Double { workload.sloP99Ms / 1000 }
 
     /// Client ↔ cloud time for one of the workload's own requests (its payload), ms.
-    public var requestNetworkMs: Double { (try? peakTraffic(rate: workload.load.effectivePeakRps).meanNetworkSeconds * 1000) ?? 0 }
+    package var requestNetworkMs: Double { (try? peakTraffic(rate: workload.load.effectivePeakRps).meanNetworkSeconds * 1000) ?? 0 }
 
     /// Analytic p99 response with `servers` servers of service times `samples` at `rate` requests/s
     /// (nil when the utilization is at or above `maxUtilization`).
-    public static func analyticP99(samples: [Double], servers: Int, rate: Double, maxUtilization: Double = 0.98) -> Double? {
+    package static func analyticP99(samples: [Double], servers: Int, rate: Double, maxUtilization: Double = 0.98) -> Double? {
         let mean = samples.reduce(0, +) / Double(samples.count)
         let variance = samples.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples.count)
         let cs2 = mean > 0 ? variance / (mean * mean) : 0
@@ -83,7 +83,7 @@ public struct CapacityPlanner: Sendable {
     /// Plans every target at the workload's peak rate.
     ///
     /// - Parameter verify: simulate each chosen configuration (false: analytics only).
-    public func plan(verify: Bool = true) throws -> [TargetPlan] {
+    package func plan(verify: Bool = true) throws -> [TargetPlan] {
         try TargetKind.allCases.map { try plan($0, rate: workload.load.effectivePeakRps, verify: verify) }
     }
 
@@ -124,7 +124,7 @@ public struct CapacityPlanner: Sendable {
     }
 
     /// Plans one target at `rate` requests/s.
-    public func plan(_ kind: TargetKind, rate: Double, verify: Bool) throws -> TargetPlan {
+    package func plan(_ kind: TargetKind, rate: Double, verify: Bool) throws -> TargetPlan {
         let target = kind.target
         let context = try context()
         let traffic = try peakTraffic(rate: rate)
@@ -173,7 +173,7 @@ public struct CapacityPlanner: Sendable {
     }
 
     /// The cheapest feasible target and configuration across load levels (analytics only).
-    public func curve(rates: [Double] = [10, 30, 100, 300, 1000, 3000, 10000]) throws -> [CurvePoint] {
+    package func curve(rates: [Double] = [10, 30, 100, 300, 1000, 3000, 10000]) throws -> [CurvePoint] {
         try rates.map { rate in
             var costs: [TargetKind: Double] = [:]
             var p99s: [TargetKind: Double] = [:]

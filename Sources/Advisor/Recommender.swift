@@ -4,20 +4,20 @@ import Targets
 
 /// How much each preference counts when ranking targets that pass every hard constraint.
 /// The four weights are normalized to sum to 1.
-public struct PreferenceWeights: Sendable, Codable, Equatable {
+package struct PreferenceWeights: Sendable, Codable, Equatable {
     /// How well the target matches the document's criteria for this workload.
-    public var fit = 0.35
+    package var fit = 0.35
     /// Monthly cost (cheapest = 1).
-    public var cost = 0.25
+    package var cost = 0.25
     /// p99 headroom under the SLO.
-    public var latency = 0.25
+    package var latency = 0.25
     /// Deploy time (0 min = 1, 60 min or more = 0).
-    public var deploy = 0.15
+    package var deploy = 0.15
 
-    public init() {}
+    package init() {}
 
     /// Parses `fit=0.4,cost=0.3,latency=0.2,deploy=0.1` (any subset).
-    public init(parsing text: String) throws(WorkloadError) {
+    package init(parsing text: String) throws(WorkloadError) {
         for item in text.split(separator: ",") {
             let kv = item.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
             guard kv.count == 2, let v = Double(kv[1]), v >= 0, v.isFinite else {
@@ -46,31 +46,31 @@ public struct PreferenceWeights: Sendable, Codable, Equatable {
 }
 
 /// A target's verdict.
-public enum Verdict: String, Sendable, Codable {
+package enum Verdict: String, Sendable, Codable {
     case recommended
     case viable
     case ruledOut = "ruled-out"
 }
 
 /// How a target's score was made: each preference's value (0…1) and the normalized weights.
-public struct ScoreBreakdown: Sendable, Codable, Equatable {
+package struct ScoreBreakdown: Sendable, Codable, Equatable {
     /// Fit with the document's criteria: baseline ± one step per criterion (weighted).
-    public var fit: Double
+    package var fit: Double
     /// Cheapest feasible target's monthly cost / this one's.
-    public var cost: Double
+    package var cost: Double
     /// p99 headroom under the SLO: `1 − p99/SLO`.
-    public var latency: Double
+    package var latency: Double
     /// `1 − deploy minutes / horizon`.
-    public var deploy: Double
-    public var weights: PreferenceWeights
+    package var deploy: Double
+    package var weights: PreferenceWeights
     /// 0–100.
-    public var total: Double {
+    package var total: Double {
         100 * (weights.fit * fit + weights.cost * cost + weights.latency * latency + weights.deploy * deploy)
     }
 
     enum CodingKeys: String, CodingKey { case fit, cost, latency, deploy, weights, total }
 
-    public init(fit: Double, cost: Double, latency: Double, deploy: Double, weights: PreferenceWeights) {
+    package init(fit: Double, cost: Double, latency: Double, deploy: Double, weights: PreferenceWeights) {
         self.fit = fit
         self.cost = cost
         self.latency = latency
@@ -78,7 +78,7 @@ public struct ScoreBreakdown: Sendable, Codable, Equatable {
         self.weights = weights
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         fit = try c.decode(Double.self, forKey: .fit)
         cost = try c.decode(Double.self, forKey: .cost)
@@ -87,7 +87,7 @@ public struct ScoreBreakdown: Sendable, Codable, Equatable {
         weights = try c.decode(PreferenceWeights.self, forKey: .weights)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(fit, forKey: .fit)
         try c.encode(cost, forKey: .cost)
@@ -99,39 +99,39 @@ public struct ScoreBreakdown: Sendable, Codable, Equatable {
 }
 
 /// One target's place in the ranking.
-public struct TargetVerdict: Sendable, Codable, Equatable {
-    public var target: TargetKind
-    public var verdict: Verdict
+package struct TargetVerdict: Sendable, Codable, Equatable {
+    package var target: TargetKind
+    package var verdict: Verdict
     /// 0–100 (0 when ruled out).
-    public var score: Double
+    package var score: Double
     /// How the score was made (nil when ruled out).
-    public var scoreBreakdown: ScoreBreakdown?
-    public var reasons: [Reason]
-    public var plan: TargetPlan
+    package var scoreBreakdown: ScoreBreakdown?
+    package var reasons: [Reason]
+    package var plan: TargetPlan
 
     /// The reasons that rule the target out.
-    public var blockers: [Reason] { reasons.filter(\.blocking) }
+    package var blockers: [Reason] { reasons.filter(\.blocking) }
 }
 
 /// The answer to "where should I deploy?".
-public struct Recommendation: Sendable, Codable, Equatable {
+package struct Recommendation: Sendable, Codable, Equatable {
     /// 2: targets are typed ids, plan configurations hold numbers as numbers, reasons carry
     /// `weight`, verdicts a `scoreBreakdown`, and the policy that decided is included.
-    public var schemaVersion = 2
+    package var schemaVersion = 2
     /// The recommended target, or nil when no target satisfies every hard constraint.
-    public var recommendation: TargetKind?
-    public var ranking: [TargetVerdict]
+    package var recommendation: TargetKind?
+    package var ranking: [TargetVerdict]
     /// A one-paragraph explanation.
-    public var summary: String
+    package var summary: String
     /// When nothing qualifies: the target with the fewest blocking constraints.
-    public var nearestOption: TargetKind?
-    public var weights: PreferenceWeights
+    package var nearestOption: TargetKind?
+    package var weights: PreferenceWeights
     /// Every number that decided.
-    public var policy: DecisionPolicy
-    public var quick: Bool
+    package var policy: DecisionPolicy
+    package var quick: Bool
 
     /// The verdict of `target`.
-    public func verdict(_ target: TargetKind) -> TargetVerdict? { ranking.first { $0.target == target } }
+    package func verdict(_ target: TargetKind) -> TargetVerdict? { ranking.first { $0.target == target } }
 }
 
 /// Applies the document's criteria and the quantitative checks to the capacity plans.
@@ -142,14 +142,14 @@ public struct Recommendation: Sendable, Codable, Equatable {
 /// SLO at the peak rate); the deploy deadline and the budget. The rest are ranked by
 /// ``PreferenceWeights``: fit with the document's criteria (each target's rules), cost,
 /// latency headroom and deploy time. Every number comes from ``DecisionPolicy``.
-public struct Recommender: Sendable {
-    public var plans: [TargetPlan]
-    public var requirements: Requirements
-    public var weights: PreferenceWeights
-    public var policy: DecisionPolicy
-    public var quick: Bool
+package struct Recommender: Sendable {
+    package var plans: [TargetPlan]
+    package var requirements: Requirements
+    package var weights: PreferenceWeights
+    package var policy: DecisionPolicy
+    package var quick: Bool
 
-    public init(
+    package init(
         requirements: Requirements, plans: [TargetPlan], weights: PreferenceWeights = .init(), policy: DecisionPolicy = .standard,
         quick: Bool = false
     ) {
@@ -160,7 +160,7 @@ public struct Recommender: Sendable {
         self.quick = quick
     }
 
-    public func recommend() -> Recommendation {
+    package func recommend() -> Recommendation {
         let feasibleCosts = plans.filter(\.feasible).map(\.costPerMonthUSD)
         let cheapest = max(feasibleCosts.min() ?? 1, 0.01)
         let cpuP99 = plans.filter { $0.target != .fpga && $0.feasible }.compactMap(\.p99Ms).min()
@@ -303,7 +303,7 @@ extension Recommendation {
 
     /// Encodes `recommendation` and `nearestOption` as explicit `null` when absent (a stable
     /// shape for scripts).
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(schemaVersion, forKey: .schemaVersion)
         try c.encode(recommendation, forKey: .recommendation)

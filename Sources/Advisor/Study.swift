@@ -7,25 +7,25 @@ import Targets
 /// The one measure → plan → recommend → simulate pipeline. Every command that answers a
 /// workload (`recommend`, `plan`, `simulate`, `report`, `bench` of a workload) starts here, and
 /// the report renders what ``evaluate(progress:)`` returns.
-public struct Study: Sendable {
-    public var workload: Workload
-    public var model: ModelSource
-    public var profile: ModelProfile
+package struct Study: Sendable {
+    package var workload: Workload
+    package var model: ModelSource
+    package var profile: ModelProfile
     /// The model measured here (or, in quick mode without a cached measurement, estimated from its profile).
-    public var calibration: ModelCalibration
+    package var calibration: ModelCalibration
     /// False when `calibration` is the profile-based estimate.
-    public var measured: Bool
-    public var configurations: TargetConfigurations
-    public var pricing: Pricing
+    package var measured: Bool
+    package var configurations: TargetConfigurations
+    package var pricing: Pricing
     /// Whether the model is one of the DNNs Azure offered on FPGAs (recognized by structure for
     /// files; decided once, since recognizing a file profiles the candidate zoo models).
-    public let fpgaOffered: Bool
+    package let fpgaOffered: Bool
 
     /// The tool's version (in cache keys and reports).
-    public static let toolVersion = "0.2.0"
+    package static let toolVersion = "0.2.0"
 
     /// A study with a given calibration (tests use synthetic ones, so answers do not depend on the host).
-    public init(
+    package init(
         workload: Workload, model: ModelSource, calibration: ModelCalibration, measured: Bool = true,
         configurations: TargetConfigurations = .init(), pricing: Pricing = .defaults
     ) throws {
@@ -45,7 +45,7 @@ public struct Study: Sendable {
     ///   - cacheDirectory: calibration cache; nil measures every time.
     ///   - quick: use a cached measurement if there is one, else estimate from the profile (no run).
     ///   - progress: called with a short description before each long phase.
-    public static func prepare(
+    package static func prepare(
         _ workload: Workload, configurations: TargetConfigurations = .init(), pricing: Pricing = .defaults, cacheDirectory: String?,
         quick: Bool = false, progress: (String) -> Void = { _ in }
     ) throws -> Study {
@@ -67,19 +67,19 @@ public struct Study: Sendable {
 
     /// The model measured here with the weights every calibration uses (the file's, or seed 1
     /// for built-in models), cached under the model's cache key, the batch and the tool version.
-    public static func measure(_ model: ModelSource, batch: Int, cacheDirectory: String?) throws -> ModelCalibration {
+    package static func measure(_ model: ModelSource, batch: Int, cacheDirectory: String?) throws -> ModelCalibration {
         if let cacheDirectory, let cached = cachedCalibration(model, batch: batch, cacheDirectory: cacheDirectory) { return cached }
         return try ServiceTimeModel.calibrate(
             try model.weighted(), modelKey: model.cacheKey, batch: batch, cacheDirectory: cacheDirectory, toolVersion: toolVersion)
     }
 
     /// A measurement cached earlier, without measuring.
-    public static func cachedCalibration(_ model: ModelSource, batch: Int, cacheDirectory: String) -> ModelCalibration? {
+    package static func cachedCalibration(_ model: ModelSource, batch: Int, cacheDirectory: String) -> ModelCalibration? {
         ModelCalibration.cached(modelKey: model.cacheKey, batch: batch, cacheDirectory: cacheDirectory, toolVersion: toolVersion)
     }
 
     /// The capacity planner for this study.
-    public var planner: CapacityPlanner {
+    package var planner: CapacityPlanner {
         CapacityPlanner(
             workload: workload, graph: model.architecture, calibration: calibration, pricing: pricing, base: configurations,
             fpgaOffered: fpgaOffered)
@@ -88,25 +88,25 @@ public struct Study: Sendable {
     /// Plans every target at the workload's peak rate.
     ///
     /// - Parameter verify: simulate each chosen configuration (false: analytics only).
-    public func plan(verify: Bool) throws -> [TargetPlan] { try planner.plan(verify: verify) }
+    package func plan(verify: Bool) throws -> [TargetPlan] { try planner.plan(verify: verify) }
 
     /// What the recommender's rules read.
-    public var requirements: Requirements {
+    package var requirements: Requirements {
         workload.requirements(networkMs: planner.requestNetworkMs, modelName: model.name, fpgaOffered: fpgaOffered)
     }
 
     /// Applies the criteria to `plans`.
-    public func recommend(_ plans: [TargetPlan], weights: PreferenceWeights = .init(), quick: Bool = false) -> Recommendation {
+    package func recommend(_ plans: [TargetPlan], weights: PreferenceWeights = .init(), quick: Bool = false) -> Recommendation {
         Recommender(requirements: requirements, plans: plans, weights: weights, policy: planner.policy, quick: quick).recommend()
     }
 
     /// The traffic of the workload as the simulators play it.
-    public var traffic: TrafficSpec {
+    package var traffic: TrafficSpec {
         get throws { try workload.traffic(inputShape: model.architecture.inputShape, edge: configurations.edge) }
     }
 
     /// Simulates `targets` with `settings` (default: the study's configurations) under the workload's traffic.
-    public func simulate(
+    package func simulate(
         _ targets: [TargetKind] = TargetKind.allCases, settings: (TargetKind) -> TargetConfigurations? = { _ in nil },
         progress: (String) -> Void = { _ in }
     ) throws -> [TargetResult] {
@@ -129,32 +129,32 @@ public struct Study: Sendable {
 extension Study {
     /// The FPGA target examined in full: the NPU's cycle estimate and the accuracy of every
     /// number format against FP32 on the model's weights.
-    public struct FPGAEvaluation: Sendable, Codable {
-        public var preset: NPUConfiguration
-        public var format: String
-        public var estimate: NPUEstimate
-        public var accuracy: [EmulationAccuracy]
+    package struct FPGAEvaluation: Sendable, Codable {
+        package var preset: NPUConfiguration
+        package var format: String
+        package var estimate: NPUEstimate
+        package var accuracy: [EmulationAccuracy]
         /// Whether the weights are the seeded random ones of a built-in model.
-        public var randomWeights: Bool
+        package var randomWeights: Bool
     }
 
     /// Plans, recommendation, cost curve, each target simulated with its plan, and the FPGA emulation.
-    public struct Evaluation: Sendable {
-        public var study: Study
-        public var plans: [TargetPlan]
-        public var recommendation: Recommendation
-        public var curve: [CurvePoint]
-        public var results: [TargetResult]
-        public var fpga: FPGAEvaluation
+    package struct Evaluation: Sendable {
+        package var study: Study
+        package var plans: [TargetPlan]
+        package var recommendation: Recommendation
+        package var curve: [CurvePoint]
+        package var results: [TargetResult]
+        package var fpga: FPGAEvaluation
     }
 
     /// The number formats whose accuracy a report compares.
-    public static let reportedFormats = ["bf16", "msfp16", "mxfp8-e4m3", "msfp12", "ms-fp9", "ms-fp8", "mxfp4-e2m1"]
+    package static let reportedFormats = ["bf16", "msfp16", "mxfp8-e4m3", "msfp12", "ms-fp9", "ms-fp8", "mxfp4-e2m1"]
 
     /// Runs everything a report needs.
     ///
     /// - Parameter accuracySamples: seeded inputs per number format for the accuracy check.
-    public func evaluate(accuracySamples: Int = 2, progress: (String) -> Void = { _ in }) throws -> Evaluation {
+    package func evaluate(accuracySamples: Int = 2, progress: (String) -> Void = { _ in }) throws -> Evaluation {
         progress("planning capacity")
         let plans = try plan(verify: true)
         let recommendation = recommend(plans)
@@ -168,7 +168,7 @@ extension Study {
     }
 
     /// The NPU estimate and each format's accuracy on the model's own weights (seed 1 for built-in models).
-    public func fpgaEvaluation(samples: Int) throws -> FPGAEvaluation {
+    package func fpgaEvaluation(samples: Int) throws -> FPGAEvaluation {
         let npu = try NPUConfiguration.named(configurations.fpga.preset)
         let format = try NumberFormat.named(configurations.fpga.numberFormat ?? npu.defaultFormat).native(to: npu)
         let estimate = try NPUCycleModel.estimate(model.architecture, preset: npu, format: format, batch: workload.batch)

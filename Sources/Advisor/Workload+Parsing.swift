@@ -7,7 +7,7 @@ import struct Inference.ModelSource
 
 extension Workload {
     /// Every key the workload file accepts, with nested keys as `parent.child`.
-    public static let allowedKeys: [String] = [
+    package static let allowedKeys: [String] = [
         "name", "model", "batch", "payloadBytes", "load", "latency", "environment", "connectivity", "privacy",
         "dataMBps", "deployDeadlineMinutes", "existingCluster", "budgetUSDPerMonth", "network", "seed",
     ]
@@ -19,7 +19,7 @@ extension Workload {
     ///
     /// - Parameter path: the file's path.
     /// - Throws: ``WorkloadError`` naming the file, the key, the value and what is allowed.
-    public static func load(path: String) throws(WorkloadError) -> Workload {
+    package static func load(path: String) throws(WorkloadError) -> Workload {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw WorkloadError("\(path): cannot read the workload file (missing or unreadable)")
         }
@@ -40,7 +40,7 @@ extension Workload {
     /// - Parameters:
     ///   - text: the document.
     ///   - source: a name for messages (the file path).
-    public static func parse(_ text: String, source: String = "workload") throws(WorkloadError) -> Workload {
+    package static func parse(_ text: String, source: String = "workload") throws(WorkloadError) -> Workload {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -6,7 +6,7 @@ import Targets
 
 extension Workload {
     /// Bytes sent per request: `payloadBytes` when set, else the batch's input tensor (float32).
-    public func resolvedPayloadBytes(inputShape: [Int]) -> Int {
+    package func resolvedPayloadBytes(inputShape: [Int]) -> Int {
         payloadBytes ?? inputShape.reduce(1, *) * 4 * batch
     }
 
@@ -17,7 +17,7 @@ extension Workload {
     ///   averaging `rps` and peaking at `peakRps`;
     /// - `step`: `rps` for the first half, `peakRps` for the second;
     /// - `trace`: the timestamps of `traceFile`.
-    public func arrivalPattern() throws(WorkloadError) -> ArrivalPattern {
+    package func arrivalPattern() throws(WorkloadError) -> ArrivalPattern {
         switch load.pattern {
         case .poisson: return .poisson(rate: load.rps)
         case .constant: return .constant(rate: load.rps)
@@ -35,7 +35,7 @@ extension Workload {
     }
 
     /// The traffic the target simulators play.
-    public func traffic(inputShape: [Int], edge: EdgeConfiguration = EdgeConfiguration()) throws(WorkloadError) -> TrafficSpec {
+    package func traffic(inputShape: [Int], edge: EdgeConfiguration = EdgeConfiguration()) throws(WorkloadError) -> TrafficSpec {
         let connectivityPattern: ConnectivityPattern =
             switch connectivity {
             case .always: .alwaysUp
@@ -58,7 +58,7 @@ extension Workload {
     /// - Parameters:
     ///   - networkMs: client ↔ cloud time of one request without queueing, ms.
     ///   - fpgaOffered: whether the model is one of the DNNs Azure offered on FPGAs.
-    public func requirements(networkMs: Double, modelName: String, fpgaOffered: Bool) -> Requirements {
+    package func requirements(networkMs: Double, modelName: String, fpgaOffered: Bool) -> Requirements {
         Requirements(
             environment: environment, connectivity: connectivity, privacy: privacy, dataMBps: dataMBps, uplinkMbps: network.uplinkMbps,
             networkMs: networkMs, sloMs: sloP99Ms, rps: load.rps, peakRps: load.effectivePeakRps,

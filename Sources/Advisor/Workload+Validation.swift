@@ -4,33 +4,33 @@ import Targets
 // MARK: - Validation and flag overrides
 
 /// Values given on the command line; each one set overrides the workload file.
-public struct WorkloadOverrides: Sendable, Equatable {
-    public var model: String?
-    public var batch: Int?
-    public var rps: Double?
-    public var peakRps: Double?
-    public var pattern: LoadPattern?
-    public var durationSeconds: Double?
-    public var p99Ms: Double?
-    public var environment: DeploymentEnvironment?
-    public var connectivity: Connectivity?
-    public var privacy: PrivacyRequirement?
-    public var dataMBps: Double?
-    public var deployDeadlineMinutes: Double?
-    public var existingCluster: Bool?
-    public var budgetUSDPerMonth: Double?
-    public var rttMs: Double?
-    public var uplinkMbps: Double?
-    public var seed: UInt64?
+package struct WorkloadOverrides: Sendable, Equatable {
+    package var model: String?
+    package var batch: Int?
+    package var rps: Double?
+    package var peakRps: Double?
+    package var pattern: LoadPattern?
+    package var durationSeconds: Double?
+    package var p99Ms: Double?
+    package var environment: DeploymentEnvironment?
+    package var connectivity: Connectivity?
+    package var privacy: PrivacyRequirement?
+    package var dataMBps: Double?
+    package var deployDeadlineMinutes: Double?
+    package var existingCluster: Bool?
+    package var budgetUSDPerMonth: Double?
+    package var rttMs: Double?
+    package var uplinkMbps: Double?
+    package var seed: UInt64?
 
-    public init() {}
+    package init() {}
 }
 
 extension Workload {
     /// The workload with every set override applied, validated again.
     ///
     /// - Throws: ``WorkloadError`` naming the flag's key when an overridden value is out of range.
-    public func applying(_ o: WorkloadOverrides, source: String = "command line") throws(WorkloadError) -> Workload {
+    package func applying(_ o: WorkloadOverrides, source: String = "command line") throws(WorkloadError) -> Workload {
         var w = self
         if let v = o.model { w.model = v }
         if let v = o.batch { w.batch = v }
@@ -56,7 +56,7 @@ extension Workload {
     /// Checks every value against its allowed range.
     ///
     /// - Throws: ``WorkloadError`` naming the key, the value and what is allowed.
-    public func validate(source: String = "workload") throws(WorkloadError) {
+    package func validate(source: String = "workload") throws(WorkloadError) {
         func fail(_ key: String, _ value: Any, _ allowed: String) -> WorkloadError {
             WorkloadError("\(source): key '\(key)': value \(value) is out of range; allowed: \(allowed)")
         }

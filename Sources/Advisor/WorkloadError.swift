@@ -1,8 +1,8 @@
 /// An error in a workload file or in the flags that override it.
 ///
 /// The message names the file, the key, the value and what is allowed.
-public struct WorkloadError: Error, Sendable, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct WorkloadError: Error, Sendable, CustomStringConvertible, Equatable {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }

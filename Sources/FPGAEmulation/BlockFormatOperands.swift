@@ -14,8 +14,8 @@ import Inference
 /// float32; sgemm then accumulates those exact products in float32, which is the
 /// accumulator the formats specify (the order of the additions, which no format fixes, is
 /// the only difference from any other fp32 accumulator).
-public final class BlockFormatOperands: MatrixOperandQuantizer, @unchecked Sendable {
-    public let quantizer: BlockQuantizer
+package final class BlockFormatOperands: MatrixOperandQuantizer, @unchecked Sendable {
+    package let quantizer: BlockQuantizer
     /// The MFUs' precision: fp16 for block formats, the format itself for scalar references.
     private let vectorRounding: BlockQuantizer
     // Per-column scratch for column-blocked quantization, grown on first use of a size.
@@ -25,19 +25,19 @@ public final class BlockFormatOperands: MatrixOperandQuantizer, @unchecked Senda
     private var columnSlow: [Bool] = []
     private var columnNaN: [Bool] = []
 
-    public init(format: NumberFormat, rounding: Rounding = .nearest) {
+    package init(format: NumberFormat, rounding: Rounding = .nearest) {
         quantizer = BlockQuantizer(format: format, rounding: rounding)
         let fp16 = NumberFormat.all.first { $0.name == "fp16" }!
         vectorRounding = BlockQuantizer(format: format.isBlockFormat ? fp16 : format, rounding: .even)
     }
 
-    public var name: String { quantizer.format.name }
+    package var name: String { quantizer.format.name }
 
-    public func quantizeRows(_ matrix: UnsafeMutablePointer<Float>, rows: Int, k: Int) {
+    package func quantizeRows(_ matrix: UnsafeMutablePointer<Float>, rows: Int, k: Int) {
         for r in 0..<rows { quantizer.quantize(matrix + r * k, count: k) }
     }
 
-    public func quantizeColumns(_ matrix: UnsafeMutablePointer<Float>, k: Int, columns: Int) {
+    package func quantizeColumns(_ matrix: UnsafeMutablePointer<Float>, k: Int, columns: Int) {
         let q = quantizer
         let format = q.format
         if format.isIdentity { return }
@@ -122,7 +122,7 @@ public final class BlockFormatOperands: MatrixOperandQuantizer, @unchecked Senda
         return false
     }
 
-    public func roundVector(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    package func roundVector(_ values: UnsafeMutablePointer<Float>, count: Int) {
         vectorRounding.quantize(values, count: count)
     }
 }

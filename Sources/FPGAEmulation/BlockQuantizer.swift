@@ -15,11 +15,11 @@ import Foundation
 /// A block holding NaN or ±Inf becomes all NaN (as in microxcaling's corner tests).
 /// Scalar formats (`bf16`, `fp16`) round each value alone and overflow to ±Inf.
 /// `floor(log2 |x|)` is read from the float's exponent field, exactly.
-public struct BlockQuantizer: Sendable {
-    public let format: NumberFormat
-    public let rounding: Rounding
+package struct BlockQuantizer: Sendable {
+    package let format: NumberFormat
+    package let rounding: Rounding
 
-    public init(format: NumberFormat, rounding: Rounding = .nearest) {
+    package init(format: NumberFormat, rounding: Rounding = .nearest) {
         self.format = format
         self.rounding = rounding
     }
@@ -88,12 +88,12 @@ public struct BlockQuantizer: Sendable {
     }
 
     /// Quantizes `count` contiguous values in place, blocks along the sequence.
-    public func quantize(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    package func quantize(_ values: UnsafeMutablePointer<Float>, count: Int) {
         quantize(values, count: count, stride: 1)
     }
 
     /// Quantizes `count` values `stride` apart, in consecutive blocks of the format's size.
-    public func quantize(_ values: UnsafeMutablePointer<Float>, count: Int, stride: Int) {
+    package func quantize(_ values: UnsafeMutablePointer<Float>, count: Int, stride: Int) {
         if format.isIdentity { return }
         guard format.isBlockFormat else {
             for i in 0..<count { values[i * stride] = Float(quantizeElement(Double(values[i * stride]))) }
@@ -151,7 +151,7 @@ public struct BlockQuantizer: Sendable {
     }
 
     /// Quantizes a copy of `values` (convenience for tests and tools).
-    public func quantized(_ values: [Float]) -> [Float] {
+    package func quantized(_ values: [Float]) -> [Float] {
         var out = values
         out.withUnsafeMutableBufferPointer { quantize($0.baseAddress!, count: $0.count) }
         return out

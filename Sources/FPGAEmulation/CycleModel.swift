@@ -1,7 +1,7 @@
 import Inference
 
 /// Where a layer runs.
-public enum ExecutionUnit: String, Sendable, Codable {
+package enum ExecutionUnit: String, Sendable, Codable {
     /// The matrix-vector unit.
     case mvu
     /// The multifunction (vector) units.
@@ -11,45 +11,45 @@ public enum ExecutionUnit: String, Sendable, Codable {
 }
 
 /// The cycle model's figures for one layer.
-public struct LayerCycles: Sendable, Codable, Equatable {
-    public var name: String
-    public var kind: String
-    public var unit: ExecutionUnit
-    public var cycles: Int
-    public var timeMs: Double
-    public var macs: Int
+package struct LayerCycles: Sendable, Codable, Equatable {
+    package var name: String
+    package var kind: String
+    package var unit: ExecutionUnit
+    package var cycles: Int
+    package var timeMs: Double
+    package var macs: Int
     /// Useful MACs / (cycles × MACs per cycle) for MVU layers, 0 otherwise.
-    public var utilization: Double
+    package var utilization: Double
     /// Padding efficiency of the weight tiles (useful / padded elements), MVU layers.
-    public var tilingEfficiency: Double
+    package var tilingEfficiency: Double
 }
 
 /// The cycle model's figures for a model.
-public struct NPUEstimate: Sendable, Codable, Equatable {
-    public var preset: String
-    public var format: String
-    public var batch: Int
-    public var layers: [LayerCycles]
+package struct NPUEstimate: Sendable, Codable, Equatable {
+    package var preset: String
+    package var format: String
+    package var batch: Int
+    package var layers: [LayerCycles]
     /// NPU cycles of the featurizer (MVU + MFU layers).
-    public var cycles: Int
+    package var cycles: Int
     /// NPU time, ms (cycles plus weight streaming when weights do not fit on chip).
-    public var latencyMs: Double
+    package var latencyMs: Double
     /// FLOPs of the layers on the NPU / NPU time, TFLOPS.
-    public var effectiveTflops: Double
+    package var effectiveTflops: Double
     /// Effective / peak.
-    public var utilization: Double
+    package var utilization: Double
     /// Bytes of NPU weights in the format.
-    public var weightBytes: Int
-    public var fitsOnChip: Bool
+    package var weightBytes: Int
+    package var fitsOnChip: Bool
     /// FPGAs needed to pin every weight on chip.
-    public var fpgasNeeded: Int
+    package var fpgasNeeded: Int
     /// Time to stream the weights that do not fit from DRAM, every time they are used, ms (0 if they fit).
-    public var weightStreamingMs: Double
+    package var weightStreamingMs: Double
     /// Layers left to the host CPU (after the featurizer).
-    public var hostLayers: [String]
+    package var hostLayers: [String]
     /// FLOPs per sample on the NPU and on the host.
-    public var npuFlops: Int
-    public var hostFlops: Int
+    package var npuFlops: Int
+    package var hostFlops: Int
 }
 
 /// Estimates NPU cycles layer by layer.
@@ -67,8 +67,8 @@ public struct NPUEstimate: Sendable, Codable, Equatable {
 ///   MFU operation latency); others stream through the MFUs at L elements per cycle.
 /// - The featurizer is every layer up to the last global pooling / flatten; what follows
 ///   (the classifier) runs on the host CPU. Models with no such layer run wholly on the NPU.
-public enum NPUCycleModel {
-    public static func estimate(
+package enum NPUCycleModel {
+    package static func estimate(
         _ graph: ModelGraph, preset: NPUConfiguration, format: NumberFormat, batch: Int = 1
     ) throws(InferenceError) -> NPUEstimate {
         let shapes = try graph.inferShapes()

@@ -3,19 +3,19 @@ import Inference
 import Simulation
 
 /// How far a model's emulated outputs are from float32.
-public struct EmulationAccuracy: Sendable, Codable, Equatable {
-    public var format: String
-    public var samples: Int
+package struct EmulationAccuracy: Sendable, Codable, Equatable {
+    package var format: String
+    package var samples: Int
     /// Largest |fp32 − emulated| over every output.
-    public var maxAbsError: Double
+    package var maxAbsError: Double
     /// Signal-to-quantization-noise ratio, dB: 10·log10(Σ fp32² / Σ (fp32 − emulated)²).
-    public var sqnrDB: Double
+    package var sqnrDB: Double
     /// Fraction of samples whose arg-max output agrees.
-    public var top1Agreement: Double
+    package var top1Agreement: Double
 
     /// Runs `graph` (with weights) on `samples` seeded random inputs in float32 and emulated
     /// in `format`, and compares the outputs.
-    public static func measure(
+    package static func measure(
         _ graph: ModelGraph, format: NumberFormat, samples: Int = 8, seed: UInt64 = 1, threads: Int? = nil
     ) throws(InferenceError) -> EmulationAccuracy {
         let reference = try CPUExecutor(graph: graph, batch: 1, threads: threads)

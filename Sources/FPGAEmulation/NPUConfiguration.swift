@@ -7,40 +7,40 @@
 /// cycles, and the MVU does `tileEngines × nativeDimension × lanes` multiply-accumulates per
 /// cycle. Multifunction units (MFUs) chained after it apply activations, adds and
 /// multiplies elementwise. Weights are pinned in on-chip memory (the matrix register file).
-public struct NPUConfiguration: Sendable, Equatable, Codable {
-    public var name: String
-    public var device: String
-    public var tileEngines: Int
-    public var nativeDimension: Int
-    public var lanes: Int
-    public var clockMHz: Double
+package struct NPUConfiguration: Sendable, Equatable, Codable {
+    package var name: String
+    package var device: String
+    package var tileEngines: Int
+    package var nativeDimension: Int
+    package var lanes: Int
+    package var clockMHz: Double
     /// Cycles from issuing a matrix-vector instruction to its first result (dot-product
     /// adder tree, accumulation across tiles, register-file reads and writes).
-    public var pipelineFillCycles: Int
+    package var pipelineFillCycles: Int
     /// Latency of one MFU operation in a dependent chain, cycles.
-    public var mfuOpLatencyCycles: Int
+    package var mfuOpLatencyCycles: Int
     /// Cycles to dispatch one instruction chain (the NPU is single-threaded: chains issue in order).
-    public var dispatchCycles: Int
+    package var dispatchCycles: Int
     /// On-chip weight memory (M20K/MLAB blocks given to the matrix register file), bytes.
-    public var onChipWeightBytes: Int
+    package var onChipWeightBytes: Int
     /// Off-chip DRAM bandwidth used to stream weights that do not fit, bytes per second.
-    public var dramBytesPerSecond: Double
+    package var dramBytesPerSecond: Double
     /// The number format of the matrix unit.
-    public var defaultFormat: String
+    package var defaultFormat: String
     /// Board power, watts.
-    public var powerWatts: Double
+    package var powerWatts: Double
     /// Where the figures come from and what is assumed.
-    public var source: String
+    package var source: String
 
     /// Multiply-accumulates per cycle.
-    public var macsPerCycle: Int { tileEngines * nativeDimension * lanes }
+    package var macsPerCycle: Int { tileEngines * nativeDimension * lanes }
     /// Peak TFLOPS (2 FLOPs per MAC).
-    public var peakTFLOPS: Double { 2 * Double(macsPerCycle) * clockMHz * 1e6 / 1e12 }
+    package var peakTFLOPS: Double { 2 * Double(macsPerCycle) * clockMHz * 1e6 / 1e12 }
     /// Seconds per cycle.
-    public var cycleSeconds: Double { 1 / (clockMHz * 1e6) }
+    package var cycleSeconds: Double { 1 / (clockMHz * 1e6) }
 
     /// Built-in presets.
-    public static let presets: [NPUConfiguration] = [
+    package static let presets: [NPUConfiguration] = [
         NPUConfiguration(
             name: "brainwave-s10", device: "Intel Stratix 10 280", tileEngines: 6, nativeDimension: 400, lanes: 40,
             clockMHz: 250, pipelineFillCycles: 24, mfuOpLatencyCycles: 6, dispatchCycles: 8,
@@ -69,7 +69,7 @@ public struct NPUConfiguration: Sendable, Equatable, Codable {
     /// The preset called `name`.
     ///
     /// - Throws: ``EmulationError`` listing the presets.
-    public static func named(_ name: String) throws(EmulationError) -> NPUConfiguration {
+    package static func named(_ name: String) throws(EmulationError) -> NPUConfiguration {
         guard let p = presets.first(where: { $0.name == name.lowercased() }) else {
             throw EmulationError("unknown FPGA preset '\(name)'; presets: \(presets.map(\.name).joined(separator: ", "))")
         }

@@ -27,33 +27,33 @@
 /// Block-integer elements (`ms-fp*`, `msfp*`, `mxint8`) hold `k · 2^(e − (b − 2))` with
 /// `|k| ≤ 2^(b−1) − 1` for element bits `b` (sign included) and shared exponent `e`; the
 /// block's largest magnitude lands in `[1, 2)·2^e`.
-public struct NumberFormat: Sendable, Hashable, CustomStringConvertible {
-    public let name: String
+package struct NumberFormat: Sendable, Hashable, CustomStringConvertible {
+    package let name: String
     /// Bits of the shared exponent; 0 for scalar formats.
-    public let scaleBits: Int
+    package let scaleBits: Int
     /// Elements sharing one exponent; 0 for scalar formats.
-    public let blockSize: Int
-    public let elementExponentBits: Int
+    package let blockSize: Int
+    package let elementExponentBits: Int
     /// Significand bits including sign (and the implicit bit for floating elements).
-    public let elementBits: Int
-    public let elementEmax: Int
-    public let maxNormal: Double
+    package let elementBits: Int
+    package let elementEmax: Int
+    package let maxNormal: Double
     /// Scalar formats overflow to ±Inf; block formats saturate at ``maxNormal``.
-    public let saturates: Bool
+    package let saturates: Bool
     /// Bits stored per element (for memory figures), scale amortized over the block.
-    public let storageBitsPerElement: Double
-    public let summary: String
+    package let storageBitsPerElement: Double
+    package let summary: String
 
-    public var description: String { name }
+    package var description: String { name }
 
     /// Whether elements share an exponent.
-    public var isBlockFormat: Bool { blockSize > 0 }
+    package var isBlockFormat: Bool { blockSize > 0 }
 
     /// Whether the format leaves values unchanged.
-    public var isIdentity: Bool { name == "fp32" }
+    package var isIdentity: Bool { name == "fp32" }
 
     /// The same format with another block size (e.g. the accelerator's native dimension).
-    public func withBlockSize(_ size: Int) -> NumberFormat {
+    package func withBlockSize(_ size: Int) -> NumberFormat {
         NumberFormat(
             name: name, scaleBits: scaleBits, blockSize: size, elementExponentBits: elementExponentBits,
             elementBits: elementBits, elementEmax: elementEmax, maxNormal: maxNormal, saturates: saturates,
@@ -78,7 +78,7 @@ public struct NumberFormat: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Every supported format.
-    public static let all: [NumberFormat] = [
+    package static let all: [NumberFormat] = [
         blockInteger("ms-fp8", scaleBits: 5, block: 128, bits: 3, summary: "Brainwave: sign + 2-bit mantissa, 5-bit shared exponent"),
         blockInteger("ms-fp9", scaleBits: 5, block: 128, bits: 4, summary: "Brainwave: sign + 3-bit mantissa, 5-bit shared exponent"),
         blockInteger("msfp12", scaleBits: 8, block: 16, bits: 4, summary: "MSFP12: sign + 3-bit mantissa, 8-bit shared exponent, block 16"),
@@ -106,12 +106,12 @@ public struct NumberFormat: Sendable, Hashable, CustomStringConvertible {
     ]
 
     /// The names of every format.
-    public static var names: [String] { all.map(\.name) }
+    package static var names: [String] { all.map(\.name) }
 
     /// The format called `name`.
     ///
     /// - Throws: ``EmulationError`` listing the known formats.
-    public static func named(_ name: String) throws(EmulationError) -> NumberFormat {
+    package static func named(_ name: String) throws(EmulationError) -> NumberFormat {
         guard let f = all.first(where: { $0.name == name.lowercased() }) else {
             throw EmulationError("unknown number format '\(name)'; supported: \(names.joined(separator: ", "))")
         }
@@ -120,7 +120,7 @@ public struct NumberFormat: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// How elements round to their significand.
-public enum Rounding: String, Sendable, CaseIterable {
+package enum Rounding: String, Sendable, CaseIterable {
     /// To nearest, ties away from zero (microxcaling's default `nearest`).
     case nearest
     /// To nearest, ties to even.
@@ -130,8 +130,8 @@ public enum Rounding: String, Sendable, CaseIterable {
 }
 
 /// An error in the FPGA emulation's input.
-public struct EmulationError: Error, Sendable, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct EmulationError: Error, Sendable, CustomStringConvertible, Equatable {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }

@@ -2,25 +2,25 @@ import Foundation
 
 /// What `bench` writes: raw latency samples, the host calibration measured in the same run,
 /// and the environment.
-public struct BenchmarkResult: Sendable, Codable, Equatable {
-    public static let currentSchema = 1
-    public var schemaVersion = BenchmarkResult.currentSchema
+package struct BenchmarkResult: Sendable, Codable, Equatable {
+    package static let currentSchema = 1
+    package var schemaVersion = BenchmarkResult.currentSchema
     /// The identity compared by `check` (the model spec unless set with --model-key).
-    public var modelKey: String
-    public var model: String
-    public var batch: Int
-    public var threads: Int
+    package var modelKey: String
+    package var model: String
+    package var batch: Int
+    package var threads: Int
     /// Per-inference wall times after warm-up, ms.
-    public var samplesMs: [Double]
-    public var stopReason: String
-    public var warmup: Int
-    public var windows: [Double]
-    public var calibration: HostProbe
-    public var environment: Environment
+    package var samplesMs: [Double]
+    package var stopReason: String
+    package var warmup: Int
+    package var windows: [Double]
+    package var calibration: HostProbe
+    package var environment: Environment
     /// For a workload: simulated p50/p99 per target, ms.
-    public var simulated: [String: [String: Double]]?
+    package var simulated: [String: [String: Double]]?
 
-    public init(
+    package init(
         modelKey: String, model: String, batch: Int, threads: Int, samplesMs: [Double], stopReason: String, warmup: Int, windows: [Double],
         calibration: HostProbe, environment: Environment, simulated: [String: [String: Double]]?
     ) {
@@ -37,25 +37,25 @@ public struct BenchmarkResult: Sendable, Codable, Equatable {
         self.simulated = simulated
     }
 
-    public struct HostProbe: Sendable, Codable, Equatable {
+    package struct HostProbe: Sendable, Codable, Equatable {
         /// sgemm GFLOP/s at 1536³ with `threads` threads.
-        public var sgemmGflops: Double
+        package var sgemmGflops: Double
         /// Copy bandwidth, GB/s.
-        public var memoryGBps: Double
-        public init(sgemmGflops: Double, memoryGBps: Double) {
+        package var memoryGBps: Double
+        package init(sgemmGflops: Double, memoryGBps: Double) {
             self.sgemmGflops = sgemmGflops
             self.memoryGBps = memoryGBps
         }
     }
 
-    public struct Environment: Sendable, Codable, Equatable {
-        public var cpuModel: String
-        public var cores: Int
-        public var openblas: String
-        public var toolVersion: String
-        public var gitCommit: String?
-        public var date: String
-        public init(cpuModel: String, cores: Int, openblas: String, toolVersion: String, gitCommit: String?, date: String) {
+    package struct Environment: Sendable, Codable, Equatable {
+        package var cpuModel: String
+        package var cores: Int
+        package var openblas: String
+        package var toolVersion: String
+        package var gitCommit: String?
+        package var date: String
+        package init(cpuModel: String, cores: Int, openblas: String, toolVersion: String, gitCommit: String?, date: String) {
             self.cpuModel = cpuModel
             self.cores = cores
             self.openblas = openblas
@@ -66,24 +66,24 @@ public struct BenchmarkResult: Sendable, Codable, Equatable {
     }
 
     /// Median latency, ms.
-    public var medianMs: Double {
+    package var medianMs: Double {
         let s = samplesMs.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }
 
 /// An error in `check`'s inputs (exit 2).
-public struct RegressionInputError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct RegressionInputError: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 extension BenchmarkResult {
     /// Reads a result file.
     ///
     /// - Throws: ``RegressionInputError`` for a missing file, bad JSON or another schema version.
-    public static func load(path: String) throws(RegressionInputError) -> BenchmarkResult {
+    package static func load(path: String) throws(RegressionInputError) -> BenchmarkResult {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RegressionInputError("\(path): cannot read the benchmark file (missing or unreadable)")
         }

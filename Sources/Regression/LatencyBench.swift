@@ -4,18 +4,18 @@ import Simulation
 
 /// Runs a model repeatedly until its latency is stable (perf_analyzer's rule: the medians of
 /// the last three windows within a tolerance of one another), or a maximum is reached.
-public struct LatencyBench: Sendable {
-    public var windowSize = 10
+package struct LatencyBench: Sendable {
+    package var windowSize = 10
     /// Relative spread allowed between the last three window medians.
-    public var tolerance = 0.10
-    public var minIterations = 30
-    public var maxIterations = 300
-    public var warmup = 3
+    package var tolerance = 0.10
+    package var minIterations = 30
+    package var maxIterations = 300
+    package var warmup = 3
 
-    public init() {}
+    package init() {}
 
     /// Runs `executor` and returns the samples (ms), the window medians and why it stopped.
-    public func run(_ executor: CPUExecutor, seed: UInt64 = 1) -> (samplesMs: [Double], windows: [Double], stopReason: String) {
+    package func run(_ executor: CPUExecutor, seed: UInt64 = 1) -> (samplesMs: [Double], windows: [Double], stopReason: String) {
         var samples: [Double] = []
         var windows: [Double] = []
         var reason = "maximum of \(maxIterations) iterations"
@@ -38,7 +38,7 @@ public struct LatencyBench: Sendable {
     }
 
     /// The git commit of the working directory, if it is a repository.
-    public static func gitCommit() -> String? {
+    package static func gitCommit() -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["git", "rev-parse", "HEAD"]

@@ -1,35 +1,35 @@
 import Foundation
 
 /// One compared metric.
-public struct MetricComparison: Sendable, Codable, Equatable {
-    public enum Status: String, Sendable, Codable {
+package struct MetricComparison: Sendable, Codable, Equatable {
+    package enum Status: String, Sendable, Codable {
         case pass
         case regression
         case improvement
     }
 
-    public var name: String
-    public var baselineMedian: Double
-    public var currentMedian: Double
+    package var name: String
+    package var baselineMedian: Double
+    package var currentMedian: Double
     /// current / baseline (medians); > 1 is slower.
-    public var ratio: Double
-    public var ratioCI95: [Double]?
+    package var ratio: Double
+    package var ratioCI95: [Double]?
     /// One-sided Mann–Whitney p-value for "current is slower".
-    public var pValue: Double?
-    public var status: Status
-    public var explanation: String
+    package var pValue: Double?
+    package var status: Status
+    package var explanation: String
 }
 
 /// The outcome of `check`.
-public struct RegressionReport: Sendable, Codable, Equatable {
-    public var schemaVersion = 1
-    public var model: String
-    public var normalized: Bool
-    public var thresholdPercent: Double
-    public var alpha: Double
-    public var metrics: [MetricComparison]
-    public var warnings: [String]
-    public var regressed: Bool { metrics.contains { $0.status == .regression } }
+package struct RegressionReport: Sendable, Codable, Equatable {
+    package var schemaVersion = 1
+    package var model: String
+    package var normalized: Bool
+    package var thresholdPercent: Double
+    package var alpha: Double
+    package var metrics: [MetricComparison]
+    package var warnings: [String]
+    package var regressed: Bool { metrics.contains { $0.status == .regression } }
 }
 
 /// Compares a current benchmark with a baseline: a slowdown fails only when it is both
@@ -37,8 +37,8 @@ public struct RegressionReport: Sendable, Codable, Equatable {
 /// threshold (the median ratio exceeds 1 + threshold). With `normalize`, each sample is
 /// multiplied by the run's own sgemm GFLOP/s (latency × speed = work), so a baseline made on
 /// one machine holds on another of the same architecture.
-public enum RegressionCheck {
-    public static func compare(
+package enum RegressionCheck {
+    package static func compare(
         baseline: BenchmarkResult, current: BenchmarkResult, thresholdPercent: Double = 5, alpha: Double = 0.01, normalize: Bool = false
     ) throws(RegressionInputError) -> RegressionReport {
         guard baseline.modelKey == current.modelKey else {
@@ -113,7 +113,7 @@ public enum RegressionCheck {
     }
 
     /// JUnit XML: one test case per metric, a failure for each regression.
-    public static func junit(_ r: RegressionReport) -> String {
+    package static func junit(_ r: RegressionReport) -> String {
         func esc(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
                 of: ">", with: "&gt;"
@@ -133,7 +133,7 @@ public enum RegressionCheck {
     }
 
     /// A Markdown table for job summaries.
-    public static func markdown(_ r: RegressionReport) -> String {
+    package static func markdown(_ r: RegressionReport) -> String {
         var m = ["## Latency check: `\(r.model)` — \(r.regressed ? "❌ regression" : "✅ pass")", ""]
         m.append("| metric | baseline | current | change | 95% CI | p | result |")
         m.append("|---|---|---|---|---|---|---|")

@@ -8,12 +8,12 @@ import Simulation
 /// approximation with the tie-corrected variance
 /// `σ² = n_x n_y / 12 · ((n+1) − Σ(t³ − t)/(n(n−1)))` and a continuity correction of ½ —
 /// the same as SciPy's `mannwhitneyu(x, y, alternative="greater", method="asymptotic")`.
-public struct MannWhitneyU: Sendable, Equatable, Codable {
-    public var u: Double
-    public var z: Double
-    public var pGreater: Double
+package struct MannWhitneyU: Sendable, Equatable, Codable {
+    package var u: Double
+    package var z: Double
+    package var pGreater: Double
 
-    public init(_ x: [Double], _ y: [Double]) {
+    package init(_ x: [Double], _ y: [Double]) {
         let nx = Double(x.count)
         let ny = Double(y.count)
         let all = (x.map { ($0, 0) } + y.map { ($0, 1) }).sorted { $0.0 < $1.0 }
@@ -44,16 +44,16 @@ public struct MannWhitneyU: Sendable, Equatable, Codable {
 }
 
 /// Percentile bootstrap confidence interval of the ratio of medians `median(x) / median(y)`.
-public struct MedianRatioBootstrap: Sendable, Equatable, Codable {
-    public var ratio: Double
-    public var lower: Double
-    public var upper: Double
-    public var resamples: Int
+package struct MedianRatioBootstrap: Sendable, Equatable, Codable {
+    package var ratio: Double
+    package var lower: Double
+    package var upper: Double
+    package var resamples: Int
 
     /// - Parameters:
     ///   - confidence: e.g. 0.95.
     ///   - seed: fixed, so the same data give the same interval.
-    public init(_ x: [Double], _ y: [Double], confidence: Double = 0.95, resamples: Int = 2000, seed: UInt64 = 0x5EED) {
+    package init(_ x: [Double], _ y: [Double], confidence: Double = 0.95, resamples: Int = 2000, seed: UInt64 = 0x5EED) {
         func median(_ v: [Double]) -> Double {
             let s = v.sorted()
             let m = s.count / 2

@@ -9,11 +9,11 @@ import Targets
 /// script); titles are sanitized; gnuplot's stderr is returned in the error when it fails.
 /// The SVG is cleaned for inline use: no XML prolog or DOCTYPE, no namespace URLs, `href`
 /// instead of `xlink:href`, so the HTML holds no external references.
-public struct GnuplotRenderer: Sendable {
-    public let executable: String
+package struct GnuplotRenderer: Sendable {
+    package let executable: String
 
     /// Finds gnuplot on PATH; nil when it is not installed.
-    public static func find() -> GnuplotRenderer? {
+    package static func find() -> GnuplotRenderer? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let candidate = String(dir) + "/gnuplot"
@@ -23,12 +23,12 @@ public struct GnuplotRenderer: Sendable {
     }
 
     /// A data series: rows of numbers, written to a file and plotted with `using`.
-    public struct Series: Sendable {
-        public var title: String
-        public var rows: [[Double]]
-        public var using: String
-        public var style: String
-        public init(title: String, rows: [[Double]], using: String = "1:2", style: String) {
+    package struct Series: Sendable {
+        package var title: String
+        package var rows: [[Double]]
+        package var using: String
+        package var style: String
+        package init(title: String, rows: [[Double]], using: String = "1:2", style: String) {
             self.title = title
             self.rows = rows
             self.using = using
@@ -36,12 +36,12 @@ public struct GnuplotRenderer: Sendable {
         }
     }
 
-    public struct RenderError: Error, CustomStringConvertible {
-        public let description: String
+    package struct RenderError: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Plots `series` after the `settings` lines; returns inline-ready SVG.
-    public func render(settings: [String], series: [Series], width: Int = 720, height: Int = 380) throws -> String {
+    package func render(settings: [String], series: [Series], width: Int = 720, height: Int = 380) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("da-plot-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -7,9 +7,9 @@ import Targets
 
 /// Turns a study's evaluation into what a report shows (no measuring, planning or simulating
 /// here: ``Study/evaluate(accuracySamples:progress:)`` did that).
-public enum ReportBuilder {
+package enum ReportBuilder {
     /// - Parameter command: the command line that produced the report, for the reproducibility section.
-    public static func build(_ evaluation: Study.Evaluation, command: String) throws -> ReportData {
+    package static func build(_ evaluation: Study.Evaluation, command: String) throws -> ReportData {
         let study = evaluation.study
         let workload = study.workload
         let profile = study.profile

@@ -6,67 +6,67 @@ import Simulation
 import Targets
 
 /// Everything a report shows, in one value (written as `results.json`).
-public struct ReportData: Sendable, Codable {
+package struct ReportData: Sendable, Codable {
     /// 2: typed target ids, numeric configuration values, the model's source, `fpga.randomWeights`.
-    public var schemaVersion = 2
-    public var title: String
-    public var generatedBy: String
-    public var workload: Workload
-    public var model: ModelSummary
-    public var recommendation: Recommendation
+    package var schemaVersion = 2
+    package var title: String
+    package var generatedBy: String
+    package var workload: Workload
+    package var model: ModelSummary
+    package var recommendation: Recommendation
     /// Each target simulated under the workload's traffic with its planned configuration.
-    public var targets: [TargetResult]
-    public var plans: [TargetPlan]
-    public var curve: [CurvePoint]
-    public var fpga: Study.FPGAEvaluation
-    public var assumptions: Assumptions
-    public var reproducibility: Reproducibility
+    package var targets: [TargetResult]
+    package var plans: [TargetPlan]
+    package var curve: [CurvePoint]
+    package var fpga: Study.FPGAEvaluation
+    package var assumptions: Assumptions
+    package var reproducibility: Reproducibility
     /// Measured here with `load` (optional "measured here" series).
-    public var measured: MeasuredSeries?
+    package var measured: MeasuredSeries?
 
-    public struct ModelSummary: Sendable, Codable {
-        public var name: String
+    package struct ModelSummary: Sendable, Codable {
+        package var name: String
         /// A built-in architecture or an ONNX file (with its SHA-256).
-        public var source: ModelSource.Origin
-        public var parameters: Int
-        public var flops: Int
-        public var weightBytes: Int
-        public var activationBytes: Int
-        public var inputShape: [Int]
+        package var source: ModelSource.Origin
+        package var parameters: Int
+        package var flops: Int
+        package var weightBytes: Int
+        package var activationBytes: Int
+        package var inputShape: [Int]
         /// Whether the weights are a built-in model's seeded random ones.
-        public var randomWeights: Bool
+        package var randomWeights: Bool
     }
 
-    public struct Assumptions: Sendable, Codable {
-        public var hardware: [HardwareProfile]
-        public var pricing: Pricing
-        public var network: String
-        public var deployTime: String
-        public var serviceTimeModel: String
+    package struct Assumptions: Sendable, Codable {
+        package var hardware: [HardwareProfile]
+        package var pricing: Pricing
+        package var network: String
+        package var deployTime: String
+        package var serviceTimeModel: String
     }
 
-    public struct Reproducibility: Sendable, Codable {
-        public var seed: UInt64
-        public var toolVersion: String
-        public var host: HostCalibration
-        public var calibration: [StepMeasurement]
-        public var calibrationMedianMs1: Double
-        public var calibrationMedianMsAll: Double
-        public var command: String
+    package struct Reproducibility: Sendable, Codable {
+        package var seed: UInt64
+        package var toolVersion: String
+        package var host: HostCalibration
+        package var calibration: [StepMeasurement]
+        package var calibrationMedianMs1: Double
+        package var calibrationMedianMsAll: Double
+        package var command: String
     }
 
     /// A `deploy-advisor load --format json` result: latencies measured here against a real
     /// endpoint (e.g. `deploy-advisor serve`), shown beside the simulated targets.
-    public struct MeasuredSeries: Sendable, Codable {
-        public var label: String
-        public var url: String
-        public var scheduledRps: Double
-        public var achievedRps: Double
-        public var latencyMs: [String: Double]
-        public var statusCounts: [String: Int]
+    package struct MeasuredSeries: Sendable, Codable {
+        package var label: String
+        package var url: String
+        package var scheduledRps: Double
+        package var achievedRps: Double
+        package var latencyMs: [String: Double]
+        package var statusCounts: [String: Int]
 
         /// Reads a `load --format json` file.
-        public static func load(path: String) throws -> MeasuredSeries {
+        package static func load(path: String) throws -> MeasuredSeries {
             struct LoadResult: Decodable {
                 var url: String
                 var scheduledRps: Double

@@ -9,14 +9,15 @@ import Targets
 /// when every file is complete are they renamed into place (each rename atomic), so a failed
 /// run never leaves a half-written report. Other files in the directory (e.g. the
 /// `workload.yaml` the report came from) are left alone.
-public enum ReportWriter {
-    public struct Outcome: Sendable {
-        public var files: [String]
+package enum ReportWriter {
+    package struct Outcome: Sendable {
+        package var files: [String]
         /// Why plots are missing (gnuplot absent or failing), if they are.
-        public var plotWarning: String?
+        package var plotWarning: String?
     }
 
-    public static func write(_ data: ReportData, to directory: String, gnuplot: GnuplotRenderer? = GnuplotRenderer.find()) throws -> Outcome
+    package static func write(_ data: ReportData, to directory: String, gnuplot: GnuplotRenderer? = GnuplotRenderer.find()) throws
+        -> Outcome
     {
         let charts = Charts.all(data)
         var plots: [(Charts.Chart, String?)] = []

@@ -10,8 +10,8 @@ import Synchronization
 /// an executor hop per request, which on a 2-core machine is a thread wake-up and a context
 /// switch). Only a request that has to wait suspends, on a continuation that `release()` or
 /// its deadline resumes — exactly once, whichever comes first.
-public final class AdmissionController: Sendable {
-    public enum Decision: Sendable, Equatable {
+package final class AdmissionController: Sendable {
+    package enum Decision: Sendable, Equatable {
         case admitted
         /// Waited too long or the queue was full: answer 503.
         case rejected(String)
@@ -80,12 +80,12 @@ public final class AdmissionController: Sendable {
         }
     }
 
-    public let maxConcurrent: Int
-    public let maxWaitSeconds: Double
-    public let maxQueued: Int
+    package let maxConcurrent: Int
+    package let maxWaitSeconds: Double
+    package let maxQueued: Int
     private let state = Mutex(State())
 
-    public init(maxConcurrent: Int, maxWaitSeconds: Double, maxQueued: Int) {
+    package init(maxConcurrent: Int, maxWaitSeconds: Double, maxQueued: Int) {
         self.maxConcurrent = max(1, maxConcurrent)
         self.maxWaitSeconds = maxWaitSeconds
         self.maxQueued = max(0, maxQueued)
@@ -97,7 +97,7 @@ public final class AdmissionController: Sendable {
     }
 
     /// Takes a slot, waiting (FIFO) for at most `maxWaitSeconds` when all are busy.
-    public func acquire() async -> Decision {
+    package func acquire() async -> Decision {
         let immediate: Immediate = state.withLock { s in
             if s.inFlight < maxConcurrent && s.waiting == 0 {
                 s.inFlight += 1
@@ -136,7 +136,7 @@ public final class AdmissionController: Sendable {
     }
 
     /// Frees a slot; the longest-waiting request takes it.
-    public func release() {
+    package func release() {
         let next: Waiter? = state.withLock { s in
             if let w = s.popOldest() { return w }  // the slot passes on; inFlight unchanged
             s.inFlight -= 1
@@ -151,5 +151,5 @@ public final class AdmissionController: Sendable {
     }
 
     /// Requests in flight and waiting.
-    public var load: (inFlight: Int, waiting: Int) { state.withLock { s in (s.inFlight, s.waiting) } }
+    package var load: (inFlight: Int, waiting: Int) { state.withLock { s in (s.inFlight, s.waiting) } }
 }

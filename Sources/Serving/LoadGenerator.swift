@@ -14,53 +14,53 @@ import Simulation
 /// connections spread over the event loops; each loop owns a share of the schedule and of the
 /// connections, so a request never crosses threads and costs the generator a few microseconds
 /// — it shares the machine with the server it measures.
-public struct LoadGenerator: Sendable {
-    public enum Distribution: String, Sendable, CaseIterable {
+package struct LoadGenerator: Sendable {
+    package enum Distribution: String, Sendable, CaseIterable {
         case poisson
         case constant
     }
 
-    public var url: String
-    public var ratePerSecond: Double
-    public var durationSeconds: Double
-    public var distribution: Distribution = .poisson
-    public var connections = 16
-    public var body: Data
-    public var headers: [(String, String)] = [("Content-Type", "application/json")]
+    package var url: String
+    package var ratePerSecond: Double
+    package var durationSeconds: Double
+    package var distribution: Distribution = .poisson
+    package var connections = 16
+    package var body: Data
+    package var headers: [(String, String)] = [("Content-Type", "application/json")]
     /// A request without a complete response this many seconds after it was sent is an error
     /// (its connection is closed and replaced).
-    public var timeoutSeconds = 30.0
-    public var seed: UInt64 = 1
+    package var timeoutSeconds = 30.0
+    package var seed: UInt64 = 1
 
-    public init(url: String, ratePerSecond: Double, durationSeconds: Double, body: Data) {
+    package init(url: String, ratePerSecond: Double, durationSeconds: Double, body: Data) {
         self.url = url
         self.ratePerSecond = ratePerSecond
         self.durationSeconds = durationSeconds
         self.body = body
     }
 
-    public struct Result: Sendable, Codable, Equatable {
-        public var url: String
-        public var scheduledRps: Double
-        public var durationSeconds: Double
-        public var sent: Int
-        public var achievedRps: Double
-        public var latencyMs: [String: Double]
-        public var statusCounts: [String: Int]
-        public var errors: [String: Int]
+    package struct Result: Sendable, Codable, Equatable {
+        package var url: String
+        package var scheduledRps: Double
+        package var durationSeconds: Double
+        package var sent: Int
+        package var achievedRps: Double
+        package var latencyMs: [String: Double]
+        package var statusCounts: [String: Int]
+        package var errors: [String: Int]
     }
 
-    public struct BadURL: Error, CustomStringConvertible {
-        public let description: String
+    package struct BadURL: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Rate, duration, connections or timeout out of range.
-    public struct BadParameters: Error, CustomStringConvertible {
-        public let description: String
+    package struct BadParameters: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Requests one run may schedule: send times and latencies are held in memory (~24 bytes each).
-    public static let maxRequests = 10_000_000
+    package static let maxRequests = 10_000_000
 
     func validate() throws(BadParameters) {
         guard ratePerSecond > 0, ratePerSecond.isFinite, durationSeconds > 0, durationSeconds.isFinite else {
@@ -77,7 +77,7 @@ public struct LoadGenerator: Sendable {
     }
 
     /// Send times in seconds from the start.
-    public func schedule() -> [Double] {
+    package func schedule() -> [Double] {
         var times: [Double] = []
         var rng = SplitMix64(seed: seed)
         var t = 0.0
@@ -107,7 +107,7 @@ public struct LoadGenerator: Sendable {
         return (host, port, target)
     }
 
-    public func run() async throws -> Result {
+    package func run() async throws -> Result {
         try validate()
         let (host, port, target) = try Self.endpoint(url)
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target)
@@ -428,8 +428,8 @@ final class LoadConnection: ChannelInboundHandler, RemovableChannelHandler, @unc
 }
 
 /// A one-off HTTP GET (used to read a server's /swagger.json).
-public enum Fetch {
-    public static func get(_ url: String) async throws -> Data {
+package enum Fetch {
+    package static func get(_ url: String) async throws -> Data {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
             let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))

@@ -9,24 +9,24 @@ import Inference
 /// request's own thread, because handing it to another thread and back costs two wake-ups and
 /// context switches — more than the inference itself. Slower models run on their executor's
 /// serial queue so they never hold Swift's few cooperative threads for milliseconds.
-public final class ScoringModel: @unchecked Sendable {
-    public let graph: ModelGraph
-    public let inputShape: [Int]
-    public let outputShape: [Int]
+package final class ScoringModel: @unchecked Sendable {
+    package let graph: ModelGraph
+    package let inputShape: [Int]
+    package let outputShape: [Int]
     private let executors: [CPUExecutor]
     private let queues: [DispatchQueue]
     private let lock = NSLock()
     private var free: [Int]
     /// Seconds of one batch-1 inference, measured at start-up (best of a few warm runs).
-    public let warmInferenceSeconds: Double
+    package let warmInferenceSeconds: Double
     /// True when inferences run on the request's thread (see the type's description).
-    public let runsInline: Bool
+    package let runsInline: Bool
 
     /// - Parameters:
     ///   - slots: executors prepared (= the maximum concurrent requests).
     ///   - threads: OpenBLAS threads.
     ///   - inlineLimitSeconds: inferences faster than this run on the request's thread.
-    public init(graph: ModelGraph, slots: Int, threads: Int, inlineLimitSeconds: Double = 0.001) throws(InferenceError) {
+    package init(graph: ModelGraph, slots: Int, threads: Int, inlineLimitSeconds: Double = 0.001) throws(InferenceError) {
         self.graph = graph
         var list: [CPUExecutor] = []
         for _ in 0..<max(1, slots) { list.append(try CPUExecutor(graph: graph, batch: 1, threads: threads)) }
@@ -49,7 +49,7 @@ public final class ScoringModel: @unchecked Sendable {
     }
 
     /// Runs `samples` (each `inputShape`-sized, flattened) one after another on a free executor.
-    public func score(_ samples: [[Float]]) async throws -> [[Float]] {
+    package func score(_ samples: [[Float]]) async throws -> [[Float]] {
         let slot: Int = lock.withLock { free.popLast() ?? -1 }
         guard slot >= 0 else { throw InferenceError("no free executor (more concurrent requests than slots)") }
         defer { lock.withLock { free.append(slot) } }
@@ -68,9 +68,9 @@ public final class ScoringModel: @unchecked Sendable {
 }
 
 /// Parses `{"data": ...}` bodies and renders `{"result": ...}`.
-public enum ScoringJSON {
-    public struct BadRequest: Error, CustomStringConvertible {
-        public let description: String
+package enum ScoringJSON {
+    package struct BadRequest: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Flattens nested numeric arrays, returning the nested shape.
@@ -180,7 +180,7 @@ public enum ScoringJSON {
     }
 
     /// The samples in a body, each flattened; `batched` when the body held a batch.
-    public static func parse(_ body: Data, inputShape: [Int]) throws(BadRequest) -> (samples: [[Float]], batched: Bool) {
+    package static func parse(_ body: Data, inputShape: [Int]) throws(BadRequest) -> (samples: [[Float]], batched: Bool) {
         var flat: [Float] = []
         var shape: [Int] = []
         if let fast = fastParse(body) {
@@ -221,7 +221,7 @@ public enum ScoringJSON {
     }
 
     /// `{"result": ...}` written directly (numbers in Swift's shortest round-trip form).
-    public static func render(_ outputs: [[Float]], outputShape: [Int], batched: Bool) throws -> Data {
+    package static func render(_ outputs: [[Float]], outputShape: [Int], batched: Bool) throws -> Data {
         var out = "{\"result\": "
         out.reserveCapacity(16 + outputs.count * outputShape.reduce(1, *) * 12)
         func write(_ flat: ArraySlice<Float>, _ shape: ArraySlice<Int>) {

@@ -7,28 +7,28 @@ import ServiceLifecycle
 
 /// A local REST scoring endpoint with Azure ML's contract: `POST /score` with
 /// `{"data": [...]}` → `{"result": [...]}`, `GET /` health check, `GET /swagger.json` (OpenAPI).
-public struct ScoringServer: Sendable {
-    public struct Configuration: Sendable {
-        public var host = "127.0.0.1"
+package struct ScoringServer: Sendable {
+    package struct Configuration: Sendable {
+        package var host = "127.0.0.1"
         /// 0 picks a free port.
-        public var port = 8080
-        public var threads = 1
+        package var port = 8080
+        package var threads = 1
         /// Requests in flight at once (Azure ML: `replica_max_concurrent_requests`).
-        public var maxConcurrentRequests = 1
+        package var maxConcurrentRequests = 1
         /// Milliseconds a request may wait for a slot before 503 (`max_request_wait_time`).
-        public var maxRequestWaitMs = 500.0
+        package var maxRequestWaitMs = 500.0
         /// Requests that may wait at once (more get 503 immediately).
-        public var maxQueued = 256
-        public var maxBodyBytes = 10 << 20
+        package var maxQueued = 256
+        package var maxBodyBytes = 10 << 20
         /// When set, requests need `Authorization: Bearer <key>`.
-        public var key: String?
-        public init() {}
+        package var key: String?
+        package init() {}
     }
 
-    public let model: ScoringModel
-    public let configuration: Configuration
+    package let model: ScoringModel
+    package let configuration: Configuration
 
-    public init(model: ScoringModel, configuration: Configuration) {
+    package init(model: ScoringModel, configuration: Configuration) {
         self.model = model
         self.configuration = configuration
     }
@@ -40,7 +40,7 @@ public struct ScoringServer: Sendable {
     }
 
     /// The application (run it with `runService()` or inside a `ServiceGroup`).
-    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    package func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         let model = self.model
         let config = configuration

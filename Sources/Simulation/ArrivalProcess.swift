@@ -1,7 +1,7 @@
 import Foundation
 
 /// How requests arrive.
-public enum ArrivalPattern: Sendable, Equatable {
+package enum ArrivalPattern: Sendable, Equatable {
     /// Poisson arrivals at `rate` per second.
     case poisson(rate: Double)
     /// Evenly spaced arrivals at `rate` per second (the first at `1/rate`).
@@ -18,7 +18,7 @@ public enum ArrivalPattern: Sendable, Equatable {
     case trace([Double])
 
     /// The long-run mean rate over `duration` seconds (requests per second).
-    public func meanRate(over duration: Double) -> Double {
+    package func meanRate(over duration: Double) -> Double {
         switch self {
         case .poisson(let r), .constant(let r): return r
         case .diurnal(let mean, let peak, let period):
@@ -45,32 +45,32 @@ public enum ArrivalPattern: Sendable, Equatable {
 }
 
 /// One phase of a rate schedule.
-public struct RatePhase: Sendable, Equatable, Codable {
+package struct RatePhase: Sendable, Equatable, Codable {
     /// When the phase starts, seconds.
-    public var start: Double
+    package var start: Double
     /// Requests per second during the phase.
-    public var rate: Double
-    public init(start: Double, rate: Double) {
+    package var rate: Double
+    package init(start: Double, rate: Double) {
         self.start = start
         self.rate = rate
     }
 }
 
 /// Produces arrival times from a pattern and its own random stream.
-public struct ArrivalGenerator: Sendable {
-    public let pattern: ArrivalPattern
+package struct ArrivalGenerator: Sendable {
+    package let pattern: ArrivalPattern
     @usableFromInline var rng: Xoshiro256StarStar
     @usableFromInline var now = 0.0
     @usableFromInline var index = 0
 
-    public init(_ pattern: ArrivalPattern, rng: Xoshiro256StarStar) {
+    package init(_ pattern: ArrivalPattern, rng: Xoshiro256StarStar) {
         self.pattern = pattern
         self.rng = rng
     }
 
     /// The next arrival time in seconds, or nil when a trace is exhausted (or every rate is zero).
     @inlinable
-    public mutating func next() -> Double? {
+    package mutating func next() -> Double? {
         switch pattern {
         case .poisson(let rate):
             guard rate > 0 else { return nil }
@@ -117,20 +117,20 @@ public struct ArrivalGenerator: Sendable {
 }
 
 /// Reads arrival timestamps from a CSV file.
-public enum ArrivalTrace {
+package enum ArrivalTrace {
     /// Reads the first column of every line as seconds; a first line that is not a number is
     /// taken as a header. Blank lines and lines starting with `#` are skipped.
     ///
     /// - Throws: ``SimulationError`` naming the file and line for a value that is not a
     ///   finite non-negative number or that goes back in time, or for an empty trace.
-    public static func load(path: String) throws(SimulationError) -> [Double] {
+    package static func load(path: String) throws(SimulationError) -> [Double] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw SimulationError("\(path): cannot read the arrival trace (missing, unreadable or not UTF-8)")
         }
         return try parse(text, source: path)
     }
 
-    public static func parse(_ text: String, source: String = "trace") throws(SimulationError) -> [Double] {
+    package static func parse(_ text: String, source: String = "trace") throws(SimulationError) -> [Double] {
         var times: [Double] = []
         var last = -Double.infinity
         for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Whether a link is up, over time.
-public enum ConnectivityPattern: Sendable, Equatable {
+package enum ConnectivityPattern: Sendable, Equatable {
     case alwaysUp
     case alwaysDown
     /// Alternating up and down periods with exponential durations of the given means (seconds),
@@ -11,17 +11,17 @@ public enum ConnectivityPattern: Sendable, Equatable {
 
 /// The up/down timeline of a link over a horizon: outage intervals drawn once from the
 /// pattern and a random stream, then queried.
-public struct ConnectivityTimeline: Sendable, Equatable {
+package struct ConnectivityTimeline: Sendable, Equatable {
     /// Outage intervals `[start, end)`, sorted, disjoint.
-    public let outages: [(start: Double, end: Double)]
-    public let horizon: Double
+    package let outages: [(start: Double, end: Double)]
+    package let horizon: Double
 
-    public static func == (a: Self, b: Self) -> Bool {
+    package static func == (a: Self, b: Self) -> Bool {
         a.horizon == b.horizon && a.outages.count == b.outages.count
             && zip(a.outages, b.outages).allSatisfy { $0.start == $1.start && $0.end == $1.end }
     }
 
-    public init(_ pattern: ConnectivityPattern, horizon: Double, rng: Xoshiro256StarStar) {
+    package init(_ pattern: ConnectivityPattern, horizon: Double, rng: Xoshiro256StarStar) {
         self.horizon = horizon
         var rng = rng
         switch pattern {
@@ -44,7 +44,7 @@ public struct ConnectivityTimeline: Sendable, Equatable {
     }
 
     /// Whether the link is up at `time`.
-    public func isUp(at time: Double) -> Bool {
+    package func isUp(at time: Double) -> Bool {
         // Binary search for the last outage starting at or before `time`.
         var lo = 0
         var hi = outages.count
@@ -56,7 +56,7 @@ public struct ConnectivityTimeline: Sendable, Equatable {
     }
 
     /// The first time at or after `time` when the link is up (infinity if never).
-    public func nextUp(atOrAfter time: Double) -> Double {
+    package func nextUp(atOrAfter time: Double) -> Double {
         var lo = 0
         var hi = outages.count
         while lo < hi {
@@ -68,22 +68,22 @@ public struct ConnectivityTimeline: Sendable, Equatable {
     }
 
     /// Fraction of `[0, horizon)` the link is down.
-    public var downFraction: Double {
+    package var downFraction: Double {
         guard horizon > 0 else { return 0 }
         return outages.reduce(0) { $0 + max(0, min($1.end, horizon) - min($1.start, horizon)) } / horizon
     }
 }
 
 /// A network path: a fixed delay plus transfer time at a bandwidth, with optional jitter.
-public struct NetworkDelay: Sendable, Equatable {
+package struct NetworkDelay: Sendable, Equatable {
     /// One-way or round-trip propagation delay, seconds (as the caller defines it).
-    public var baseSeconds: Double
+    package var baseSeconds: Double
     /// Bits per second of the bottleneck link.
-    public var bitsPerSecond: Double
+    package var bitsPerSecond: Double
     /// Relative jitter: the delay is multiplied by a lognormal factor with this coefficient of variation.
-    public var jitterCV: Double
+    package var jitterCV: Double
 
-    public init(baseSeconds: Double, bitsPerSecond: Double, jitterCV: Double = 0) {
+    package init(baseSeconds: Double, bitsPerSecond: Double, jitterCV: Double = 0) {
         self.baseSeconds = baseSeconds
         self.bitsPerSecond = bitsPerSecond
         self.jitterCV = jitterCV
@@ -91,7 +91,7 @@ public struct NetworkDelay: Sendable, Equatable {
 
     /// The delay for a message of `bytes`, seconds.
     @inlinable
-    public func delay(bytes: Int, _ rng: inout Xoshiro256StarStar) -> Double {
+    package func delay(bytes: Int, _ rng: inout Xoshiro256StarStar) -> Double {
         let d = baseSeconds + Double(bytes) * 8 / bitsPerSecond
         guard jitterCV > 0 else { return d }
         let s2 = log(1 + jitterCV * jitterCV)
@@ -100,11 +100,11 @@ public struct NetworkDelay: Sendable, Equatable {
 
     /// The jitter factor at the standard-normal quantile `z` (2.326 for the 99th percentile):
     /// `exp(zσ − σ²/2)` with `σ² = ln(1 + cv²)`, the lognormal with mean 1 that ``delay(bytes:_:)`` draws.
-    public func jitterQuantileFactor(z: Double) -> Double {
+    package func jitterQuantileFactor(z: Double) -> Double {
         let s2 = log(1 + jitterCV * jitterCV)
         return exp(z * s2.squareRoot() - s2 / 2)
     }
 
     /// The delay without jitter, seconds.
-    public func meanDelay(bytes: Int) -> Double { baseSeconds + Double(bytes) * 8 / bitsPerSecond }
+    package func meanDelay(bytes: Int) -> Double { baseSeconds + Double(bytes) * 8 / bitsPerSecond }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// A probability distribution of a non-negative quantity (seconds, usually).
 ///
 /// An enum rather than a protocol so hot loops sample without existential dispatch.
-public enum Distribution: Sendable, Equatable {
+package enum Distribution: Sendable, Equatable {
     /// Exponential with `rate` (mean `1/rate`).
     case exponential(rate: Double)
     /// Always `value`.
@@ -18,26 +18,26 @@ public enum Distribution: Sendable, Equatable {
     case empirical(EmpiricalDistribution)
 
     /// Lognormal with the given mean and squared coefficient of variation.
-    public static func lognormal(mean: Double, cv2: Double) -> Distribution {
+    package static func lognormal(mean: Double, cv2: Double) -> Distribution {
         let sigma2 = log(1 + cv2)
         return .lognormal(mu: log(mean) - sigma2 / 2, sigma: sigma2.squareRoot())
     }
 
     /// Gamma with the given mean and squared coefficient of variation (`cv2 = 1/shape`).
-    public static func gamma(mean: Double, cv2: Double) -> Distribution {
+    package static func gamma(mean: Double, cv2: Double) -> Distribution {
         .gamma(shape: 1 / cv2, scale: mean * cv2)
     }
 
     /// A distribution with `mean` and squared coefficient of variation `cv2`: deterministic
     /// for 0, exponential for 1, gamma otherwise.
-    public static func withMean(_ mean: Double, cv2: Double) -> Distribution {
+    package static func withMean(_ mean: Double, cv2: Double) -> Distribution {
         if cv2 <= 0 { return .deterministic(mean) }
         if abs(cv2 - 1) < 1e-12 { return .exponential(rate: 1 / mean) }
         return .gamma(mean: mean, cv2: cv2)
     }
 
     /// The mean.
-    public var mean: Double {
+    package var mean: Double {
         switch self {
         case .exponential(let rate): 1 / rate
         case .deterministic(let v): v
@@ -49,7 +49,7 @@ public enum Distribution: Sendable, Equatable {
     }
 
     /// The variance.
-    public var variance: Double {
+    package var variance: Double {
         switch self {
         case .exponential(let rate): 1 / (rate * rate)
         case .deterministic: 0
@@ -61,11 +61,11 @@ public enum Distribution: Sendable, Equatable {
     }
 
     /// Squared coefficient of variation, `variance / mean²`.
-    public var cv2: Double { mean == 0 ? 0 : variance / (mean * mean) }
+    package var cv2: Double { mean == 0 ? 0 : variance / (mean * mean) }
 
     /// Draws one value.
     @inlinable
-    public func sample(_ rng: inout Xoshiro256StarStar) -> Double {
+    package func sample(_ rng: inout Xoshiro256StarStar) -> Double {
         switch self {
         case .exponential(let rate):
             return -log(rng.nextUnit()) / rate
@@ -121,14 +121,14 @@ public enum Distribution: Sendable, Equatable {
 ///
 /// Sampling inverts the piecewise-linear CDF through the sorted samples: the `i`-th order
 /// statistic sits at probability `i/(n−1)`, values between are interpolated.
-public struct EmpiricalDistribution: Sendable, Equatable {
+package struct EmpiricalDistribution: Sendable, Equatable {
     /// The samples, sorted ascending.
-    public let sorted: [Double]
-    public let mean: Double
-    public let variance: Double
+    package let sorted: [Double]
+    package let mean: Double
+    package let variance: Double
 
     /// - Parameter samples: at least one finite, non-negative sample.
-    public init?(samples: [Double]) {
+    package init?(samples: [Double]) {
         guard !samples.isEmpty, samples.allSatisfy({ $0.isFinite && $0 >= 0 }) else { return nil }
         sorted = samples.sorted()
         // Moments of the interpolated distribution: a mixture of uniforms between neighbours.
@@ -152,7 +152,7 @@ public struct EmpiricalDistribution: Sendable, Equatable {
 
     /// The value at cumulative probability `p` in [0, 1].
     @inlinable
-    public func quantile(_ p: Double) -> Double {
+    package func quantile(_ p: Double) -> Double {
         let n = sorted.count
         if n == 1 { return sorted[0] }
         let x = p * Double(n - 1)

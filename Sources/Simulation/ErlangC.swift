@@ -12,15 +12,15 @@ import Foundation
 ///   `Exp(cμ−λ) + Exp(μ)` (hypoexponential); percentiles by bisection on that CDF.
 /// Allen–Cunneen (G/G/c): `E[Wq] ≈ C(c, a)/(cμ − λ) · (ca² + cs²)/2`, exact for M/G/1
 /// (the Pollaczek–Khinchine formula).
-public struct ErlangC: Sendable, Equatable {
-    public let servers: Int
+package struct ErlangC: Sendable, Equatable {
+    package let servers: Int
     /// λ, requests per second.
-    public let arrivalRate: Double
+    package let arrivalRate: Double
     /// μ per server, requests per second.
-    public let serviceRate: Double
+    package let serviceRate: Double
 
     /// - Throws: ``SimulationError`` unless c ≥ 1, λ > 0, μ > 0.
-    public init(servers: Int, arrivalRate: Double, serviceRate: Double) throws(SimulationError) {
+    package init(servers: Int, arrivalRate: Double, serviceRate: Double) throws(SimulationError) {
         guard servers >= 1 else { throw SimulationError("servers must be at least 1, got \(servers)") }
         guard arrivalRate > 0, arrivalRate.isFinite else { throw SimulationError("arrival rate must be > 0, got \(arrivalRate)") }
         guard serviceRate > 0, serviceRate.isFinite else { throw SimulationError("service rate must be > 0, got \(serviceRate)") }
@@ -30,14 +30,14 @@ public struct ErlangC: Sendable, Equatable {
     }
 
     /// a = λ/μ, in Erlangs.
-    public var offeredLoad: Double { arrivalRate / serviceRate }
+    package var offeredLoad: Double { arrivalRate / serviceRate }
     /// ρ = λ/(cμ).
-    public var utilization: Double { offeredLoad / Double(servers) }
+    package var utilization: Double { offeredLoad / Double(servers) }
     /// Whether the queue is stable (ρ < 1).
-    public var isStable: Bool { utilization < 1 }
+    package var isStable: Bool { utilization < 1 }
 
     /// Erlang B: the blocking probability of M/M/c/c.
-    public var erlangB: Double {
+    package var erlangB: Double {
         let a = offeredLoad
         var b = 1.0
         for k in 1...servers { b = a * b / (Double(k) + a * b) }
@@ -45,7 +45,7 @@ public struct ErlangC: Sendable, Equatable {
     }
 
     /// C(c, a): the probability that an arrival waits (1 when unstable).
-    public var probabilityOfWaiting: Double {
+    package var probabilityOfWaiting: Double {
         guard isStable else { return 1 }
         let b = erlangB
         return b / (1 - utilization * (1 - b))
@@ -55,19 +55,19 @@ public struct ErlangC: Sendable, Equatable {
     var drain: Double { Double(servers) * serviceRate - arrivalRate }
 
     /// E[Wq], seconds (infinity when unstable).
-    public var meanWait: Double { isStable ? probabilityOfWaiting / drain : .infinity }
+    package var meanWait: Double { isStable ? probabilityOfWaiting / drain : .infinity }
 
     /// E[R] = E[Wq] + 1/μ, seconds.
-    public var meanResponse: Double { meanWait + 1 / serviceRate }
+    package var meanResponse: Double { meanWait + 1 / serviceRate }
 
     /// P(Wq > t).
-    public func probabilityWaitExceeds(_ t: Double) -> Double {
+    package func probabilityWaitExceeds(_ t: Double) -> Double {
         guard isStable else { return 1 }
         return probabilityOfWaiting * exp(-drain * max(0, t))
     }
 
     /// The waiting-time percentile `p` in (0, 1), seconds: 0 when `p ≤ 1 − C`, else `ln(C/(1−p))/(cμ−λ)`.
-    public func waitPercentile(_ p: Double) -> Double {
+    package func waitPercentile(_ p: Double) -> Double {
         guard isStable else { return .infinity }
         let c = probabilityOfWaiting
         if p <= 1 - c { return 0 }
@@ -75,7 +75,7 @@ public struct ErlangC: Sendable, Equatable {
     }
 
     /// P(R ≤ t) for the response time.
-    public func responseCDF(_ t: Double) -> Double {
+    package func responseCDF(_ t: Double) -> Double {
         guard t > 0 else { return 0 }
         let c = probabilityOfWaiting
         let mu = serviceRate
@@ -91,7 +91,7 @@ public struct ErlangC: Sendable, Equatable {
     }
 
     /// The response-time percentile `p` in (0, 1), seconds (bisection on the exact CDF).
-    public func responsePercentile(_ p: Double) -> Double {
+    package func responsePercentile(_ p: Double) -> Double {
         guard isStable else { return .infinity }
         var lo = 0.0
         var hi = 1 / serviceRate
@@ -109,12 +109,12 @@ public struct ErlangC: Sendable, Equatable {
     /// - Parameters:
     ///   - arrivalCV2: squared coefficient of variation of inter-arrival times (1 for Poisson).
     ///   - serviceCV2: squared coefficient of variation of service times (1 exponential, 0 deterministic).
-    public func allenCunneenMeanWait(arrivalCV2: Double, serviceCV2: Double) -> Double {
+    package func allenCunneenMeanWait(arrivalCV2: Double, serviceCV2: Double) -> Double {
         meanWait * (arrivalCV2 + serviceCV2) / 2
     }
 
     /// The fewest servers with `P(Wq > t) ≤ 1 − quantile`, i.e. whose `quantile` wait is at most `t`.
-    public static func serversNeeded(
+    package static func serversNeeded(
         arrivalRate: Double, serviceRate: Double, waitSeconds t: Double, quantile: Double, limit: Int = 100_000
     ) -> Int? {
         var c = max(1, Int((arrivalRate / serviceRate).rounded(.down)) + 1)

@@ -4,7 +4,7 @@
 /// lines; the sequence number makes equal times pop in insertion order (stable), which
 /// keeps simulations deterministic. Storage grows to the largest number of pending events
 /// and is then reused: no allocation per event in steady state.
-public struct EventQueue<Event>: ~Copyable {
+package struct EventQueue<Event>: ~Copyable {
     @usableFromInline
     struct Entry {
         @usableFromInline var time: Double
@@ -25,18 +25,18 @@ public struct EventQueue<Event>: ~Copyable {
     @usableFromInline var heap: [Entry] = []
     @usableFromInline var nextSequence: UInt64 = 0
 
-    public init(capacity: Int = 1024) { heap.reserveCapacity(capacity) }
+    package init(capacity: Int = 1024) { heap.reserveCapacity(capacity) }
 
     /// Pending events.
-    @inlinable public var count: Int { heap.count }
-    @inlinable public var isEmpty: Bool { heap.isEmpty }
+    @inlinable package var count: Int { heap.count }
+    @inlinable package var isEmpty: Bool { heap.isEmpty }
 
     /// The time of the next event, if any.
-    @inlinable public var nextTime: Double? { heap.first?.time }
+    @inlinable package var nextTime: Double? { heap.first?.time }
 
     /// Schedules `event` at `time` (seconds).
     @inlinable
-    public mutating func schedule(_ event: Event, at time: Double) {
+    package mutating func schedule(_ event: Event, at time: Double) {
         let entry = Entry(time: time, sequence: nextSequence, event: event)
         nextSequence &+= 1
         heap.append(entry)
@@ -52,7 +52,7 @@ public struct EventQueue<Event>: ~Copyable {
 
     /// Removes and returns the earliest event.
     @inlinable
-    public mutating func pop() -> (time: Double, event: Event)? {
+    package mutating func pop() -> (time: Double, event: Event)? {
         guard let first = heap.first else { return nil }
         let last = heap.removeLast()
         if !heap.isEmpty {
@@ -78,5 +78,5 @@ public struct EventQueue<Event>: ~Copyable {
     }
 
     /// Drops every pending event.
-    public mutating func removeAll() { heap.removeAll(keepingCapacity: true) }
+    package mutating func removeAll() { heap.removeAll(keepingCapacity: true) }
 }

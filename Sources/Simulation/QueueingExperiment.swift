@@ -7,16 +7,16 @@ import Foundation
 /// identical servers with service times from `service`. The first `warmupFraction` of
 /// customers are discarded; the rest are split into `batches` consecutive batches whose
 /// means give the confidence intervals (the batch-means method).
-public struct QueueingExperiment: Sendable {
-    public var servers: Int
-    public var arrivals: ArrivalPattern
-    public var service: Distribution
-    public var customers: Int
-    public var warmupFraction: Double
-    public var batches: Int
-    public var seed: UInt64
+package struct QueueingExperiment: Sendable {
+    package var servers: Int
+    package var arrivals: ArrivalPattern
+    package var service: Distribution
+    package var customers: Int
+    package var warmupFraction: Double
+    package var batches: Int
+    package var seed: UInt64
 
-    public init(
+    package init(
         servers: Int, arrivals: ArrivalPattern, service: Distribution, customers: Int,
         warmupFraction: Double = 0.1, batches: Int = 20, seed: UInt64 = 1
     ) {
@@ -30,32 +30,32 @@ public struct QueueingExperiment: Sendable {
     }
 
     /// What the run measured (times in seconds).
-    public struct Result: Sendable, Codable, Equatable {
-        public var customers: Int
-        public var measuredCustomers: Int
-        public var meanWaitS: Double
-        public var meanWaitCI: ConfidenceInterval
-        public var probWait: Double
-        public var probWaitCI: ConfidenceInterval
-        public var meanResponseS: Double
-        public var p50ResponseS: Double
-        public var p99ResponseS: Double
+    package struct Result: Sendable, Codable, Equatable {
+        package var customers: Int
+        package var measuredCustomers: Int
+        package var meanWaitS: Double
+        package var meanWaitCI: ConfidenceInterval
+        package var probWait: Double
+        package var probWaitCI: ConfidenceInterval
+        package var meanResponseS: Double
+        package var p50ResponseS: Double
+        package var p99ResponseS: Double
         /// Time-average number in system over the measured period.
-        public var meanInSystem: Double
+        package var meanInSystem: Double
         /// Measured arrival rate over the measured period, per second.
-        public var arrivalRate: Double
+        package var arrivalRate: Double
         /// Busy servers, time-averaged, divided by c.
-        public var utilization: Double
-        public var events: Int
-        public var wallSeconds: Double
-        public var eventsPerSecond: Double
+        package var utilization: Double
+        package var events: Int
+        package var wallSeconds: Double
+        package var eventsPerSecond: Double
     }
 
     /// Runs the experiment on the serving simulation every target uses (no network, fixed
     /// servers, unbounded FIFO queue), so the queueing-theory checks validate the product's engine.
     ///
     /// - Throws: ``SimulationError`` for fewer than 1 server or too few customers for the batches.
-    public func run() throws(SimulationError) -> Result {
+    package func run() throws(SimulationError) -> Result {
         guard servers >= 1 else { throw SimulationError("servers must be at least 1, got \(servers)") }
         guard batches >= 2, customers >= 10 * batches else {
             throw SimulationError("customers must be at least \(10 * max(batches, 2)) for \(batches) batches, got \(customers)")

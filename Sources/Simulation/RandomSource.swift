@@ -1,14 +1,14 @@
 /// xoshiro256** (Blackman & Vigna, "Scrambled Linear Pseudorandom Number Generators",
 /// ACM TOMS 2021): 256-bit state, period 2²⁵⁶ − 1, passes BigCrush. Seeded through
 /// SplitMix64 as its authors recommend.
-public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
+package struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     @usableFromInline var s0: UInt64
     @usableFromInline var s1: UInt64
     @usableFromInline var s2: UInt64
     @usableFromInline var s3: UInt64
 
     /// A generator whose state is filled from SplitMix64(`seed`).
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var sm = SplitMix64(seed: seed)
         s0 = sm.next()
         s1 = sm.next()
@@ -17,12 +17,12 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     }
 
     /// A generator with an explicit state (not all zero), for reference vectors.
-    public init(state: (UInt64, UInt64, UInt64, UInt64)) {
+    package init(state: (UInt64, UInt64, UInt64, UInt64)) {
         (s0, s1, s2, s3) = state
     }
 
     @inlinable
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -39,7 +39,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
 
     /// A uniform double in the open interval (0, 1): 53 random bits, never 0 (safe for `log`).
     @inlinable
-    public mutating func nextUnit() -> Double {
+    package mutating func nextUnit() -> Double {
         (Double(next() >> 11) + 0.5) * (1.0 / 9_007_199_254_740_992.0)
     }
 }
@@ -49,13 +49,13 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
 /// Each component (arrivals, service times, outages, …) draws from its own stream whose
 /// state depends only on the seed and the stream's name (FNV-1a hash), so adding a
 /// component or drawing more numbers in one never shifts another's numbers.
-public struct RandomStreams: Sendable {
-    public let seed: UInt64
+package struct RandomStreams: Sendable {
+    package let seed: UInt64
 
-    public init(seed: UInt64) { self.seed = seed }
+    package init(seed: UInt64) { self.seed = seed }
 
     /// The stream called `name`.
-    public func stream(_ name: String) -> Xoshiro256StarStar {
+    package func stream(_ name: String) -> Xoshiro256StarStar {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in name.utf8 {
             hash ^= UInt64(byte)
@@ -65,20 +65,20 @@ public struct RandomStreams: Sendable {
     }
 
     /// The `index`-th stream of a family (e.g. one per replica).
-    public func stream(_ name: String, index: Int) -> Xoshiro256StarStar {
+    package func stream(_ name: String, index: Int) -> Xoshiro256StarStar {
         stream(name + "#" + String(index))
     }
 }
 
 /// SplitMix64 (Steele, Lea & Flood, "Fast Splittable Pseudorandom Number Generators",
 /// OOPSLA 2014): a tiny, well-mixed generator used to make reproducible weights.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     @usableFromInline var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
     @inlinable
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -88,7 +88,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// A uniform float in [-1, 1).
     @inlinable
-    public mutating func nextSymmetricUnit() -> Float {
+    package mutating func nextSymmetricUnit() -> Float {
         Float(Int32(truncatingIfNeeded: next() >> 32)) * (1.0 / 2_147_483_648.0)
     }
 }

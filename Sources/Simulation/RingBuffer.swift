@@ -1,24 +1,24 @@
 /// A FIFO queue in a growable ring buffer: O(1) push and pop, storage reused.
-public struct RingBuffer<Element>: Sendable where Element: Sendable {
+package struct RingBuffer<Element>: Sendable where Element: Sendable {
     @usableFromInline var storage: [Element?]
     @usableFromInline var head = 0
     @usableFromInline var size = 0
 
-    public init(capacity: Int = 64) { storage = Array(repeating: nil, count: max(1, capacity)) }
+    package init(capacity: Int = 64) { storage = Array(repeating: nil, count: max(1, capacity)) }
 
-    @inlinable public var count: Int { size }
-    @inlinable public var isEmpty: Bool { size == 0 }
-    @inlinable public var first: Element? { size == 0 ? nil : storage[head] }
+    @inlinable package var count: Int { size }
+    @inlinable package var isEmpty: Bool { size == 0 }
+    @inlinable package var first: Element? { size == 0 ? nil : storage[head] }
 
     @inlinable
-    public mutating func append(_ e: Element) {
+    package mutating func append(_ e: Element) {
         if size == storage.count { grow() }
         storage[(head + size) % storage.count] = e
         size += 1
     }
 
     @inlinable
-    public mutating func popFirst() -> Element? {
+    package mutating func popFirst() -> Element? {
         guard size > 0 else { return nil }
         let e = storage[head]
         storage[head] = nil

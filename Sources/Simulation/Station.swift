@@ -10,17 +10,17 @@
 /// A request that would wait longer than `maxWaitSeconds` is rejected at
 /// `enqueue + maxWaitSeconds` (azureml-fe answers 503 after `max_request_wait_time`); a
 /// request that finds `queueCapacity` waiting is rejected at once.
-public struct Station: Sendable {
+package struct Station: Sendable {
     /// What the station was asked to be.
-    public struct Configuration: Sendable, Equatable {
-        public var servers: Int
-        public var concurrencyPerServer: Int
+    package struct Configuration: Sendable, Equatable {
+        package var servers: Int
+        package var concurrencyPerServer: Int
         /// Requests that may wait (beyond those in service); `Int.max` for unbounded.
-        public var queueCapacity: Int
+        package var queueCapacity: Int
         /// Seconds a request may wait before it is rejected; infinity for no limit.
-        public var maxWaitSeconds: Double
+        package var maxWaitSeconds: Double
 
-        public init(servers: Int, concurrencyPerServer: Int = 1, queueCapacity: Int = .max, maxWaitSeconds: Double = .infinity) {
+        package init(servers: Int, concurrencyPerServer: Int = 1, queueCapacity: Int = .max, maxWaitSeconds: Double = .infinity) {
             self.servers = servers
             self.concurrencyPerServer = concurrencyPerServer
             self.queueCapacity = queueCapacity
@@ -29,15 +29,15 @@ public struct Station: Sendable {
     }
 
     /// A request that started service: on `server`, after waiting `waitSeconds`.
-    public struct Started: Sendable {
-        public var id: Int
-        public var server: Int
-        public var enqueuedAt: Double
-        public var waitSeconds: Double
+    package struct Started: Sendable {
+        package var id: Int
+        package var server: Int
+        package var enqueuedAt: Double
+        package var waitSeconds: Double
     }
 
     /// Why a request was turned away.
-    public enum Rejection: Sendable {
+    package enum Rejection: Sendable {
         /// The queue was full on arrival.
         case queueFull
         /// It waited `maxWaitSeconds` without being served.
@@ -45,11 +45,11 @@ public struct Station: Sendable {
     }
 
     /// A rejected request and when the rejection happened.
-    public struct Rejected: Sendable {
-        public var id: Int
-        public var enqueuedAt: Double
-        public var at: Double
-        public var reason: Rejection
+    package struct Rejected: Sendable {
+        package var id: Int
+        package var enqueuedAt: Double
+        package var at: Double
+        package var reason: Rejection
     }
 
     struct Server: Sendable {
@@ -59,18 +59,18 @@ public struct Station: Sendable {
         var removed = false
     }
 
-    public private(set) var configuration: Configuration
+    package private(set) var configuration: Configuration
     var servers: [Server] = []
     /// One entry per free slot on a ready server.
     var freeSlots: [Int] = []
     var queue = RingBuffer<(id: Int, at: Double)>(capacity: 256)
 
     /// Requests that started during the last call (cleared at the start of each call).
-    public private(set) var started: [Started] = []
+    package private(set) var started: [Started] = []
     /// Requests rejected during the last call (cleared at the start of each call).
-    public private(set) var rejected: [Rejected] = []
+    package private(set) var rejected: [Rejected] = []
 
-    public init(_ configuration: Configuration) {
+    package init(_ configuration: Configuration) {
         self.configuration = configuration
         started.reserveCapacity(64)
         rejected.reserveCapacity(64)
@@ -80,22 +80,22 @@ public struct Station: Sendable {
     // MARK: - State
 
     /// Requests waiting.
-    public var queueLength: Int { queue.count }
+    package var queueLength: Int { queue.count }
     /// Requests in service.
-    public var inService: Int { servers.reduce(0) { $0 + $1.inFlight } }
+    package var inService: Int { servers.reduce(0) { $0 + $1.inFlight } }
     /// Servers ready to serve (not starting, not retiring).
-    public var readyServers: Int { servers.reduce(0) { $0 + ($1.ready && !$1.retiring && !$1.removed ? 1 : 0) } }
+    package var readyServers: Int { servers.reduce(0) { $0 + ($1.ready && !$1.retiring && !$1.removed ? 1 : 0) } }
     /// Servers that exist (starting, ready or retiring but still busy).
-    public var activeServers: Int { servers.reduce(0) { $0 + ($1.removed ? 0 : 1) } }
+    package var activeServers: Int { servers.reduce(0) { $0 + ($1.removed ? 0 : 1) } }
     /// Servers still starting.
-    public var startingServers: Int { servers.reduce(0) { $0 + (!$1.ready && !$1.removed ? 1 : 0) } }
+    package var startingServers: Int { servers.reduce(0) { $0 + (!$1.ready && !$1.removed ? 1 : 0) } }
     /// Ready servers with at least one request in flight.
-    public var busyServers: Int { servers.reduce(0) { $0 + ($1.ready && !$1.removed && $1.inFlight > 0 ? 1 : 0) } }
+    package var busyServers: Int { servers.reduce(0) { $0 + ($1.ready && !$1.removed && $1.inFlight > 0 ? 1 : 0) } }
 
     // MARK: - Events
 
     /// A request arrives at `now`: it starts at once, waits, or is rejected.
-    public mutating func arrive(id: Int, at now: Double) {
+    package mutating func arrive(id: Int, at now: Double) {
         started.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
         expire(now: now)
@@ -112,7 +112,7 @@ public struct Station: Sendable {
     }
 
     /// The request on `server` finished at `now`; the freed slot takes the next waiting request.
-    public mutating func complete(server: Int, at now: Double) {
+    package mutating func complete(server: Int, at now: Double) {
         started.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
         servers[server].inFlight -= 1
@@ -126,13 +126,13 @@ public struct Station: Sendable {
     }
 
     /// Adds a server that becomes ready only when ``serverReady(_:at:)`` is called; returns its index.
-    public mutating func addStartingServer() -> Int {
+    package mutating func addStartingServer() -> Int {
         servers.append(Server(ready: false))
         return servers.count - 1
     }
 
     /// The starting server `index` is ready at `now` and takes waiting requests.
-    public mutating func serverReady(_ index: Int, at now: Double) {
+    package mutating func serverReady(_ index: Int, at now: Double) {
         started.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
         guard !servers[index].removed, !servers[index].ready else { return }
@@ -144,7 +144,7 @@ public struct Station: Sendable {
     /// Removes one server, preferring a starting one, then an idle one, then the least busy
     /// (which retires after its requests finish). Returns false when only one server is left.
     @discardableResult
-    public mutating func removeServer() -> Bool {
+    package mutating func removeServer() -> Bool {
         started.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
         guard activeServers - servers.reduce(0, { $0 + ($1.retiring && !$1.removed ? 1 : 0) }) > 1 else { return false }
@@ -168,7 +168,7 @@ public struct Station: Sendable {
 
     /// Rejects waiting requests whose wait exceeded the limit by `now` (reported in
     /// ``rejected``, at the time the limit ran out). Call before sampling the queue length.
-    public mutating func purge(now: Double) {
+    package mutating func purge(now: Double) {
         started.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
         expire(now: now)

@@ -3,7 +3,7 @@ import Histogram
 
 /// Records latencies in an HdrHistogram (microsecond resolution, 3 significant digits)
 /// plus the exact count, sum and sum of squares.
-public struct LatencyRecorder: Sendable {
+package struct LatencyRecorder: Sendable {
     @usableFromInline var histogram: Histogram<UInt64>
     @usableFromInline var recorded = 0
     @usableFromInline var sum = 0.0
@@ -11,18 +11,18 @@ public struct LatencyRecorder: Sendable {
     @usableFromInline var largest = 0.0
 
     /// Values recorded.
-    public var count: Int { recorded }
+    package var count: Int { recorded }
     /// The largest value recorded, seconds.
-    public var maxSeconds: Double { largest }
+    package var maxSeconds: Double { largest }
 
     /// - Parameter highestSeconds: the largest latency tracked exactly (larger ones are clamped).
-    public init(highestSeconds: Double = 3600) {
+    package init(highestSeconds: Double = 3600) {
         histogram = Histogram(highestTrackableValue: UInt64(highestSeconds * 1e6), numberOfSignificantValueDigits: .three)
     }
 
     /// Records one latency in seconds.
     @inlinable
-    public mutating func record(_ seconds: Double) {
+    package mutating func record(_ seconds: Double) {
         let us = UInt64(max(0, min(seconds * 1e6, Double(histogram.highestTrackableValue))))
         _ = histogram.record(us)
         recorded += 1
@@ -32,20 +32,20 @@ public struct LatencyRecorder: Sendable {
     }
 
     /// The exact mean in seconds.
-    public var mean: Double { count == 0 ? 0 : sum / Double(count) }
+    package var mean: Double { count == 0 ? 0 : sum / Double(count) }
 
     /// The value at percentile `p` (0–100) in seconds (HdrHistogram: within 0.1%).
-    public func percentile(_ p: Double) -> Double {
+    package func percentile(_ p: Double) -> Double {
         count == 0 ? 0 : Double(histogram.valueAtPercentile(p)) * 1e-6
     }
 
     /// The fraction of recorded values at or below `seconds`.
-    public func fraction(atOrBelow seconds: Double) -> Double {
+    package func fraction(atOrBelow seconds: Double) -> Double {
         count == 0 ? 0 : histogram.percentileAtOrBelowValue(UInt64(max(0, seconds * 1e6))) / 100
     }
 
     /// Merges another recorder into this one.
-    public mutating func add(_ other: LatencyRecorder) {
+    package mutating func add(_ other: LatencyRecorder) {
         histogram.add(other.histogram)
         recorded += other.recorded
         sum += other.sum
@@ -54,7 +54,7 @@ public struct LatencyRecorder: Sendable {
     }
 
     /// Points of the CDF (value in seconds, cumulative fraction) for plots.
-    public func cdf(points: Int = 200) -> [(seconds: Double, fraction: Double)] {
+    package func cdf(points: Int = 200) -> [(seconds: Double, fraction: Double)] {
         guard count > 0 else { return [] }
         var out: [(Double, Double)] = []
         for i in 0...points {
@@ -68,14 +68,14 @@ public struct LatencyRecorder: Sendable {
 }
 
 /// The time-weighted average of a piecewise-constant quantity (queue length, replicas…).
-public struct TimeWeightedAverage: Sendable {
-    public private(set) var value: Double
+package struct TimeWeightedAverage: Sendable {
+    package private(set) var value: Double
     private var lastTime: Double
     private var area = 0.0
     private let start: Double
-    public private(set) var maximum: Double
+    package private(set) var maximum: Double
 
-    public init(initial: Double = 0, at time: Double = 0) {
+    package init(initial: Double = 0, at time: Double = 0) {
         value = initial
         lastTime = time
         start = time
@@ -83,7 +83,7 @@ public struct TimeWeightedAverage: Sendable {
     }
 
     /// The quantity changes to `newValue` at `time`.
-    public mutating func update(_ newValue: Double, at time: Double) {
+    package mutating func update(_ newValue: Double, at time: Double) {
         area += value * (time - lastTime)
         lastTime = time
         value = newValue
@@ -91,40 +91,40 @@ public struct TimeWeightedAverage: Sendable {
     }
 
     /// The average from the start to `time`.
-    public func average(until time: Double) -> Double {
+    package func average(until time: Double) -> Double {
         let total = area + value * (time - lastTime)
         return time > start ? total / (time - start) : value
     }
 }
 
 /// Values sampled at fixed intervals, for plots over time.
-public struct Timeline: Sendable, Codable, Equatable {
-    public var intervalSeconds: Double
-    public var names: [String]
+package struct Timeline: Sendable, Codable, Equatable {
+    package var intervalSeconds: Double
+    package var names: [String]
     /// `rows[i]` holds the values of `names` at time `i · intervalSeconds`.
-    public var rows: [[Double]]
+    package var rows: [[Double]]
 
-    public init(intervalSeconds: Double, names: [String]) {
+    package init(intervalSeconds: Double, names: [String]) {
         self.intervalSeconds = intervalSeconds
         self.names = names
         self.rows = []
     }
 
     /// The time of the next sample.
-    public var nextSampleTime: Double { Double(rows.count) * intervalSeconds }
+    package var nextSampleTime: Double { Double(rows.count) * intervalSeconds }
 
-    public mutating func append(_ values: [Double]) { rows.append(values) }
+    package mutating func append(_ values: [Double]) { rows.append(values) }
 }
 
 /// Mean and confidence interval from independent batches (batch means or replications),
 /// Student-t at 95%.
-public struct ConfidenceInterval: Sendable, Equatable, Codable {
-    public var mean: Double
-    public var halfWidth: Double
-    public var batches: Int
+package struct ConfidenceInterval: Sendable, Equatable, Codable {
+    package var mean: Double
+    package var halfWidth: Double
+    package var batches: Int
 
     /// - Parameter values: one estimate per batch or replication (at least 2).
-    public init(batches values: [Double]) {
+    package init(batches values: [Double]) {
         let n = values.count
         precondition(n >= 2, "need at least two batches")
         let m = values.reduce(0, +) / Double(n)
@@ -134,7 +134,7 @@ public struct ConfidenceInterval: Sendable, Equatable, Codable {
         batches = n
     }
 
-    public func contains(_ x: Double) -> Bool { abs(x - mean) <= halfWidth }
+    package func contains(_ x: Double) -> Bool { abs(x - mean) <= halfWidth }
 
     /// The 97.5% quantile of Student's t (two-sided 95%), from the standard table;
     /// 1.96 beyond 120 degrees of freedom.
@@ -154,15 +154,15 @@ public struct ConfidenceInterval: Sendable, Equatable, Codable {
 /// Consecutive observations in equal batches (the batch-means method): the mean, the fraction
 /// of positive values (for waits: P(wait > 0)), and their confidence intervals over the batches.
 /// Observations beyond `batches × batchSize` are ignored.
-public struct BatchMeans: Sendable, Equatable {
-    public let batchSize: Int
+package struct BatchMeans: Sendable, Equatable {
+    package let batchSize: Int
     private(set) var sums: [Double]
     private(set) var positives: [Int]
     private(set) var counts: [Int]
     private var observed = 0
 
     /// - Parameters: batches: at least 2; batchSize: at least 1.
-    public init(batches: Int, batchSize: Int) {
+    package init(batches: Int, batchSize: Int) {
         precondition(batches >= 2 && batchSize >= 1, "need at least two batches of at least one observation")
         self.batchSize = batchSize
         sums = [Double](repeating: 0, count: batches)
@@ -170,7 +170,7 @@ public struct BatchMeans: Sendable, Equatable {
         counts = [Int](repeating: 0, count: batches)
     }
 
-    public mutating func record(_ x: Double) {
+    package mutating func record(_ x: Double) {
         let b = observed / batchSize
         observed += 1
         guard b < sums.count else { return }
@@ -180,13 +180,13 @@ public struct BatchMeans: Sendable, Equatable {
     }
 
     /// Observations inside the batches.
-    public var count: Int { counts.reduce(0, +) }
-    public var mean: Double { sums.reduce(0, +) / Double(max(1, count)) }
-    public var fractionPositive: Double { Double(positives.reduce(0, +)) / Double(max(1, count)) }
-    public var meanInterval: ConfidenceInterval {
+    package var count: Int { counts.reduce(0, +) }
+    package var mean: Double { sums.reduce(0, +) / Double(max(1, count)) }
+    package var fractionPositive: Double { Double(positives.reduce(0, +)) / Double(max(1, count)) }
+    package var meanInterval: ConfidenceInterval {
         ConfidenceInterval(batches: sums.indices.map { counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : 0 })
     }
-    public var fractionPositiveInterval: ConfidenceInterval {
+    package var fractionPositiveInterval: ConfidenceInterval {
         ConfidenceInterval(batches: sums.indices.map { counts[$0] > 0 ? Double(positives[$0]) / Double(counts[$0]) : 0 })
     }
 }

@@ -1,27 +1,27 @@
 import Simulation
 
 /// The load and network a target's simulator plays (built from a workload by `Advisor`).
-public struct TrafficSpec: Sendable, Equatable {
-    public var arrivals: ArrivalPattern
-    public var durationSeconds: Double
+package struct TrafficSpec: Sendable, Equatable {
+    package var arrivals: ArrivalPattern
+    package var durationSeconds: Double
     /// Bytes sent per request (client → service).
-    public var payloadBytes: Int
+    package var payloadBytes: Int
     /// Bytes of each response.
-    public var responseBytes: Int
+    package var responseBytes: Int
     /// Client ↔ cloud round-trip time, seconds.
-    public var rttSeconds: Double
+    package var rttSeconds: Double
     /// Client uplink, bits per second.
-    public var uplinkBitsPerSecond: Double
-    public var connectivity: ConnectivityPattern
+    package var uplinkBitsPerSecond: Double
+    package var connectivity: ConnectivityPattern
     /// Production deployments get production-sized clusters (AKS needs ≥ 12 vCPU).
-    public var production: Bool
-    public var seed: UInt64
+    package var production: Bool
+    package var seed: UInt64
     /// Spacing of timeline samples, seconds (default: duration / 200).
-    public var timelineIntervalSeconds: Double?
+    package var timelineIntervalSeconds: Double?
     /// Relative jitter of the upload time: a lognormal factor with this coefficient of variation.
-    public var networkJitterCV = 0.1
+    package var networkJitterCV = 0.1
 
-    public init(
+    package init(
         arrivals: ArrivalPattern, durationSeconds: Double, payloadBytes: Int, responseBytes: Int = 4096,
         rttSeconds: Double, uplinkBitsPerSecond: Double, connectivity: ConnectivityPattern = .alwaysUp,
         production: Bool = true, seed: UInt64 = 1, timelineIntervalSeconds: Double? = nil
@@ -39,20 +39,20 @@ public struct TrafficSpec: Sendable, Equatable {
     }
 
     /// Mean offered requests per second over the run.
-    public var offeredRps: Double { arrivals.meanRate(over: durationSeconds) }
+    package var offeredRps: Double { arrivals.meanRate(over: durationSeconds) }
 
     /// The client's upload path (half the round trip plus the payload at the uplink's rate), jittered.
-    public var uplink: NetworkDelay {
+    package var uplink: NetworkDelay {
         NetworkDelay(baseSeconds: rttSeconds / 2, bitsPerSecond: uplinkBitsPerSecond, jitterCV: networkJitterCV)
     }
 
     /// The response's way back (half the round trip plus the response), seconds.
-    public var downloadSeconds: Double { rttSeconds / 2 + Double(responseBytes) * 8 / uplinkBitsPerSecond }
+    package var downloadSeconds: Double { rttSeconds / 2 + Double(responseBytes) * 8 / uplinkBitsPerSecond }
 
     /// Client ↔ cloud time of one request without queueing (round trip, payload and response), seconds.
-    public var meanNetworkSeconds: Double { uplink.meanDelay(bytes: payloadBytes) + downloadSeconds }
+    package var meanNetworkSeconds: Double { uplink.meanDelay(bytes: payloadBytes) + downloadSeconds }
 
     /// An upper bound of the network time's 99th percentile: the whole mean scaled by the upload
     /// jitter's 99th-percentile factor (the download is not jittered, so this errs high), seconds.
-    public var networkP99Seconds: Double { meanNetworkSeconds * uplink.jitterQuantileFactor(z: 2.326) }
+    package var networkP99Seconds: Double { meanNetworkSeconds * uplink.jitterQuantileFactor(z: 2.326) }
 }

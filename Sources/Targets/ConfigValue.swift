@@ -1,11 +1,11 @@
 /// One deployment parameter's value, encoded in JSON as a plain number, boolean or string.
-public enum ConfigValue: Sendable, Equatable, Codable, CustomStringConvertible {
+package enum ConfigValue: Sendable, Equatable, Codable, CustomStringConvertible {
     case integer(Int)
     case number(Double)
     case flag(Bool)
     case text(String)
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let b = try? c.decode(Bool.self) {
             self = .flag(b)
@@ -18,7 +18,7 @@ public enum ConfigValue: Sendable, Equatable, Codable, CustomStringConvertible {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .integer(let i): try c.encode(i)
@@ -29,7 +29,7 @@ public enum ConfigValue: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     /// The value as people read it (`2`, `0.5`, `true`, `Standard_D4s_v3`).
-    public var description: String {
+    package var description: String {
         switch self {
         case .integer(let i): String(i)
         case .number(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
@@ -39,7 +39,7 @@ public enum ConfigValue: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     /// The numeric value, if any.
-    public var number: Double? {
+    package var number: Double? {
         switch self {
         case .integer(let i): Double(i)
         case .number(let d): d
@@ -49,8 +49,8 @@ public enum ConfigValue: Sendable, Equatable, Codable, CustomStringConvertible {
 }
 
 extension ConfigValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral, ExpressibleByStringLiteral {
-    public init(integerLiteral value: Int) { self = .integer(value) }
-    public init(floatLiteral value: Double) { self = .number(value) }
-    public init(booleanLiteral value: Bool) { self = .flag(value) }
-    public init(stringLiteral value: String) { self = .text(value) }
+    package init(integerLiteral value: Int) { self = .integer(value) }
+    package init(floatLiteral value: Double) { self = .number(value) }
+    package init(booleanLiteral value: Bool) { self = .flag(value) }
+    package init(stringLiteral value: String) { self = .text(value) }
 }

@@ -9,19 +9,19 @@ import Foundation
 /// An AKS cluster takes about 20 minutes to create (the document), once per workspace. The
 /// FPGA path adds provisioning the FPGA VM (~8 min) and converting the model to the NPU's
 /// format (~4 min).
-public enum DeployTimeModel {
-    public static let imageBuildMinutes = 2.5
-    public static let baseImageGB = 1.2
-    public static let cloudPullGBps = 0.1
-    public static let containerStartSeconds = 20.0
-    public static let modelLoadGBps = 0.2
-    public static let frameworkStartSeconds = 10.0
-    public static let aksClusterMinutes = 20.0
-    public static let fpgaProvisionMinutes = 8.0
-    public static let fpgaConversionMinutes = 4.0
+package enum DeployTimeModel {
+    package static let imageBuildMinutes = 2.5
+    package static let baseImageGB = 1.2
+    package static let cloudPullGBps = 0.1
+    package static let containerStartSeconds = 20.0
+    package static let modelLoadGBps = 0.2
+    package static let frameworkStartSeconds = 10.0
+    package static let aksClusterMinutes = 20.0
+    package static let fpgaProvisionMinutes = 8.0
+    package static let fpgaConversionMinutes = 4.0
 
     /// The assumptions above as one sentence, for reports.
-    public static var assumptions: String {
+    package static var assumptions: String {
         String(
             format:
                 "image build %.1f min; image pull at %.0f MB/s (cloud) or the site link (edge); container start %.0f s; model load at %.0f MB/s + %.0f s; AKS cluster %.0f min unless one exists; FPGA VM provisioning %.0f min + model conversion %.0f min",

@@ -122,7 +122,7 @@ package struct Deployment: Sendable {
 
 /// Why a target has no configuration that works. Text is made from it by the target's
 /// ``DeploymentTarget/explain(_:_:)``.
-public enum Infeasibility: Sendable, Codable, Equatable {
+package enum Infeasibility: Sendable, Codable, Equatable {
     /// The model does not fit: it needs `neededGB`; the largest container or device offers `availableGB`.
     case memory(neededGB: Double, availableGB: Double)
     /// One ACI container group carries `groupRps` requests/s; the load needs `groupsNeeded` of them (quota `quota`).
@@ -133,7 +133,7 @@ public enum Infeasibility: Sendable, Codable, Equatable {
     case missedInSimulation(p99Ms: Double?, successRate: Double)
 
     /// The criterion it violates.
-    public var criterion: Criterion {
+    package var criterion: Criterion {
         switch self {
         case .memory: .memoryFit
         case .groupCapacity(_, let groups, let quota): groups > quota ? .aciQuota : .singleGroupCapacity

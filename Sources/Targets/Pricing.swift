@@ -2,15 +2,15 @@ import Foundation
 import Yams
 
 /// One price with where it comes from.
-public struct Price: Sendable, Codable, Equatable {
-    public var usd: Double
+package struct Price: Sendable, Codable, Equatable {
+    package var usd: Double
     /// The date the price was read, `YYYY-MM-DD`.
-    public var asOf: String
-    public var source: String
+    package var asOf: String
+    package var source: String
     /// True when no public price exists and the figure is this tool's estimate.
-    public var estimate: Bool
+    package var estimate: Bool
 
-    public init(usd: Double, asOf: String, source: String, estimate: Bool = false) {
+    package init(usd: Double, asOf: String, source: String, estimate: Bool = false) {
         self.usd = usd
         self.asOf = asOf
         self.source = source
@@ -20,27 +20,27 @@ public struct Price: Sendable, Codable, Equatable {
 
 /// The prices the cost model uses; defaults below, every one overridable from a YAML file
 /// (`--pricing FILE`, same keys as ``Pricing/defaultYAML``).
-public struct Pricing: Sendable, Codable, Equatable {
+package struct Pricing: Sendable, Codable, Equatable {
     /// ACI Linux, per vCPU-second.
-    public var aciVcpuSecond: Price
+    package var aciVcpuSecond: Price
     /// ACI Linux, per GB-second of memory.
-    public var aciGbSecond: Price
+    package var aciGbSecond: Price
     /// AKS node VM prices per hour, by size.
-    public var aksNodeHour: [String: Price]
+    package var aksNodeHour: [String: Price]
     /// AKS control plane per hour (free tier).
-    public var aksControlPlaneHour: Price
+    package var aksControlPlaneHour: Price
     /// IoT Hub S1, per unit-month.
-    public var iotHubUnitMonth: Price
+    package var iotHubUnitMonth: Price
     /// Edge device hardware, by device id (amortized over ``edgeAmortizationMonths``).
-    public var edgeDevice: [String: Price]
-    public var edgeAmortizationMonths: Double
+    package var edgeDevice: [String: Price]
+    package var edgeAmortizationMonths: Double
     /// Standard_PB6s FPGA VM per hour.
-    public var fpgaVmHour: Price
+    package var fpgaVmHour: Price
 
     /// Hours in a month for monthly figures (730 = 8760 / 12, Azure's convention).
-    public static let hoursPerMonth = 730.0
+    package static let hoursPerMonth = 730.0
 
-    public static let defaults = Pricing(
+    package static let defaults = Pricing(
         aciVcpuSecond: Price(usd: 0.0000135, asOf: "2024-05-01", source: "Azure Container Instances pricing, Linux, per vCPU-second"),
         aciGbSecond: Price(usd: 0.0000015, asOf: "2024-05-01", source: "Azure Container Instances pricing, Linux, per GB-second"),
         aksNodeHour: [
@@ -63,14 +63,14 @@ public struct Pricing: Sendable, Codable, Equatable {
             source: "no public price found for Standard_PB6s; estimate from comparable 6-vCPU accelerator VM sizes", estimate: true))
 
     /// The defaults as YAML (what `--pricing` files look like).
-    public static var defaultYAML: String {
+    package static var defaultYAML: String {
         (try? YAMLEncoder().encode(defaults)) ?? ""
     }
 
     /// Reads a pricing file: any key left out keeps its default.
     ///
     /// - Throws: ``TargetError`` naming the file and the problem.
-    public static func load(path: String) throws(TargetError) -> Pricing {
+    package static func load(path: String) throws(TargetError) -> Pricing {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TargetError("\(path): cannot read the pricing file")
         }

@@ -3,58 +3,58 @@ import Inference
 import Simulation
 
 /// One execution step of the model as measured on this host.
-public struct StepMeasurement: Sendable, Codable, Equatable {
-    public var name: String
+package struct StepMeasurement: Sendable, Codable, Equatable {
+    package var name: String
     /// FLOPs of the step for the whole batch (2 per multiply-add).
-    public var flops: Double
+    package var flops: Double
     /// Bytes the step moves for the whole batch: activations in and out plus weights.
-    public var bytes: Double
+    package var bytes: Double
     /// Median wall time here with one thread and with every core, seconds.
-    public var seconds1: Double
-    public var secondsAll: Double
+    package var seconds1: Double
+    package var secondsAll: Double
 }
 
 /// The model measured on this host, layer by layer, at one batch size: what every CPU
 /// target's service time is scaled from. Cached on disk (see ``ServiceTimeModel/calibrate``).
-public struct ModelCalibration: Sendable, Codable, Equatable {
-    public var schemaVersion = 1
-    public var model: String
-    public var batch: Int
-    public var host: HostCalibration
-    public var steps: [StepMeasurement]
+package struct ModelCalibration: Sendable, Codable, Equatable {
+    package var schemaVersion = 1
+    package var model: String
+    package var batch: Int
+    package var host: HostCalibration
+    package var steps: [StepMeasurement]
     /// Whole-inference wall times here, seconds, one thread and every core.
-    public var samples1: [Double]
-    public var samplesAll: [Double]
-    public var toolVersion: String
+    package var samples1: [Double]
+    package var samplesAll: [Double]
+    package var toolVersion: String
 
     /// Median of the one-thread samples, seconds.
-    public var median1: Double { samples1.sorted()[samples1.count / 2] }
-    public var medianAll: Double { samplesAll.sorted()[samplesAll.count / 2] }
+    package var median1: Double { samples1.sorted()[samples1.count / 2] }
+    package var medianAll: Double { samplesAll.sorted()[samplesAll.count / 2] }
 
     /// Parallel efficiency here: how much a second core adds, 0…1 (`(T1/Tn − 1)/(n − 1)`).
-    public var parallelEfficiency: Double {
+    package var parallelEfficiency: Double {
         guard host.cores > 1 else { return 0 }
         return min(1, max(0, (median1 / medianAll - 1) / Double(host.cores - 1)))
     }
 }
 
 /// How a measured step was scaled to a target.
-public struct ScaledStep: Sendable, Codable, Equatable {
-    public var name: String
-    public var bound: String
-    public var hostMs: Double
-    public var targetMs: Double
+package struct ScaledStep: Sendable, Codable, Equatable {
+    package var name: String
+    package var bound: String
+    package var hostMs: Double
+    package var targetMs: Double
 }
 
 /// The service time of one request on a target, with how it was derived.
-public struct ServiceTime: Sendable, Codable, Equatable {
+package struct ServiceTime: Sendable, Codable, Equatable {
     /// Mean service time on the target, seconds.
-    public var meanSeconds: Double
+    package var meanSeconds: Double
     /// Samples (seconds) whose empirical distribution the simulator draws from.
-    public var samples: [Double]
+    package var samples: [Double]
     /// What was done to the host measurement, for reports.
-    public var scaling: String
-    public var steps: [ScaledStep]
+    package var scaling: String
+    package var steps: [ScaledStep]
 }
 
 /// Scales the host measurement to a target's hardware.
@@ -69,12 +69,12 @@ public struct ServiceTime: Sendable, Codable, Equatable {
 /// period, so a request needing `S` seconds of CPU takes `⌊S/q⌋·P + (S mod q)` with
 /// `q = share·P`. Run-to-run variation here is kept: each host sample, relative to the
 /// host median, scales the target's time.
-public enum ServiceTimeModel {
+package enum ServiceTimeModel {
     /// The CFS period, seconds (the Linux default `cpu.cfs_period_us` = 100000).
-    public static let cfsPeriodSeconds = 0.1
+    package static let cfsPeriodSeconds = 0.1
 
     /// Wall time of `cpuSeconds` of work under a CFS quota of `share` cores (share < 1).
-    public static func throttled(_ cpuSeconds: Double, share: Double) -> Double {
+    package static func throttled(_ cpuSeconds: Double, share: Double) -> Double {
         guard share < 1 else { return cpuSeconds }
         let quota = share * cfsPeriodSeconds
         let periods = (cpuSeconds / quota).rounded(.down)
@@ -84,7 +84,7 @@ public enum ServiceTimeModel {
     /// The service time of `calibration`'s model on `profile` with `cores` cores (fractional allowed).
     ///
     /// - Parameter extraSeconds: fixed per-request work added before throttling (e.g. logging).
-    public static func scale(
+    package static func scale(
         _ calibration: ModelCalibration, to profile: HardwareProfile, cores: Double, extraSeconds: Double = 0
     ) -> ServiceTime {
         let host = calibration.host
@@ -134,7 +134,7 @@ public enum ServiceTimeModel {
     ///   - modelKey: identifies the model in the cache (zoo spec, or file path and content hash).
     ///   - iterations: timed runs per thread count (after 2 warm-up runs).
     ///   - cacheDirectory: where measurements are kept; nil disables the cache.
-    public static func calibrate(
+    package static func calibrate(
         _ graph: ModelGraph, modelKey: String, batch: Int, iterations: Int = 10, cacheDirectory: String?,
         toolVersion: String, host: HostCalibration? = nil
     ) throws -> ModelCalibration {
@@ -200,7 +200,7 @@ public enum ServiceTimeModel {
 
     /// The default cache directory: `$DEPLOY_ADVISOR_CACHE`, else `$XDG_CACHE_HOME/deploy-advisor`,
     /// else `~/.cache/deploy-advisor`.
-    public static var defaultCacheDirectory: String {
+    package static var defaultCacheDirectory: String {
         let env = ProcessInfo.processInfo.environment
         if let d = env["DEPLOY_ADVISOR_CACHE"], !d.isEmpty { return d }
         if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return x + "/deploy-advisor" }
@@ -229,7 +229,7 @@ extension ModelCalibration {
     /// A calibration estimated from the model's profile alone, for quick answers without
     /// running the model: each layer takes `max(FLOPs / 50 GFLOP/s, bytes / 10 GB/s)` on a
     /// nominal two-core host with parallel efficiency 0.8, no run-to-run variation.
-    public static func estimated(_ profile: ModelProfile, batch: Int) -> ModelCalibration {
+    package static func estimated(_ profile: ModelProfile, batch: Int) -> ModelCalibration {
         let host = HostCalibration(
             cpuModel: "nominal (estimated from the profile)", cores: 2, openblas: "none", sgemmGflops1: 50, sgemmGflopsAll: 90,
             memoryGBps: 10)
@@ -248,7 +248,7 @@ extension ModelCalibration {
     }
 
     /// The cached calibration for this model and batch on this host, if one exists.
-    public static func cached(modelKey: String, batch: Int, iterations: Int = 10, cacheDirectory: String, toolVersion: String)
+    package static func cached(modelKey: String, batch: Int, iterations: Int = 10, cacheDirectory: String, toolVersion: String)
         -> ModelCalibration?
     {
         let file = ServiceTimeModel.cacheFile(

@@ -1,10 +1,10 @@
 /// ACI deployment configuration (Azure ML SDK v1 `AciWebservice.deploy_configuration` names).
-public struct ACIConfiguration: Sendable, Codable, Equatable {
-    public var cpuCores: Double = 0.1
-    public var memoryGB: Double = 0.5
+package struct ACIConfiguration: Sendable, Codable, Equatable {
+    package var cpuCores: Double = 0.1
+    package var memoryGB: Double = 0.5
     /// Subscription quota of container groups (the document: 20).
-    public var containerGroupQuota: Int = 20
-    public init() {}
+    package var containerGroupQuota: Int = 20
+    package init() {}
 
     enum CodingKeys: String, CodingKey {
         case cpuCores = "cpu_cores"
@@ -14,31 +14,31 @@ public struct ACIConfiguration: Sendable, Codable, Equatable {
 }
 
 /// AKS deployment configuration (Azure ML SDK v1 `AksWebservice.deploy_configuration` names).
-public struct AKSConfiguration: Sendable, Codable, Equatable {
-    public var autoscaleEnabled: Bool = true
-    public var autoscaleMinReplicas: Int = 1
-    public var autoscaleMaxReplicas: Int = 10
-    public var autoscaleRefreshSeconds: Double = 1
+package struct AKSConfiguration: Sendable, Codable, Equatable {
+    package var autoscaleEnabled: Bool = true
+    package var autoscaleMinReplicas: Int = 1
+    package var autoscaleMaxReplicas: Int = 10
+    package var autoscaleRefreshSeconds: Double = 1
     /// Percent.
-    public var autoscaleTargetUtilization: Double = 70
+    package var autoscaleTargetUtilization: Double = 70
     /// Fixed replicas when autoscaling is off (Azure: autoscale is enabled when this is unset).
-    public var numReplicas: Int?
-    public var cpuCores: Double = 0.1
-    public var memoryGB: Double = 0.5
-    public var scoringTimeoutMs: Double = 60000
-    public var replicaMaxConcurrentRequests: Int = 1
+    package var numReplicas: Int?
+    package var cpuCores: Double = 0.1
+    package var memoryGB: Double = 0.5
+    package var scoringTimeoutMs: Double = 60000
+    package var replicaMaxConcurrentRequests: Int = 1
     /// Milliseconds a request may wait in azureml-fe before HTTP 503.
-    public var maxRequestWaitTime: Double = 500
-    public var nodeSize: String = "Standard_D4s_v3"
+    package var maxRequestWaitTime: Double = 500
+    package var nodeSize: String = "Standard_D4s_v3"
     /// Seconds for a new replica to serve (azureml-fe adds replicas in about 1 s on warm nodes).
-    public var replicaStartSeconds: Double = 1
+    package var replicaStartSeconds: Double = 1
     /// Seconds utilization must stay low before a replica is removed (about 1 min).
-    public var scaleDownDelaySeconds: Double = 60
+    package var scaleDownDelaySeconds: Double = 60
     /// Per-request overhead of request logging (App Insights), ms.
-    public var loggingOverheadMs: Double = 0.5
+    package var loggingOverheadMs: Double = 0.5
     /// Per-request overhead of model data collection, ms (0 when off).
-    public var dataCollectionOverheadMs: Double = 0
-    public init() {}
+    package var dataCollectionOverheadMs: Double = 0
+    package init() {}
 
     /// Azure ML's parameter names in JSON.
     enum CodingKeys: String, CodingKey {
@@ -58,47 +58,47 @@ public struct AKSConfiguration: Sendable, Codable, Equatable {
 }
 
 /// IoT Edge deployment configuration.
-public struct EdgeConfiguration: Sendable, Codable, Equatable {
+package struct EdgeConfiguration: Sendable, Codable, Equatable {
     /// Device profile id: rpi4, jetson-nano, nuc.
-    public var device: String = "nuc"
-    public var devices: Int = 1
+    package var device: String = "nuc"
+    package var devices: Int = 1
     /// Cores the inference module may use (default: all of the device's).
-    public var cores: Double?
+    package var cores: Double?
     /// Intermittent connectivity: mean connected and disconnected periods, seconds.
-    public var meanUpSeconds: Double = 1800
-    public var meanDownSeconds: Double = 300
+    package var meanUpSeconds: Double = 1800
+    package var meanDownSeconds: Double = 300
     /// edgeHub store-and-forward time to live (`timeToLiveSecs`).
-    public var timeToLiveSecs: Double = 7200
+    package var timeToLiveSecs: Double = 7200
     /// Bytes of the result/telemetry message sent upstream per inference.
-    public var messageBytes: Int = 512
+    package var messageBytes: Int = 512
     /// IoT Hub S1 units.
-    public var iotHubUnits: Int = 1
-    public init() {}
+    package var iotHubUnits: Int = 1
+    package init() {}
 }
 
 /// FPGA deployment configuration.
-public struct FPGAConfiguration: Sendable, Codable, Equatable {
-    public var preset: String = "brainwave-a10"
-    public var fpgas: Int = 1
+package struct FPGAConfiguration: Sendable, Codable, Equatable {
+    package var preset: String = "brainwave-a10"
+    package var fpgas: Int = 1
     /// Matrix-unit format (default: the preset's).
-    public var numberFormat: String?
+    package var numberFormat: String?
     /// PCIe and driver overhead per request, ms.
-    public var transferOverheadMs: Double = 0.1
-    public init() {}
+    package var transferOverheadMs: Double = 0.1
+    package init() {}
 }
 
 /// Every target's configuration.
-public struct TargetConfigurations: Sendable, Codable, Equatable {
-    public var aci = ACIConfiguration()
-    public var aks = AKSConfiguration()
-    public var edge = EdgeConfiguration()
-    public var fpga = FPGAConfiguration()
-    public init() {}
+package struct TargetConfigurations: Sendable, Codable, Equatable {
+    package var aci = ACIConfiguration()
+    package var aks = AKSConfiguration()
+    package var edge = EdgeConfiguration()
+    package var fpga = FPGAConfiguration()
+    package init() {}
 
     /// Applies `target.key=value` settings (`aks.cpuCores=2`, `iot-edge.device=rpi4`, …).
     ///
     /// - Throws: ``TargetError`` naming the setting and what is allowed.
-    public mutating func apply(_ setting: String) throws(TargetError) {
+    package mutating func apply(_ setting: String) throws(TargetError) {
         let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
         let path = parts.first?.split(separator: ".", maxSplits: 1).map(String.init) ?? []
         guard parts.count == 2, path.count == 2 else {
@@ -157,7 +157,7 @@ public struct TargetConfigurations: Sendable, Codable, Equatable {
     }
 
     /// Checks every value's range.
-    public func validate() throws(TargetError) {
+    package func validate() throws(TargetError) {
         func check(_ ok: Bool, _ what: String) throws(TargetError) { if !ok { throw TargetError(what) } }
         try check(
             aci.cpuCores > 0 && aci.cpuCores <= 4, "aci.cpuCores must be > 0 and ≤ 4 (ACI's per-group limit), got \(aci.cpuCores)")

@@ -1,6 +1,6 @@
 /// The deployment targets, by id. The one place targets are registered: adding a target is
 /// a case here and one file in `Kinds/` with its ``DeploymentTarget``.
-public enum TargetKind: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
+package enum TargetKind: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
     case aci
     case aks
     case iotEdge = "iot-edge"
@@ -16,10 +16,10 @@ public enum TargetKind: String, Sendable, Codable, CodingKeyRepresentable, CaseI
         }
     }
 
-    public var displayName: String { target.displayName }
+    package var displayName: String { target.displayName }
 
     /// Declaration order (the order of tables and plots).
-    public static func < (a: TargetKind, b: TargetKind) -> Bool {
+    package static func < (a: TargetKind, b: TargetKind) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }

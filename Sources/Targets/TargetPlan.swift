@@ -1,31 +1,31 @@
 /// The smallest configuration of one target that meets the SLO at the peak rate (or why none does).
-public struct TargetPlan: Sendable, Codable, Equatable {
-    public var target: TargetKind
-    public var feasible: Bool
+package struct TargetPlan: Sendable, Codable, Equatable {
+    package var target: TargetKind
+    package var feasible: Bool
     /// Why no configuration works (when not feasible).
-    public var infeasibility: Infeasibility?
+    package var infeasibility: Infeasibility?
     /// ``infeasibility`` as a sentence.
-    public var reason: String?
+    package var reason: String?
     /// The chosen configuration in Azure ML's parameter names.
-    public var configuration: [String: ConfigValue]
+    package var configuration: [String: ConfigValue]
     /// The configuration as people read it.
-    public var summary: String
+    package var summary: String
     /// p99 at the peak rate from queueing analytics (Erlang C with Allen–Cunneen scaling), ms.
-    public var analyticP99Ms: Double?
+    package var analyticP99Ms: Double?
     /// The simulation of the chosen configuration at the peak rate (nil in quick mode).
-    public var simulatedP99Ms: Double?
-    public var simulatedSuccessRate: Double?
-    public var costPerMonthUSD: Double
-    public var costIsEstimate: Bool
-    public var deployMinutes: Double
+    package var simulatedP99Ms: Double?
+    package var simulatedSuccessRate: Double?
+    package var costPerMonthUSD: Double
+    package var costIsEstimate: Bool
+    package var deployMinutes: Double
     /// Deploy time by phase, minutes.
-    public var deployBreakdown: [String: Double]
+    package var deployBreakdown: [String: Double]
     /// The lowest p99 any configuration tried reached (even above the SLO), ms: how close the target came.
-    public var closestP99Ms: Double?
+    package var closestP99Ms: Double?
     /// The full settings, for re-running the simulator.
-    public var settings: TargetConfigurations
+    package var settings: TargetConfigurations
 
-    public init(
+    package init(
         target: TargetKind, feasible: Bool, infeasibility: Infeasibility?, reason: String?, configuration: [String: ConfigValue],
         summary: String, analyticP99Ms: Double?, simulatedP99Ms: Double?, simulatedSuccessRate: Double?, costPerMonthUSD: Double,
         costIsEstimate: Bool, deployMinutes: Double, deployBreakdown: [String: Double], closestP99Ms: Double?,
@@ -49,7 +49,7 @@ public struct TargetPlan: Sendable, Codable, Equatable {
     }
 
     /// The p99 that decides (simulated when available), ms.
-    public var p99Ms: Double? { simulatedP99Ms ?? analyticP99Ms }
+    package var p99Ms: Double? { simulatedP99Ms ?? analyticP99Ms }
 
     enum CodingKeys: String, CodingKey {
         case target, feasible, infeasibility, reason, configuration, summary, analyticP99Ms, simulatedP99Ms, simulatedSuccessRate
@@ -57,7 +57,7 @@ public struct TargetPlan: Sendable, Codable, Equatable {
     }
 
     /// Every key is written, absent values as `null` (a stable shape for scripts).
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(target, forKey: .target)
         try c.encode(feasible, forKey: .feasible)

@@ -1,85 +1,85 @@
 import Simulation
 
 /// Latency percentiles, ms.
-public struct LatencySummary: Sendable, Codable, Equatable {
-    public var p50: Double
-    public var p90: Double
-    public var p95: Double
-    public var p99: Double
-    public var p999: Double
-    public var mean: Double
+package struct LatencySummary: Sendable, Codable, Equatable {
+    package var p50: Double
+    package var p90: Double
+    package var p95: Double
+    package var p99: Double
+    package var p999: Double
+    package var mean: Double
 }
 
 /// Mean latency by where the time went, ms.
-public struct LatencyBreakdown: Sendable, Codable, Equatable {
-    public var network: Double
-    public var queue: Double
-    public var service: Double
+package struct LatencyBreakdown: Sendable, Codable, Equatable {
+    package var network: Double
+    package var queue: Double
+    package var service: Double
     /// Share of completed requests that waited for a replica (Erlang C's P(wait) for an M/M/c station).
-    public var queuedFraction: Double
+    package var queuedFraction: Double
 }
 
 /// Failed requests by cause.
-public struct ErrorCounts: Sendable, Codable, Equatable {
+package struct ErrorCounts: Sendable, Codable, Equatable {
     /// Turned away by admission control (HTTP 503: queue full or `max_request_wait_time` exceeded).
-    public var rejected: Int
+    package var rejected: Int
     /// Exceeded the scoring timeout (or, on ACI, the client's wait).
-    public var timeouts: Int
+    package var timeouts: Int
     /// Could not reach the service: the link was down.
-    public var offline: Int
+    package var offline: Int
 }
 
 /// Replica counts over the run.
-public struct ReplicaSummary: Sendable, Codable, Equatable {
-    public var min: Int
-    public var max: Int
-    public var mean: Double
+package struct ReplicaSummary: Sendable, Codable, Equatable {
+    package var min: Int
+    package var max: Int
+    package var mean: Double
 }
 
 /// Store-and-forward of results from an edge device.
-public struct ForwardingSummary: Sendable, Codable, Equatable {
-    public var delivered: Int
+package struct ForwardingSummary: Sendable, Codable, Equatable {
+    package var delivered: Int
     /// Delivered after waiting for the link.
-    public var delayed: Int
+    package var delayed: Int
     /// Older than `timeToLiveSecs` when the link came back.
-    public var dropped: Int
+    package var dropped: Int
     /// Still stored on the device at the end of the run.
-    public var pending: Int
+    package var pending: Int
 }
 
 /// One target's simulated deployment.
-public struct TargetResult: Sendable, Codable, Equatable {
-    public var target: TargetKind
+package struct TargetResult: Sendable, Codable, Equatable {
+    package var target: TargetKind
     /// The configuration simulated (Azure ML parameter names).
-    public var config: [String: ConfigValue]
+    package var config: [String: ConfigValue]
     /// True when the target could be deployed at all (false: see `refusal`).
-    public var deployable: Bool
+    package var deployable: Bool
     /// Why it could not be deployed, typed and as a sentence.
-    public var infeasibility: Infeasibility?
-    public var refusal: String?
-    public var deployMinutes: Double
-    public var deployBreakdown: [String: Double]
-    public var latencyMs: LatencySummary?
-    public var latencyBreakdownMs: LatencyBreakdown?
-    public var offeredRps: Double
-    public var throughputRps: Double
-    public var successRate: Double
-    public var errors: ErrorCounts
-    public var replicas: ReplicaSummary
-    public var costPerHourUSD: Double
-    public var costPerMonthUSD: Double
-    public var costPerMillionUSD: Double?
-    public var costIsEstimate: Bool
-    public var bytesLeftDevice: Double
-    public var forwarding: ForwardingSummary?
+    package var infeasibility: Infeasibility?
+    package var refusal: String?
+    package var deployMinutes: Double
+    package var deployBreakdown: [String: Double]
+    package var latencyMs: LatencySummary?
+    package var latencyBreakdownMs: LatencyBreakdown?
+    package var offeredRps: Double
+    package var throughputRps: Double
+    package var successRate: Double
+    package var errors: ErrorCounts
+    package var replicas: ReplicaSummary
+    package var costPerHourUSD: Double
+    package var costPerMonthUSD: Double
+    package var costPerMillionUSD: Double?
+    package var costIsEstimate: Bool
+    package var bytesLeftDevice: Double
+    package var forwarding: ForwardingSummary?
     /// Mean service time on the target and how it was derived from the measurement here.
-    public var serviceMs: Double
-    public var serviceScaling: String
-    public var notes: [String]
-    public var timeline: Timeline?
+    package var serviceMs: Double
+    package var serviceScaling: String
+    package var notes: [String]
+    package var timeline: Timeline?
     /// (latency ms, cumulative fraction) points for CDF plots.
-    public var cdf: [[Double]]
-    public var events: Int
+    package var cdf: [[Double]]
+    package var events: Int
 }
 
 extension TargetResult {
@@ -91,7 +91,7 @@ extension TargetResult {
 
     /// Every key is written, absent values as `null` (a target on which no request completed
     /// still has `latencyMs`, `latencyBreakdownMs` and `costPerMillionUSD`).
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(target, forKey: .target)
         try c.encode(config, forKey: .config)

@@ -3,10 +3,10 @@ import Inference
 import Simulation
 
 /// Deploys a model to each target's simulator and runs the traffic through it.
-public struct TargetSimulator: Sendable {
+package struct TargetSimulator: Sendable {
     package var context: TargetContext
-    public var traffic: TrafficSpec
-    public var configurations: TargetConfigurations
+    package var traffic: TrafficSpec
+    package var configurations: TargetConfigurations
 
     package init(context: TargetContext, traffic: TrafficSpec, configurations: TargetConfigurations) {
         self.context = context
@@ -15,7 +15,7 @@ public struct TargetSimulator: Sendable {
     }
 
     /// A simulator of `graph` measured as `calibration` (tests and the pipeline's own use).
-    public init(
+    package init(
         graph: ModelGraph, modelName: String? = nil, batch: Int, calibration: ModelCalibration, traffic: TrafficSpec,
         configurations: TargetConfigurations = TargetConfigurations(), pricing: Pricing = .defaults, existingCluster: Bool = false,
         fpgaOffered: Bool = false
@@ -29,7 +29,7 @@ public struct TargetSimulator: Sendable {
     }
 
     /// Runs one target.
-    public func run(_ kind: TargetKind) throws -> TargetResult {
+    package func run(_ kind: TargetKind) throws -> TargetResult {
         let target = kind.target
         let deploy = target.deployPhases(context)
         let deployMinutes = deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! }
@@ -78,10 +78,10 @@ public struct TargetSimulator: Sendable {
     }
 
     /// Runs every target in `targets`, in order.
-    public func run(_ targets: [TargetKind] = TargetKind.allCases) throws -> [TargetResult] {
+    package func run(_ targets: [TargetKind] = TargetKind.allCases) throws -> [TargetResult] {
         try targets.map { try run($0) }
     }
 
     /// The FPGA target's service time per request, seconds.
-    public func fpgaServiceSeconds() throws -> Double { try FPGATarget().serviceTime(configurations, context).serviceSeconds }
+    package func fpgaServiceSeconds() throws -> Double { try FPGATarget().serviceTime(configurations, context).serviceSeconds }
 }

@@ -15,30 +15,30 @@ import Foundation
 /// batch-first (`NCHW`) as everywhere else.
 ///
 /// An executor is a class because it owns its memory; it is not thread-safe (one run at a time).
-public final class CPUExecutor: @unchecked Sendable {
+package final class CPUExecutor: @unchecked Sendable {
     /// The model as prepared.
-    public let graph: ModelGraph
+    package let graph: ModelGraph
     /// Samples per run.
-    public let batch: Int
+    package let batch: Int
     /// Per-sample input and output shapes.
-    public let inputShape: [Int]
-    public let outputShape: [Int]
+    package let inputShape: [Int]
+    package let outputShape: [Int]
     /// Floats in one batch of input / output.
-    public let inputCount: Int
-    public let outputCount: Int
+    package let inputCount: Int
+    package let outputCount: Int
     /// The names of the steps (fused layers joined with `+`), in execution order.
-    public let stepNames: [String]
+    package let stepNames: [String]
     /// The graph node indices each step runs, in execution order.
-    public let stepNodes: [[Int]]
+    package let stepNodes: [[Int]]
     /// Bytes of the activation arena plus scratch.
-    public let plannedBytes: Int
+    package let plannedBytes: Int
     /// OpenBLAS threads this executor runs with (OpenBLAS's setting is process-wide, so each
     /// run re-applies it when another executor changed it).
-    public let threads: Int
+    package let threads: Int
 
     let steps: [ExecutionStep]
     /// The number format of matrix operands, when emulating an accelerator.
-    public let quantizer: (any MatrixOperandQuantizer)?
+    package let quantizer: (any MatrixOperandQuantizer)?
     private var owned: [UnsafeMutableRawPointer] = []
     private let arena: UnsafeMutablePointer<Float>
     private let scratch: UnsafeMutablePointer<Float>
@@ -56,7 +56,7 @@ public final class CPUExecutor: @unchecked Sendable {
     /// - Throws: ``InferenceError`` when the graph is invalid or has no weights.
     /// - Parameter quantizer: when set, weights and the activations entering every matrix
     ///   product are rounded to its number format (accelerator emulation); nil runs float32.
-    public init(
+    package init(
         graph: ModelGraph, batch: Int = 1, threads: Int? = nil, quantizer: (any MatrixOperandQuantizer)? = nil
     ) throws(InferenceError) {
         guard batch >= 1 else { throw InferenceError("batch must be at least 1, got \(batch)") }
@@ -107,13 +107,13 @@ public final class CPUExecutor: @unchecked Sendable {
 
     /// Runs one batch: `input` holds `inputCount` floats (batch-first), `output` receives `outputCount`.
     /// Allocates nothing.
-    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    package func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         runSteps(input: input, output: output, stepTimes: nil)
     }
 
     /// Runs one batch and records each step's wall time in seconds into `stepTimes`
     /// (`stepNames.count` entries).
-    public func run(
+    package func run(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stepTimes: UnsafeMutablePointer<Double>
     ) {
         runSteps(input: input, output: output, stepTimes: stepTimes)
@@ -122,7 +122,7 @@ public final class CPUExecutor: @unchecked Sendable {
     /// Runs one batch from an array (convenience; allocates the result).
     ///
     /// - Throws: ``InferenceError`` when `input.count != inputCount`.
-    public func run(_ input: [Float]) throws(InferenceError) -> [Float] {
+    package func run(_ input: [Float]) throws(InferenceError) -> [Float] {
         guard input.count == inputCount else {
             throw InferenceError(
                 "input has \(input.count) values, expected \(inputCount) (batch \(batch) × \(describe(inputShape)))")

@@ -1,17 +1,17 @@
 import Foundation
 
 /// This machine, measured: what the service-time model scales from.
-public struct HostCalibration: Sendable, Codable, Equatable {
-    public var cpuModel: String
-    public var cores: Int
-    public var openblas: String
+package struct HostCalibration: Sendable, Codable, Equatable {
+    package var cpuModel: String
+    package var cores: Int
+    package var openblas: String
     /// sgemm GFLOP/s with one thread and with every core (1536³, best of 3).
-    public var sgemmGflops1: Double
-    public var sgemmGflopsAll: Double
+    package var sgemmGflops1: Double
+    package var sgemmGflopsAll: Double
     /// Copy bandwidth of a 64 MiB buffer (read + write), GB/s.
-    public var memoryGBps: Double
+    package var memoryGBps: Double
 
-    public init(cpuModel: String, cores: Int, openblas: String, sgemmGflops1: Double, sgemmGflopsAll: Double, memoryGBps: Double) {
+    package init(cpuModel: String, cores: Int, openblas: String, sgemmGflops1: Double, sgemmGflopsAll: Double, memoryGBps: Double) {
         self.cpuModel = cpuModel
         self.cores = cores
         self.openblas = openblas
@@ -21,7 +21,7 @@ public struct HostCalibration: Sendable, Codable, Equatable {
     }
 
     /// Measures this machine (about a second).
-    public static func measure() -> HostCalibration {
+    package static func measure() -> HostCalibration {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         BLAS.setThreads(1)
         let one = SgemmPeak.measure(n: 1536, repetitions: 3)
@@ -33,7 +33,7 @@ public struct HostCalibration: Sendable, Codable, Equatable {
     }
 
     /// `model name` from /proc/cpuinfo (Linux), else "unknown".
-    public static func cpuModelName() -> String {
+    package static func cpuModelName() -> String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
         for line in text.split(separator: "\n") where line.hasPrefix("model name") {
             return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
@@ -42,7 +42,7 @@ public struct HostCalibration: Sendable, Codable, Equatable {
     }
 
     /// A memory-bandwidth probe: copies 64 MiB five times, best time; counts read + write bytes.
-    public static func memoryBandwidth() -> Double {
+    package static func memoryBandwidth() -> Double {
         let count = 16 << 20
         let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -63,5 +63,5 @@ public struct HostCalibration: Sendable, Codable, Equatable {
     }
 
     /// A stable identity of this host for cache keys.
-    public var identity: String { "\(cpuModel)|\(cores)|\(openblas)" }
+    package var identity: String { "\(cpuModel)|\(cores)|\(openblas)" }
 }

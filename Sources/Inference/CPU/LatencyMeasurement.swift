@@ -2,16 +2,16 @@ import Foundation
 import Simulation
 
 /// Latency percentiles of repeated runs, in milliseconds.
-public struct LatencyPercentiles: Sendable, Codable, Equatable {
-    public var p50: Double
-    public var p90: Double
-    public var p99: Double
-    public var mean: Double
-    public var min: Double
-    public var max: Double
+package struct LatencyPercentiles: Sendable, Codable, Equatable {
+    package var p50: Double
+    package var p90: Double
+    package var p99: Double
+    package var mean: Double
+    package var min: Double
+    package var max: Double
 
     /// Percentiles by the nearest-rank method on the sorted samples (ms).
-    public init(samplesMs: [Double]) {
+    package init(samplesMs: [Double]) {
         precondition(!samplesMs.isEmpty, "no samples")
         let s = samplesMs.sorted()
         func rank(_ p: Double) -> Double { s[Swift.max(0, Swift.min(s.count - 1, Int((p * Double(s.count)).rounded(.up)) - 1))] }
@@ -25,17 +25,17 @@ public struct LatencyPercentiles: Sendable, Codable, Equatable {
 }
 
 /// Times a prepared model here: warm-up runs, then timed runs.
-public struct ModelTiming: Sendable {
+package struct ModelTiming: Sendable {
     /// Per-run wall time, ms.
-    public var samplesMs: [Double]
-    public var latency: LatencyPercentiles
+    package var samplesMs: [Double]
+    package var latency: LatencyPercentiles
     /// Achieved GFLOP/s at the median latency: `flops per sample × batch / p50`.
-    public var gflops: Double
+    package var gflops: Double
 
     /// Runs `executor` `warmup` times untimed, then `iterations` times timed.
     ///
     /// - Parameter flopsPerSample: the model's FLOPs per sample (from its profile).
-    public static func measure(
+    package static func measure(
         _ executor: CPUExecutor, flopsPerSample: Int, warmup: Int = 3, iterations: Int = 20, seed: UInt64 = 1
     ) -> ModelTiming {
         var samples: [Double] = []
@@ -51,10 +51,10 @@ public struct ModelTiming: Sendable {
 }
 
 /// The host's measured single-precision GEMM peak.
-public enum SgemmPeak {
+package enum SgemmPeak {
     /// GFLOP/s of `cblas_sgemm` on `n×n` matrices with the current OpenBLAS thread count:
     /// the best of `repetitions` timed calls after one warm-up (`2n³` FLOPs per call).
-    public static func measure(n: Int = 2048, repetitions: Int = 3) -> Double {
+    package static func measure(n: Int = 2048, repetitions: Int = 3) -> Double {
         let count = n * n
         let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -86,7 +86,7 @@ extension CPUExecutor {
     /// `warmup` untimed runs, then timed runs whose wall time (seconds) goes to `record` until it
     /// returns false. With `stepTimes`, each timed run is followed by one run that fills it with
     /// the per-step times (kept out of the whole-run timing), which `record` may read.
-    public func timedRuns(
+    package func timedRuns(
         warmup: Int, seed: UInt64, stepTimes: UnsafeMutablePointer<Double>? = nil, record: (_ seconds: Double) -> Bool
     ) {
         var rng = SplitMix64(seed: seed)

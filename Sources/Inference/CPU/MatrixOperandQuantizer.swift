@@ -4,7 +4,7 @@
 /// Both methods quantize in place, in blocks along the *reduction* dimension of the
 /// product: along each row of a row-major weight matrix `[outputs, K]`, and down each
 /// column of a row-major activation matrix `[K, columns]`.
-public protocol MatrixOperandQuantizer: AnyObject, Sendable {
+package protocol MatrixOperandQuantizer: AnyObject, Sendable {
     /// A name for reports, e.g. `msfp12`.
     var name: String { get }
     /// Quantizes `[rows, k]` in blocks along each row (weights; called once when the model is prepared).

@@ -2,7 +2,7 @@
 
 extension LayerOp {
     /// How many parameter tensors a node with this op carries.
-    public var parameterTensorCount: Int {
+    package var parameterTensorCount: Int {
         switch self {
         case .dense(_, let bias): bias ? 2 : 1
         case .conv2d(let a): a.hasBias ? 2 : 1
@@ -15,7 +15,7 @@ extension LayerOp {
     /// The per-sample output shape for the given input shapes.
     ///
     /// - Throws: ``InferenceError`` naming `layer` and the offending shapes.
-    public func outputShape(for inputs: [[Int]], layer: String) throws(InferenceError) -> [Int] {
+    package func outputShape(for inputs: [[Int]], layer: String) throws(InferenceError) -> [Int] {
         func fail(_ why: String) -> InferenceError {
             InferenceError("layer '\(layer)' (\(kind)): \(why)")
         }
@@ -121,7 +121,7 @@ extension LayerOp {
     }
 
     /// The shapes of the parameter tensors for the given input shapes (see ``LayerOp``).
-    public func parameterShapes(for inputs: [[Int]], layer: String) throws(InferenceError) -> [[Int]] {
+    package func parameterShapes(for inputs: [[Int]], layer: String) throws(InferenceError) -> [[Int]] {
         _ = try outputShape(for: inputs, layer: layer)
         let s = inputs[0]
         switch self {

@@ -1,5 +1,5 @@
 /// Elementwise activation functions.
-public enum Activation: String, Sendable, CaseIterable, Codable {
+package enum Activation: String, Sendable, CaseIterable, Codable {
     case relu
     case relu6
     case sigmoid
@@ -8,7 +8,7 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     case gelu
 
     /// The name used in tables (`ReLU`, `ReLU6`, `Sigmoid`, `Tanh`, `GELU`).
-    public var displayName: String {
+    package var displayName: String {
         switch self {
         case .relu: "ReLU"
         case .relu6: "ReLU6"
@@ -20,24 +20,24 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
 }
 
 /// Attributes of a 2-D convolution over `[C, H, W]` inputs.
-public struct Conv2DAttributes: Sendable, Equatable {
-    public var outChannels: Int
-    public var kernelH: Int
-    public var kernelW: Int
-    public var strideH: Int
-    public var strideW: Int
-    public var padTop: Int
-    public var padLeft: Int
-    public var padBottom: Int
-    public var padRight: Int
-    public var dilationH: Int
-    public var dilationW: Int
+package struct Conv2DAttributes: Sendable, Equatable {
+    package var outChannels: Int
+    package var kernelH: Int
+    package var kernelW: Int
+    package var strideH: Int
+    package var strideW: Int
+    package var padTop: Int
+    package var padLeft: Int
+    package var padBottom: Int
+    package var padRight: Int
+    package var dilationH: Int
+    package var dilationW: Int
     /// Channel groups; `groups == inChannels == outChannels` is a depthwise convolution.
-    public var groups: Int
-    public var hasBias: Bool
+    package var groups: Int
+    package var hasBias: Bool
 
     /// A square convolution with symmetric padding.
-    public init(
+    package init(
         outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
         groups: Int = 1, bias: Bool = false
     ) {
@@ -48,7 +48,7 @@ public struct Conv2DAttributes: Sendable, Equatable {
     }
 
     /// A convolution with every attribute explicit.
-    public init(
+    package init(
         outChannels: Int, kernelH: Int, kernelW: Int, strideH: Int, strideW: Int,
         padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
         dilationH: Int, dilationW: Int, groups: Int, bias: Bool
@@ -69,7 +69,7 @@ public struct Conv2DAttributes: Sendable, Equatable {
     }
 
     /// Output spatial extent for an input extent (floor mode, as ONNX and PyTorch).
-    public func outputSize(height: Int, width: Int) -> (Int, Int) {
+    package func outputSize(height: Int, width: Int) -> (Int, Int) {
         let effH = dilationH * (kernelH - 1) + 1
         let effW = dilationW * (kernelW - 1) + 1
         let oh = (height + padTop + padBottom - effH) / strideH + 1
@@ -79,22 +79,22 @@ public struct Conv2DAttributes: Sendable, Equatable {
 }
 
 /// Attributes of max and average pooling.
-public struct PoolAttributes: Sendable, Equatable {
-    public var kernelH: Int
-    public var kernelW: Int
-    public var strideH: Int
-    public var strideW: Int
-    public var padTop: Int
-    public var padLeft: Int
-    public var padBottom: Int
-    public var padRight: Int
+package struct PoolAttributes: Sendable, Equatable {
+    package var kernelH: Int
+    package var kernelW: Int
+    package var strideH: Int
+    package var strideW: Int
+    package var padTop: Int
+    package var padLeft: Int
+    package var padBottom: Int
+    package var padRight: Int
     /// Average pooling only: whether padded positions count in the divisor.
-    public var countIncludePad: Bool
+    package var countIncludePad: Bool
     /// Output size rounds up instead of down (ONNX `ceil_mode`).
-    public var ceilMode: Bool
+    package var ceilMode: Bool
 
     /// A square window with symmetric padding.
-    public init(kernel: Int, stride: Int, padding: Int = 0, countIncludePad: Bool = false, ceilMode: Bool = false) {
+    package init(kernel: Int, stride: Int, padding: Int = 0, countIncludePad: Bool = false, ceilMode: Bool = false) {
         self.init(
             kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride,
             padTop: padding, padLeft: padding, padBottom: padding, padRight: padding,
@@ -102,7 +102,7 @@ public struct PoolAttributes: Sendable, Equatable {
     }
 
     /// A window with every attribute explicit.
-    public init(
+    package init(
         kernelH: Int, kernelW: Int, strideH: Int, strideW: Int,
         padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
         countIncludePad: Bool, ceilMode: Bool
@@ -120,7 +120,7 @@ public struct PoolAttributes: Sendable, Equatable {
     }
 
     /// Output spatial extent for an input extent.
-    public func outputSize(height: Int, width: Int) -> (Int, Int) {
+    package func outputSize(height: Int, width: Int) -> (Int, Int) {
         func extent(_ n: Int, _ k: Int, _ s: Int, _ begin: Int, _ end: Int) -> Int {
             let span = n + begin + end - k
             if span < 0 { return 0 }
@@ -137,14 +137,14 @@ public struct PoolAttributes: Sendable, Equatable {
 }
 
 /// Attributes of LSTM and GRU layers (ONNX layouts: gates `i, o, f, c` for LSTM, `z, r, h` for GRU).
-public struct RecurrentAttributes: Sendable, Equatable {
-    public var hiddenSize: Int
+package struct RecurrentAttributes: Sendable, Equatable {
+    package var hiddenSize: Int
     /// Output every timestep `[T, H]` (true) or only the last hidden state `[H]` (false).
-    public var returnSequences: Bool
+    package var returnSequences: Bool
     /// GRU only: apply the recurrent weights before the reset gate (cuDNN / DeepBench form).
-    public var linearBeforeReset: Bool
+    package var linearBeforeReset: Bool
 
-    public init(hiddenSize: Int, returnSequences: Bool = false, linearBeforeReset: Bool = true) {
+    package init(hiddenSize: Int, returnSequences: Bool = false, linearBeforeReset: Bool = true) {
         self.hiddenSize = hiddenSize
         self.returnSequences = returnSequences
         self.linearBeforeReset = linearBeforeReset
@@ -159,7 +159,7 @@ public struct RecurrentAttributes: Sendable, Equatable {
 /// - `batchNorm`: scale `[C]`, offset `[C]`, running mean `[C]`, running variance `[C]`.
 /// - `lstm`: `W [4H, I]`, `R [4H, H]`, `B [8H]` (ONNX: `Wb` then `Rb`), gates `i, o, f, c`.
 /// - `gru`: `W [3H, I]`, `R [3H, H]`, `B [6H]`, gates `z, r, h`.
-public enum LayerOp: Sendable, Equatable {
+package enum LayerOp: Sendable, Equatable {
     case dense(units: Int, bias: Bool)
     case conv2d(Conv2DAttributes)
     case batchNorm(epsilon: Float)
@@ -184,7 +184,7 @@ public enum LayerOp: Sendable, Equatable {
     case lastStep
 
     /// A short name for tables and messages.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .dense: "Dense"
         case .conv2d(let a): a.groups > 1 && a.groups == a.outChannels ? "DepthwiseConv2D" : "Conv2D"

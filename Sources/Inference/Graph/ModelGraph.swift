@@ -2,17 +2,17 @@
 ///
 /// Values are numbered: `0` is the input, node `i` produces value `i + 1`.
 /// Shapes are per sample (no batch axis); the batch size is chosen when the model runs.
-public struct ModelGraph: Sendable, Equatable {
-    public var name: String
+package struct ModelGraph: Sendable, Equatable {
+    package var name: String
     /// The name of the input (ONNX input name on import and export).
-    public var inputName: String
+    package var inputName: String
     /// The per-sample input shape, e.g. `[3, 224, 224]`.
-    public var inputShape: [Int]
-    public var nodes: [Node]
+    package var inputShape: [Int]
+    package var nodes: [Node]
     /// The value id of the output (by default the last node's).
-    public var output: Int
+    package var output: Int
 
-    public init(name: String, inputName: String = "input", inputShape: [Int], nodes: [Node], output: Int? = nil) {
+    package init(name: String, inputName: String = "input", inputShape: [Int], nodes: [Node], output: Int? = nil) {
         self.name = name
         self.inputName = inputName
         self.inputShape = inputShape
@@ -21,14 +21,14 @@ public struct ModelGraph: Sendable, Equatable {
     }
 
     /// Whether every node carries its parameter tensors.
-    public var hasWeights: Bool {
+    package var hasWeights: Bool {
         nodes.allSatisfy { node in node.parameters.count == node.op.parameterTensorCount }
     }
 
     /// The per-sample shape of every value (index = value id), validating every layer.
     ///
     /// - Throws: ``InferenceError`` naming the layer and the shapes involved.
-    public func inferShapes() throws(InferenceError) -> [[Int]] {
+    package func inferShapes() throws(InferenceError) -> [[Int]] {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw InferenceError("model '\(name)': input shape \(describe(inputShape)) must have positive extents")
         }

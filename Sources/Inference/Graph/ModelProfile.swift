@@ -1,16 +1,16 @@
 /// Static cost figures of one layer, per sample.
-public struct LayerProfile: Sendable, Equatable, Codable {
-    public var name: String
-    public var kind: String
-    public var outputShape: [Int]
+package struct LayerProfile: Sendable, Equatable, Codable {
+    package var name: String
+    package var kind: String
+    package var outputShape: [Int]
     /// Trainable parameters (batch-norm running statistics excluded).
-    public var parameters: Int
+    package var parameters: Int
     /// Multiply-accumulate operations per sample.
-    public var macs: Int
+    package var macs: Int
     /// Bytes of all parameter tensors, running statistics included (float32).
-    public var weightBytes: Int
+    package var weightBytes: Int
     /// Bytes this layer reads and writes per sample (inputs + output, float32), excluding weights.
-    public var activationTrafficBytes: Int
+    package var activationTrafficBytes: Int
 }
 
 /// Static cost figures of a model, per sample.
@@ -19,27 +19,27 @@ public struct LayerProfile: Sendable, Equatable, Codable {
 /// recurrent) as 2 operations each; elementwise layers (activations, batch-norm,
 /// pooling, add, softmax) are not counted, which is the convention of the published
 /// figures (they add under 1% for the zoo's models).
-public struct ModelProfile: Sendable, Equatable, Codable {
-    public var model: String
-    public var inputShape: [Int]
-    public var outputShape: [Int]
+package struct ModelProfile: Sendable, Equatable, Codable {
+    package var model: String
+    package var inputShape: [Int]
+    package var outputShape: [Int]
     /// Trainable parameters.
-    public var parameters: Int
+    package var parameters: Int
     /// Multiply-accumulates per sample.
-    public var macs: Int
+    package var macs: Int
     /// Floating-point operations per sample (`2 × macs`).
-    public var flops: Int
+    package var flops: Int
     /// Bytes of all parameter tensors (float32).
-    public var weightBytes: Int
+    package var weightBytes: Int
     /// Peak bytes of live activations during one batch-1 inference (input included),
     /// from a liveness analysis of the graph.
-    public var activationBytes: Int
-    public var layers: [LayerProfile]
+    package var activationBytes: Int
+    package var layers: [LayerProfile]
 }
 
 extension ModelGraph {
     /// Computes the model's profile from its architecture (weights not needed).
-    public func profile() throws(InferenceError) -> ModelProfile {
+    package func profile() throws(InferenceError) -> ModelProfile {
         let shapes = try inferShapes()
         var layers: [LayerProfile] = []
         layers.reserveCapacity(nodes.count)

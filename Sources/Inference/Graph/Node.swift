@@ -1,15 +1,15 @@
 /// One layer of a ``ModelGraph``.
-public struct Node: Sendable, Equatable {
+package struct Node: Sendable, Equatable {
     /// A unique name (used in messages, profiles and ONNX export).
-    public var name: String
-    public var op: LayerOp
+    package var name: String
+    package var op: LayerOp
     /// Value ids this node reads: `0` is the graph input, node `i` produces value `i + 1`.
-    public var inputs: [Int]
+    package var inputs: [Int]
     /// The parameter tensors (see ``LayerOp`` for their order and layout). Empty
     /// when the graph describes an architecture only (for profiling).
-    public var parameters: [Tensor]
+    package var parameters: [Tensor]
 
-    public init(name: String, op: LayerOp, inputs: [Int], parameters: [Tensor] = []) {
+    package init(name: String, op: LayerOp, inputs: [Int], parameters: [Tensor] = []) {
         self.name = name
         self.op = op
         self.inputs = inputs

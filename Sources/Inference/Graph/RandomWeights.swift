@@ -6,7 +6,7 @@ extension ModelGraph {
     /// recurrent layers, small biases, and batch-norm statistics near identity. Each node
     /// draws from its own stream (seed, node index), so the weights of one layer do not
     /// depend on the others.
-    public func withRandomWeights(seed: UInt64) throws(InferenceError) -> ModelGraph {
+    package func withRandomWeights(seed: UInt64) throws(InferenceError) -> ModelGraph {
         let shapes = try inferShapes()
         var copy = self
         for (i, node) in nodes.enumerated() {

@@ -3,27 +3,27 @@
 /// Shapes of model values are *per sample* (no batch axis): `[C, H, W]` for
 /// images, `[F]` for feature vectors, `[T, F]` for sequences. Parameter tensors
 /// carry their full shape (e.g. `[outC, inC/groups, kH, kW]` for a convolution).
-public struct Tensor: Sendable, Equatable {
+package struct Tensor: Sendable, Equatable {
     /// The extent of each axis.
-    public var shape: [Int]
+    package var shape: [Int]
     /// The elements, `shape.reduce(1, *)` of them, in row-major order.
-    public var data: [Float]
+    package var data: [Float]
 
     /// Creates a tensor; `data.count` must equal the product of `shape`.
-    public init(shape: [Int], data: [Float]) {
+    package init(shape: [Int], data: [Float]) {
         precondition(shape.reduce(1, *) == data.count, "tensor data does not match its shape \(shape)")
         self.shape = shape
         self.data = data
     }
 
     /// A tensor of zeros.
-    public init(zeros shape: [Int]) {
+    package init(zeros shape: [Int]) {
         self.shape = shape
         self.data = [Float](repeating: 0, count: shape.reduce(1, *))
     }
 
     /// The number of elements.
-    public var count: Int { data.count }
+    package var count: Int { data.count }
 }
 
 /// Formats a shape as `[a, b, c]` for messages.

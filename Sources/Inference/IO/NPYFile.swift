@@ -7,12 +7,12 @@ import Foundation
 /// (2 bytes little-endian in 1.0, 4 bytes in 2.0/3.0), an ASCII Python dict literal with
 /// `descr`, `fortran_order` and `shape`, padded so the data starts 64-byte aligned, then
 /// the raw elements. See numpy's `numpy/lib/format.py`.
-public enum NPYFile {
+package enum NPYFile {
     /// Reads a float32 array.
     ///
     /// - Throws: ``InferenceError`` naming the file and the problem (not a .npy file, a
     ///   dtype other than little-endian float32, Fortran order, truncated data).
-    public static func read(path: String) throws(InferenceError) -> Tensor {
+    package static func read(path: String) throws(InferenceError) -> Tensor {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InferenceError("\(path): cannot read the file (missing or unreadable)")
         }
@@ -20,7 +20,7 @@ public enum NPYFile {
     }
 
     /// Decodes `.npy` bytes.
-    public static func decode(_ data: Data, source: String = "array") throws(InferenceError) -> Tensor {
+    package static func decode(_ data: Data, source: String = "array") throws(InferenceError) -> Tensor {
         let bytes = [UInt8](data)
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
@@ -115,7 +115,7 @@ public enum NPYFile {
     }
 
     /// Encodes a float32 array as `.npy` (version 1.0).
-    public static func encode(_ tensor: Tensor) -> Data {
+    package static func encode(_ tensor: Tensor) -> Data {
         let shapeText =
             tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
@@ -133,7 +133,7 @@ public enum NPYFile {
     /// Writes a float32 array atomically (a temporary file renamed into place).
     ///
     /// - Throws: ``InferenceError`` naming the path when it cannot be written.
-    public static func write(_ tensor: Tensor, path: String) throws(InferenceError) {
+    package static func write(_ tensor: Tensor, path: String) throws(InferenceError) {
         do {
             try encode(tensor).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {

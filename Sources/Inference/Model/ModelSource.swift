@@ -6,9 +6,9 @@ import Foundation
 /// The `cacheKey` identifies the measured thing: the zoo spec for built-in models (whose
 /// calibration weights are always seed 1), or the SHA-256 of the file's bytes for ONNX
 /// models, so a changed file is measured again and a renamed one is not.
-public struct ModelSource: Sendable {
+package struct ModelSource: Sendable {
     /// Where the model came from.
-    public enum Origin: Sendable, Codable, Equatable {
+    package enum Origin: Sendable, Codable, Equatable {
         /// A built-in architecture and its canonical spec (`gru:h=1024`).
         case zoo(spec: String)
         /// An ONNX file: its path as given (resolved against the workload's folder) and the SHA-256 of its bytes.
@@ -16,24 +16,24 @@ public struct ModelSource: Sendable {
     }
 
     /// The seed of built-in models' weights for every measurement (one cache key, one measurement).
-    public static let calibrationSeed: UInt64 = 1
+    package static let calibrationSeed: UInt64 = 1
 
-    public let origin: Origin
+    package let origin: Origin
     /// The architecture (with the file's weights for ONNX models; without weights for zoo models).
-    public let architecture: ModelGraph
+    package let architecture: ModelGraph
 
     /// The name shown in reports: the zoo spec, or the file's name without `.onnx`.
-    public var name: String { architecture.name }
+    package var name: String { architecture.name }
 
     /// Whether the weights are the seeded random ones of a built-in model (accuracy figures then
     /// say little about a trained model).
-    public var weightsAreRandom: Bool {
+    package var weightsAreRandom: Bool {
         if case .zoo = origin { return true }
         return false
     }
 
     /// The identity of the measured model in the calibration cache.
-    public var cacheKey: String {
+    package var cacheKey: String {
         switch origin {
         case .zoo(let spec): spec
         case .onnx(_, let sha256): "onnx-sha256-" + sha256
@@ -46,7 +46,7 @@ public struct ModelSource: Sendable {
     ///   - spec: a built-in name with options (`resnet50`, `gru:h=1024,t=50`) or a path ending in `.onnx`.
     ///   - baseDirectory: relative ONNX paths are resolved against it (the workload file's folder); nil: the working directory.
     /// - Throws: ``InferenceError`` for an unknown name, a missing or unreadable file, or a model the importer cannot read.
-    public static func load(_ spec: String, baseDirectory: String? = nil) throws(InferenceError) -> ModelSource {
+    package static func load(_ spec: String, baseDirectory: String? = nil) throws(InferenceError) -> ModelSource {
         guard isONNXPath(spec) else {
             let graph = try ModelZoo.graph(spec)
             return ModelSource(origin: .zoo(spec: graph.name), architecture: graph)
@@ -59,7 +59,7 @@ public struct ModelSource: Sendable {
     }
 
     /// Whether a MODEL value names an ONNX file rather than a built-in architecture.
-    public static func isONNXPath(_ spec: String) -> Bool { spec.lowercased().hasSuffix(".onnx") }
+    package static func isONNXPath(_ spec: String) -> Bool { spec.lowercased().hasSuffix(".onnx") }
 
     /// `path` as given when absolute or when there is no base, else relative to `base`.
     static func resolve(_ path: String, against base: String?) -> String {
@@ -69,7 +69,7 @@ public struct ModelSource: Sendable {
 
     /// The model with weights: the file's own for ONNX models, seeded random ones (seed
     /// `seed`) for built-in architectures.
-    public func weighted(seed: UInt64 = ModelSource.calibrationSeed) throws(InferenceError) -> ModelGraph {
+    package func weighted(seed: UInt64 = ModelSource.calibrationSeed) throws(InferenceError) -> ModelGraph {
         architecture.hasWeights ? architecture : try architecture.withRandomWeights(seed: seed)
     }
 
@@ -78,7 +78,7 @@ public struct ModelSource: Sendable {
     /// are within 1% of it (exporters fold batch norms into convolutions, which changes the
     /// parameter count by well under 1%; the candidate architectures differ by far more).
     /// Used for rules that name architectures (the DNNs Azure offered on FPGAs).
-    public func recognizedArchitecture(among candidates: [String]) -> String? {
+    package func recognizedArchitecture(among candidates: [String]) -> String? {
         if case .zoo(let spec) = origin {
             let base = spec.split(separator: ":").first.map(String.init) ?? spec
             return candidates.contains(base) ? base : nil

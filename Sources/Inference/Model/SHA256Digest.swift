@@ -5,7 +5,7 @@ import Foundation
 /// Written here rather than taken from swift-crypto because only the `Inference` module needs
 /// it and swift-crypto would add a minute of compilation to every clean CI build for one
 /// function. Checked against the FIPS 180-4 example vectors and Python's `hashlib` in the tests.
-public enum SHA256Digest {
+package enum SHA256Digest {
     private static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
         0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
@@ -18,12 +18,12 @@ public enum SHA256Digest {
     ]
 
     /// The digest as 64 lowercase hexadecimal digits.
-    public static func hex(of data: Data) -> String {
+    package static func hex(of data: Data) -> String {
         digest(of: data).map { String(format: "%08x", $0) }.joined()
     }
 
     /// The digest as eight big-endian 32-bit words.
-    public static func digest(of data: Data) -> [UInt32] {
+    package static func digest(of data: Data) -> [UInt32] {
         var h: [UInt32] = [0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19]
         let length = data.count
         // Padding: 0x80, zeros to 56 mod 64, then the bit length as a big-endian 64-bit number.

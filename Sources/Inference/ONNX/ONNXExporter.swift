@@ -8,10 +8,10 @@ import SwiftProtobuf
 /// GELU → the exact Div/Erf/Add/Mul/Mul pattern; add → Add or Sum; concat → Concat(axis 1);
 /// LSTM/GRU → Transpose to ONNX's sequence-first layout, the RNN op, then Squeeze (and
 /// Transpose back for full sequences).
-public enum ONNXExporter {
-    public static let opset: Int64 = 17
+package enum ONNXExporter {
+    package static let opset: Int64 = 17
 
-    public static func export(_ graph: ModelGraph) throws(InferenceError) -> Data {
+    package static func export(_ graph: ModelGraph) throws(InferenceError) -> Data {
         let shapes = try graph.inferShapes()
         guard graph.hasWeights else {
             throw InferenceError("model '\(graph.name)' has no weights; build it with weights before exporting")

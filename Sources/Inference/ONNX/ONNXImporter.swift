@@ -16,8 +16,8 @@ import SwiftProtobuf
 /// Every problem is a clear ``InferenceError``: an unsupported model lists each unsupported
 /// op type with the nodes using it; external data, non-float32 weights, malformed files and
 /// sizes that do not add up are reported before anything large is allocated.
-public enum ONNXImporter {
-    public static let supportedOps: Set<String> = [
+package enum ONNXImporter {
+    package static let supportedOps: Set<String> = [
         "Conv", "Gemm", "MatMul", "Add", "Sum", "Mul", "Sub", "Div", "Relu", "Clip", "Sigmoid", "Tanh", "Gelu", "Erf", "MaxPool",
         "AveragePool", "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
         "Concat", "Softmax", "LSTM", "GRU", "Identity", "Dropout", "Constant", "Pad",
@@ -27,17 +27,17 @@ public enum ONNXImporter {
     static let maxElements = 1 << 30
 
     /// Loads a model file.
-    public static func load(path: String) throws(InferenceError) -> ModelGraph {
+    package static func load(path: String) throws(InferenceError) -> ModelGraph {
         try decode(try read(path: path), name: modelName(path: path), source: path)
     }
 
     /// The model's name from its file: the file name without `.onnx`.
-    public static func modelName(path: String) -> String {
+    package static func modelName(path: String) -> String {
         ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     }
 
     /// A model file's bytes, refused before reading when protobuf could not hold them.
-    public static func read(path: String) throws(InferenceError) -> Data {
+    package static func read(path: String) throws(InferenceError) -> Data {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         guard let size = attributes?[.size] as? Int else {
             throw InferenceError("\(path): cannot read the ONNX file (missing or unreadable)")
@@ -52,7 +52,7 @@ public enum ONNXImporter {
     }
 
     /// Decodes ONNX bytes.
-    public static func decode(_ data: Data, name: String, source: String = "model.onnx") throws(InferenceError) -> ModelGraph {
+    package static func decode(_ data: Data, name: String, source: String = "model.onnx") throws(InferenceError) -> ModelGraph {
         let model: Onnx_ModelProto
         do {
             var options = BinaryDecodingOptions()

@@ -1,26 +1,26 @@
 /// Builds a ``ModelGraph`` layer by layer, naming layers uniquely.
-public struct GraphBuilder: Sendable {
-    public let name: String
-    public let inputShape: [Int]
-    public private(set) var nodes: [Node] = []
+package struct GraphBuilder: Sendable {
+    package let name: String
+    package let inputShape: [Int]
+    package private(set) var nodes: [Node] = []
 
     /// The value id of the graph input.
-    public let input = 0
+    package let input = 0
 
-    public init(name: String, inputShape: [Int]) {
+    package init(name: String, inputShape: [Int]) {
         self.name = name
         self.inputShape = inputShape
     }
 
     /// Appends a layer and returns the id of the value it produces.
     @discardableResult
-    public mutating func add(_ op: LayerOp, _ inputs: [Int], name: String) -> Int {
+    package mutating func add(_ op: LayerOp, _ inputs: [Int], name: String) -> Int {
         nodes.append(Node(name: name, op: op, inputs: inputs))
         return nodes.count
     }
 
     /// Convolution, then batch-norm, then an optional activation (the usual block).
-    public mutating func convBN(
+    package mutating func convBN(
         _ x: Int, _ attributes: Conv2DAttributes, activation: Activation? = .relu, name: String
     ) -> Int {
         var y = add(.conv2d(attributes), [x], name: name)
@@ -30,7 +30,7 @@ public struct GraphBuilder: Sendable {
     }
 
     /// The finished graph; its output is the last layer's value.
-    public func build() -> ModelGraph {
+    package func build() -> ModelGraph {
         ModelGraph(name: name, inputShape: inputShape, nodes: nodes)
     }
 }

@@ -1,17 +1,17 @@
 /// The built-in architectures, by name, with optional `key=value` options after a colon
 /// (`gru:h=2816,t=750`, `mlp:in=64,hidden=256,layers=2,out=3`).
-public enum ModelZoo {
+package enum ModelZoo {
     /// One built-in architecture.
-    public struct Entry: Sendable {
-        public let name: String
-        public let summary: String
+    package struct Entry: Sendable {
+        package let name: String
+        package let summary: String
         /// The options it accepts, with their defaults.
-        public let options: [(key: String, defaultValue: Int, meaning: String)]
+        package let options: [(key: String, defaultValue: Int, meaning: String)]
         let make: @Sendable (String, [String: Int]) -> ModelGraph
     }
 
     /// Every built-in architecture, in display order.
-    public static let entries: [Entry] = [
+    package static let entries: [Entry] = [
         Entry(name: "resnet50", summary: "ResNet-50 v1.5, ImageNet 224×224 (He et al. 2016)", options: []) { n, _ in
             ResNet.build(name: n, blocks: [3, 4, 6, 3])
         },
@@ -51,10 +51,10 @@ public enum ModelZoo {
     ]
 
     /// The names of the built-in architectures.
-    public static var names: [String] { entries.map(\.name) }
+    package static var names: [String] { entries.map(\.name) }
 
     /// Whether `spec` names a built-in architecture (possibly with options).
-    public static func isBuiltIn(_ spec: String) -> Bool {
+    package static func isBuiltIn(_ spec: String) -> Bool {
         let base = spec.split(separator: ":", maxSplits: 1).first.map(String.init) ?? spec
         return names.contains(base.lowercased())
     }
@@ -63,7 +63,7 @@ public enum ModelZoo {
     ///
     /// - Throws: ``InferenceError`` for an unknown name (listing the known ones), an unknown
     ///   option, or a value that is not a positive integer.
-    public static func graph(_ spec: String) throws(InferenceError) -> ModelGraph {
+    package static func graph(_ spec: String) throws(InferenceError) -> ModelGraph {
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
         let base = (parts.first ?? "").lowercased()
         guard let entry = entries.first(where: { $0.name == base }) else {

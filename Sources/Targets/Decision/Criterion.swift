@@ -2,7 +2,7 @@
 /// 2018; see shared/seeds), or a quantitative check derived from the profiles and simulators.
 ///
 /// Each carries the sentence it comes from, so every verdict can be traced to the document.
-public enum Criterion: String, Sendable, Codable, CaseIterable {
+package enum Criterion: String, Sendable, Codable, CaseIterable {
     // MARK: - From the document
     case quickDeployValidation = "quick-deploy-validation"
     case devTest = "dev-test"
@@ -24,7 +24,7 @@ public enum Criterion: String, Sendable, Codable, CaseIterable {
     case availability = "availability"
 
     /// The target the document associates with the criterion, if any.
-    public var documentTarget: TargetKind? {
+    package var documentTarget: TargetKind? {
         switch self {
         case .quickDeployValidation, .devTest: .aci
         case .largeScaleProduction, .autoscalingFastResponse: .aks
@@ -36,7 +36,7 @@ public enum Criterion: String, Sendable, Codable, CaseIterable {
 
     /// The document's sentence (English rendering of the Portuguese/Spanish source), or the
     /// check's definition for quantitative criteria.
-    public var sentence: String {
+    package var sentence: String {
         switch self {
         case .quickDeployValidation:
             "ACI: you need to quickly deploy and validate your model; ACI deployment finishes in less than 5 minutes."
@@ -66,7 +66,7 @@ public enum Criterion: String, Sendable, Codable, CaseIterable {
 }
 
 /// How a reason bears on a target.
-public enum Effect: String, Sendable, Codable {
+package enum Effect: String, Sendable, Codable {
     /// Speaks for the target.
     case favors = "for"
     /// A preference against it.
@@ -78,20 +78,20 @@ public enum Effect: String, Sendable, Codable {
 }
 
 /// One reason behind a verdict: the criterion, the number that decided it, and a sentence.
-public struct Reason: Sendable, Codable, Equatable {
-    public var criterion: Criterion
+package struct Reason: Sendable, Codable, Equatable {
+    package var criterion: Criterion
     /// The figures that decided it, as people read them.
-    public var evidence: String
-    public var text: String
-    public var effect: Effect
+    package var evidence: String
+    package var text: String
+    package var effect: Effect
     /// How many document criteria this counts as in the fit score (``DecisionPolicy/strongCriterionWeight``
     /// for the document's defining reasons, else 1).
-    public var weight: Int
+    package var weight: Int
 
     /// Whether this reason rules the target out.
-    public var blocking: Bool { effect == .blocks }
+    package var blocking: Bool { effect == .blocks }
 
-    public init(_ criterion: Criterion, _ effect: Effect, evidence: String, text: String, weight: Int = 1) {
+    package init(_ criterion: Criterion, _ effect: Effect, evidence: String, text: String, weight: Int = 1) {
         self.criterion = criterion
         self.evidence = evidence
         self.text = text
@@ -101,7 +101,7 @@ public struct Reason: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey { case criterion, evidence, text, effect, blocking, weight }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         criterion = try c.decode(Criterion.self, forKey: .criterion)
         evidence = try c.decode(String.self, forKey: .evidence)
@@ -111,7 +111,7 @@ public struct Reason: Sendable, Codable, Equatable {
     }
 
     /// Encodes `blocking` too (kept from schema 1 for scripts).
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(criterion, forKey: .criterion)
         try c.encode(evidence, forKey: .evidence)

@@ -1,66 +1,66 @@
 /// Every number that decides a plan or a recommendation, with why it has that value. One
 /// value of this type is used by the planner and the recommender and is written into
 /// `recommend`'s JSON, so a reader sees what decided.
-public struct DecisionPolicy: Sendable, Codable, Equatable {
+package struct DecisionPolicy: Sendable, Codable, Equatable {
     // MARK: - Planning
 
     /// Highest utilization the analytic plan accepts. Erlang C's wait grows as `1/(1 − ρ)`: at
     /// ρ = 0.98 the 99th-percentile wait is already 50× the service time for one server, and
     /// the Allen–Cunneen correction is unreliable beyond it (Allen 1990, §6).
-    public var maxAnalyticUtilization = 0.98
+    package var maxAnalyticUtilization = 0.98
     /// Utilization replicas are sized for: Azure ML's `autoscale_target_utilization` default (70%)
     /// and its sizing rule `replicas = ceil(rps × requestSeconds / targetUtilization)`.
-    public var sizingUtilization = 0.70
+    package var sizingUtilization = 0.70
     /// A plan must serve at least this share of requests in its verifying simulation (the
     /// `availability` criterion: three nines).
-    public var minSuccessRate = 0.999
+    package var minSuccessRate = 0.999
     /// Most replicas searched above the Erlang C start (`ceil(λ·S)`). Past it, an SLO that
     /// more replicas do not meet is a service time above the SLO, which the search detects first.
-    public var maxExtraReplicas = 2000
+    package var maxExtraReplicas = 2000
     /// Most edge devices the planner puts at one site. A search bound, not an Azure limit: past
     /// it the answer is a fleet rollout, which this tool does not plan.
-    public var maxEdgeDevices = 256
+    package var maxEdgeDevices = 256
     /// Most FPGA VMs the planner tries. A search bound, not an Azure quota (no public quota for
     /// the retired PBS family is documented); 64 × 600 images/s per FPGA (Duarte et al. 2019)
     /// covers any load the other targets can serve.
-    public var maxFPGAs = 64
+    package var maxFPGAs = 64
     /// Verification: how many times a plan that misses in simulation is grown and simulated again.
-    public var verificationAttempts = 6
+    package var verificationAttempts = 6
     /// How much AKS replicas grow per failed verification (a quarter: the simulation's
     /// difference from Erlang C is a queueing-tail effect of tens of percent at most).
-    public var replicaGrowthOnMiss = 0.25
+    package var replicaGrowthOnMiss = 0.25
 
     // MARK: - Recommending
 
     /// The document-fit score of a target with no criterion for or against it (0…1).
-    public var fitBaseline = 0.5
+    package var fitBaseline = 0.5
     /// What one document criterion adds to (or takes from) the fit score.
-    public var fitStep = 0.25
+    package var fitStep = 0.25
     /// Weight of a criterion the document states as a target's reason to exist (edge:
     /// no connection, data too large, privacy; ACI in production): it counts twice.
-    public var strongCriterionWeight = 2
+    package var strongCriterionWeight = 2
     /// Deploy time above which the deploy score is 0, minutes (an hour: a deployment a
     /// team waits for past lunch).
-    public var deployScoreHorizonMinutes = 60.0
+    package var deployScoreHorizonMinutes = 60.0
     /// A deadline below this favours ACI's quick deploy: the AKS cluster (20 min) plus a
     /// deployment (~10 min) would not be serving before it.
-    public var quickDeployDeadlineMinutes = 30.0
+    package var quickDeployDeadlineMinutes = 30.0
     /// Peak-to-mean ratio above which autoscaling pays: the load varies by more than the HPA's
     /// 10% tolerance twice over.
-    public var variableLoadRatio = 1.2
+    package var variableLoadRatio = 1.2
     /// Peak above which a service counts as large scale, requests/s (more than one ACI group
     /// at 4 vCPU serves for any but the smallest models).
-    public var largeScaleRps = 100.0
+    package var largeScaleRps = 100.0
     /// The FPGA counts as the low-latency choice when its p99 is below this share of the best
     /// CPU target's p99 (at least 30% faster: more than the simulation's run-to-run spread) …
-    public var fpgaLatencyAdvantage = 0.7
+    package var fpgaLatencyAdvantage = 0.7
     /// … or when the SLO is at most this, ms: one video frame at 50 frames/s, the real-time
     /// inference the document's FPGA sentence names.
-    public var realTimeSLOMs = 20.0
+    package var realTimeSLOMs = 20.0
     /// Scoring on the device favours the edge when the network alone takes at least this share of the SLO.
-    public var localProcessingNetworkShare = 0.5
+    package var localProcessingNetworkShare = 0.5
 
-    public init() {}
+    package init() {}
 
-    public static let standard = DecisionPolicy()
+    package static let standard = DecisionPolicy()
 }

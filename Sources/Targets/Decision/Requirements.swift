@@ -1,18 +1,18 @@
 /// Where the workload runs: the document's production versus dev/test split.
-public enum DeploymentEnvironment: String, Sendable, Codable, CaseIterable {
+package enum DeploymentEnvironment: String, Sendable, Codable, CaseIterable {
     case production
     case devTest = "dev-test"
 }
 
 /// How reliably the data source reaches the cloud.
-public enum Connectivity: String, Sendable, Codable, CaseIterable {
+package enum Connectivity: String, Sendable, Codable, CaseIterable {
     case always
     case intermittent
     case offline
 }
 
 /// Where the data may go.
-public enum PrivacyRequirement: String, Sendable, Codable, CaseIterable {
+package enum PrivacyRequirement: String, Sendable, Codable, CaseIterable {
     /// No restriction.
     case none
     /// Data must stay on the organisation's premises.
@@ -23,32 +23,32 @@ public enum PrivacyRequirement: String, Sendable, Codable, CaseIterable {
 
 /// What a target's rules read from the workload: its requirements and the numbers already
 /// derived from it (the network time, the SLO), in one value so rules never see text.
-public struct Requirements: Sendable, Codable, Equatable {
-    public var environment: DeploymentEnvironment
-    public var connectivity: Connectivity
-    public var privacy: PrivacyRequirement
+package struct Requirements: Sendable, Codable, Equatable {
+    package var environment: DeploymentEnvironment
+    package var connectivity: Connectivity
+    package var privacy: PrivacyRequirement
     /// Data produced at the source, MB/s.
-    public var dataMBps: Double
+    package var dataMBps: Double
     /// The client's uplink, Mbit/s.
-    public var uplinkMbps: Double
+    package var uplinkMbps: Double
     /// Client ↔ cloud time per request without queueing (RTT + payload upload), ms.
-    public var networkMs: Double
+    package var networkMs: Double
     /// The SLO's p99, ms.
-    public var sloMs: Double
+    package var sloMs: Double
     /// Mean and peak offered load, requests/s.
-    public var rps: Double
-    public var peakRps: Double
+    package var rps: Double
+    package var peakRps: Double
     /// Minutes until the model must serve (nil: no deadline).
-    public var deployDeadlineMinutes: Double?
-    public var existingCluster: Bool
+    package var deployDeadlineMinutes: Double?
+    package var existingCluster: Bool
     /// USD per month (nil: no budget).
-    public var budgetUSDPerMonth: Double?
+    package var budgetUSDPerMonth: Double?
     /// The model's name, for messages.
-    public var modelName: String
+    package var modelName: String
     /// Whether the model is one of the DNNs Azure offered on FPGAs.
-    public var fpgaOffered: Bool
+    package var fpgaOffered: Bool
 
-    public init(
+    package init(
         environment: DeploymentEnvironment = .production, connectivity: Connectivity = .always, privacy: PrivacyRequirement = .none,
         dataMBps: Double = 0, uplinkMbps: Double = 20, networkMs: Double = 40, sloMs: Double = 100, rps: Double = 10,
         peakRps: Double = 10, deployDeadlineMinutes: Double? = nil, existingCluster: Bool = false, budgetUSDPerMonth: Double? = nil,
@@ -71,7 +71,7 @@ public struct Requirements: Sendable, Codable, Equatable {
     }
 
     /// The source's data rate, Mbit/s.
-    public var dataMbps: Double { dataMBps * 8 }
+    package var dataMbps: Double { dataMBps * 8 }
     /// The site produces more than its uplink can carry.
-    public var dataExceedsUplink: Bool { dataMbps > uplinkMbps }
+    package var dataExceedsUplink: Bool { dataMbps > uplinkMbps }
 }

@@ -4,8 +4,8 @@ import Inference
 import Simulation
 
 /// The DNNs Azure offered on FPGAs (Project Brainwave), by zoo name: the document's list.
-public enum FPGAOffer {
-    public static let models = ["resnet50", "resnet152", "densenet121", "vgg16", "ssd-vgg"]
+package enum FPGAOffer {
+    package static let models = ["resnet50", "resnet152", "densenet121", "vgg16", "ssd-vgg"]
 }
 
 /// FPGA (Project Brainwave): Standard_PB6s VMs whose NPU serves the featurizer at batch 1;
