@@ -16,205 +16,19 @@ package enum ONNXExporter {
         guard graph.hasWeights else {
             throw InferenceError("model '\(graph.name)' has no weights; build it with weights before exporting")
         }
-        var g = Onnx_GraphProto()
-        g.name = graph.name
-        var names = ["input"]
-        var counter = 0
-        func fresh(_ base: String) -> String {
-            counter += 1
-            return "\(base)_\(counter)"
-        }
-        func initializer(_ name: String, _ t: Tensor) {
-            var p = Onnx_TensorProto()
-            p.name = name
-            p.dims = t.shape.map(Int64.init)
-            p.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-            p.rawData = t.data.withUnsafeBytes { Data($0) }
-            g.initializer.append(p)
-        }
-        /// A 1-D int64 initializer, or a scalar (no dims) with `scalar: true`.
-        func int64s(_ name: String, _ v: [Int64], scalar: Bool = false) {
-            var p = Onnx_TensorProto()
-            p.name = name
-            p.dims = scalar ? [] : [Int64(v.count)]
-            p.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
-            p.int64Data = v
-            g.initializer.append(p)
-        }
-        func scalar(_ name: String, _ v: Float) {
-            var p = Onnx_TensorProto()
-            p.name = name
-            p.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-            p.floatData = [v]
-            g.initializer.append(p)
-        }
-        func attr(_ name: String, ints: [Int]) -> Onnx_AttributeProto {
-            var a = Onnx_AttributeProto()
-            a.name = name
-            a.type = .ints
-            a.ints = ints.map(Int64.init)
-            return a
-        }
-        func attr(_ name: String, int: Int) -> Onnx_AttributeProto {
-            var a = Onnx_AttributeProto()
-            a.name = name
-            a.type = .int
-            a.i = Int64(int)
-            return a
-        }
-        func attr(_ name: String, float: Float) -> Onnx_AttributeProto {
-            var a = Onnx_AttributeProto()
-            a.name = name
-            a.type = .float
-            a.f = float
-            return a
-        }
-        func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String, _ attributes: [Onnx_AttributeProto] = []) {
-            var n = Onnx_NodeProto()
-            n.opType = op
-            n.input = inputs
-            n.output = outputs
-            n.name = name
-            n.attribute = attributes
-            g.node.append(n)
-        }
-        for (i, n) in graph.nodes.enumerated() {
-            let ins = n.inputs.map { names[$0] }
-            let out = i + 1 == graph.output ? "output" : "\(n.name)_out"
-            let p = n.parameters
-            switch n.op {
-            case .dense(_, let bias):
-                initializer(n.name + ".weight", p[0])
-                var inputs = [ins[0], n.name + ".weight"]
-                if bias {
-                    initializer(n.name + ".bias", p[1])
-                    inputs.append(n.name + ".bias")
-                }
-                node("Gemm", inputs, [out], name: n.name, [attr("transB", int: 1)])
-            case .conv2d(let a):
-                initializer(n.name + ".weight", p[0])
-                var inputs = [ins[0], n.name + ".weight"]
-                if a.hasBias {
-                    initializer(n.name + ".bias", p[1])
-                    inputs.append(n.name + ".bias")
-                }
-                node(
-                    "Conv", inputs, [out], name: n.name,
-                    [
-                        attr("kernel_shape", ints: [a.kernelH, a.kernelW]), attr("strides", ints: [a.strideH, a.strideW]),
-                        attr("pads", ints: [a.padTop, a.padLeft, a.padBottom, a.padRight]),
-                        attr("dilations", ints: [a.dilationH, a.dilationW]),
-                        attr("group", int: a.groups),
-                    ])
-            case .batchNorm(let eps):
-                for (k, suffix) in ["scale", "bias", "mean", "var"].enumerated() { initializer("\(n.name).\(suffix)", p[k]) }
-                node(
-                    "BatchNormalization", [ins[0]] + ["scale", "bias", "mean", "var"].map { "\(n.name).\($0)" }, [out], name: n.name,
-                    [attr("epsilon", float: eps)])
-            case .activation(let a):
-                switch a {
-                case .relu: node("Relu", ins, [out], name: n.name)
-                case .sigmoid: node("Sigmoid", ins, [out], name: n.name)
-                case .tanh: node("Tanh", ins, [out], name: n.name)
-                case .relu6:
-                    scalar(n.name + ".min", 0)
-                    scalar(n.name + ".max", 6)
-                    node("Clip", [ins[0], n.name + ".min", n.name + ".max"], [out], name: n.name)
-                case .gelu:
-                    scalar(n.name + ".sqrt2", Float(2.0.squareRoot()))
-                    scalar(n.name + ".one", 1)
-                    scalar(n.name + ".half", 0.5)
-                    let d = fresh(n.name + ".div")
-                    let e = fresh(n.name + ".erf")
-                    let s = fresh(n.name + ".add")
-                    let m = fresh(n.name + ".mul")
-                    node("Div", [ins[0], n.name + ".sqrt2"], [d], name: d)
-                    node("Erf", [d], [e], name: e)
-                    node("Add", [e, n.name + ".one"], [s], name: s)
-                    node("Mul", [ins[0], s], [m], name: m)
-                    node("Mul", [m, n.name + ".half"], [out], name: n.name)
-                }
-            case .maxPool(let a), .avgPool(let a):
-                var attributes = [
-                    attr("kernel_shape", ints: [a.kernelH, a.kernelW]), attr("strides", ints: [a.strideH, a.strideW]),
-                    attr("pads", ints: [a.padTop, a.padLeft, a.padBottom, a.padRight]), attr("ceil_mode", int: a.ceilMode ? 1 : 0),
-                ]
-                var op = "MaxPool"
-                if case .avgPool = n.op {
-                    op = "AveragePool"
-                    attributes.append(attr("count_include_pad", int: a.countIncludePad ? 1 : 0))
-                }
-                node(op, ins, [out], name: n.name, attributes)
-            case .globalAvgPool:
-                node("GlobalAveragePool", ins, [out], name: n.name)
-            case .add:
-                node(ins.count == 2 ? "Add" : "Sum", ins, [out], name: n.name)
-            case .concat:
-                node("Concat", ins, [out], name: n.name, [attr("axis", int: 1)])
-            case .flatten:
-                node("Flatten", ins, [out], name: n.name, [attr("axis", int: 1)])
-            case .reshape(let target):
-                int64s(n.name + ".shape", [-1] + target.map(Int64.init))
-                node("Reshape", [ins[0], n.name + ".shape"], [out], name: n.name)
-            case .softmax:
-                node("Softmax", ins, [out], name: n.name, [attr("axis", int: -1)])
-            case .lstm(let a), .gru(let a):
-                var isLSTM = false
-                if case .lstm = n.op { isLSTM = true }
-                let x = fresh(n.name + ".seqfirst")
-                node("Transpose", [ins[0]], [x], name: x, [attr("perm", ints: [1, 0, 2])])
-                initializer(n.name + ".W", Tensor(shape: [1] + p[0].shape, data: p[0].data))
-                initializer(n.name + ".R", Tensor(shape: [1] + p[1].shape, data: p[1].data))
-                initializer(n.name + ".B", Tensor(shape: [1] + p[2].shape, data: p[2].data))
-                let y = fresh(n.name + ".Y")
-                let yh = fresh(n.name + ".Y_h")
-                var attributes = [attr("hidden_size", int: a.hiddenSize)]
-                if !isLSTM { attributes.append(attr("linear_before_reset", int: a.linearBeforeReset ? 1 : 0)) }
-                node(
-                    isLSTM ? "LSTM" : "GRU", [x, n.name + ".W", n.name + ".R", n.name + ".B"], a.returnSequences ? [y] : ["", yh],
-                    name: n.name, attributes)
-                if a.returnSequences {
-                    int64s(n.name + ".axes1", [1])
-                    let sq = fresh(n.name + ".squeeze")
-                    node("Squeeze", [y, n.name + ".axes1"], [sq], name: sq)
-                    node("Transpose", [sq], [out], name: n.name + ".batchfirst", [attr("perm", ints: [1, 0, 2])])
-                } else {
-                    int64s(n.name + ".axes0", [0])
-                    node("Squeeze", [yh, n.name + ".axes0"], [out], name: n.name + ".squeeze")
-                }
-            case .lastStep:
-                // Batch-first [N, T, …]: a scalar index on axis 1 drops that axis.
-                int64s(n.name + ".index", [Int64(shapes[n.inputs[0]][0] - 1)], scalar: true)
-                node("Gather", [ins[0], n.name + ".index"], [out], name: n.name, [attr("axis", int: 1)])
-            }
-            names.append(out)
-        }
-        func valueInfo(_ name: String, _ perSample: [Int]) -> Onnx_ValueInfoProto {
-            var v = Onnx_ValueInfoProto()
-            v.name = name
-            var t = Onnx_TypeProto.Tensor()
-            t.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-            var shape = Onnx_TensorShapeProto()
-            var batch = Onnx_TensorShapeProto.Dimension()
-            batch.dimParam = "batch"
-            shape.dim =
-                [batch]
-                + perSample.map { d in
-                    var x = Onnx_TensorShapeProto.Dimension()
-                    x.dimValue = Int64(d)
-                    return x
-                }
-            t.shape = shape
-            var type = Onnx_TypeProto()
-            type.tensorType = t
-            v.type = type
-            return v
-        }
-        g.input = [valueInfo("input", graph.inputShape)]
         if graph.output != graph.nodes.count {
             throw InferenceError("model '\(graph.name)': only graphs whose output is the last layer can be exported")
         }
-        g.output = [valueInfo("output", shapes[graph.output])]
+        var writer = GraphWriter()
+        writer.graph.name = graph.name
+        var names = ["input"]
+        for (i, n) in graph.nodes.enumerated() {
+            let out = i + 1 == graph.output ? "output" : "\(n.name)_out"
+            writer.emit(n, inputs: n.inputs.map { names[$0] }, output: out, shapes: shapes)
+            names.append(out)
+        }
+        writer.graph.input = [valueInfo("input", graph.inputShape)]
+        writer.graph.output = [valueInfo("output", shapes[graph.output])]
         var model = Onnx_ModelProto()
         model.irVersion = 8
         model.producerName = "deploy-advisor"
@@ -223,11 +37,229 @@ package enum ONNXExporter {
         opset.domain = ""
         opset.version = Self.opset
         model.opsetImport = [opset]
-        model.graph = g
+        model.graph = writer.graph
         do {
             return try model.serializedBytes()
         } catch {
             throw InferenceError("cannot serialize the ONNX model: \(error)")
         }
+    }
+
+    /// A float tensor value batch-first with the symbolic batch dimension `batch`.
+    static func valueInfo(_ name: String, _ perSample: [Int]) -> Onnx_ValueInfoProto {
+        var v = Onnx_ValueInfoProto()
+        v.name = name
+        var t = Onnx_TypeProto.Tensor()
+        t.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        var shape = Onnx_TensorShapeProto()
+        var batch = Onnx_TensorShapeProto.Dimension()
+        batch.dimParam = "batch"
+        shape.dim =
+            [batch]
+            + perSample.map { d in
+                var x = Onnx_TensorShapeProto.Dimension()
+                x.dimValue = Int64(d)
+                return x
+            }
+        t.shape = shape
+        var type = Onnx_TypeProto()
+        type.tensorType = t
+        v.type = type
+        return v
+    }
+}
+
+/// The ONNX graph being written: nodes and initializers in order, fresh names for the nodes a
+/// layer expands into.
+private struct GraphWriter {
+    var graph = Onnx_GraphProto()
+    private var counter = 0
+
+    /// Writes one layer as the ONNX nodes (and initializers) that compute it.
+    mutating func emit(_ n: Node, inputs ins: [String], output out: String, shapes: [[Int]]) {
+        let p = n.parameters
+        switch n.op {
+        case .dense(_, let bias):
+            node("Gemm", weighted(n, ins[0], bias: bias), [out], name: n.name, [.int("transB", 1)])
+        case .conv2d(let a):
+            node(
+                "Conv", weighted(n, ins[0], bias: a.hasBias), [out], name: n.name,
+                [
+                    .ints("kernel_shape", [a.kernelH, a.kernelW]), .ints("strides", [a.strideH, a.strideW]),
+                    .ints("pads", [a.padTop, a.padLeft, a.padBottom, a.padRight]), .ints("dilations", [a.dilationH, a.dilationW]),
+                    .int("group", a.groups),
+                ])
+        case .batchNorm(let eps):
+            let parts = ["scale", "bias", "mean", "var"]
+            for (k, suffix) in parts.enumerated() { initializer("\(n.name).\(suffix)", p[k]) }
+            node("BatchNormalization", [ins[0]] + parts.map { "\(n.name).\($0)" }, [out], name: n.name, [.float("epsilon", eps)])
+        case .activation(let a):
+            emitActivation(a, n, ins, out)
+        case .maxPool(let a), .avgPool(let a):
+            var attributes: [Onnx_AttributeProto] = [
+                .ints("kernel_shape", [a.kernelH, a.kernelW]), .ints("strides", [a.strideH, a.strideW]),
+                .ints("pads", [a.padTop, a.padLeft, a.padBottom, a.padRight]), .int("ceil_mode", a.ceilMode ? 1 : 0),
+            ]
+            var op = "MaxPool"
+            if case .avgPool = n.op {
+                op = "AveragePool"
+                attributes.append(.int("count_include_pad", a.countIncludePad ? 1 : 0))
+            }
+            node(op, ins, [out], name: n.name, attributes)
+        case .globalAvgPool:
+            node("GlobalAveragePool", ins, [out], name: n.name)
+        case .add:
+            node(ins.count == 2 ? "Add" : "Sum", ins, [out], name: n.name)
+        case .concat:
+            node("Concat", ins, [out], name: n.name, [.int("axis", 1)])
+        case .flatten:
+            node("Flatten", ins, [out], name: n.name, [.int("axis", 1)])
+        case .reshape(let target):
+            int64s(n.name + ".shape", [-1] + target.map(Int64.init))
+            node("Reshape", [ins[0], n.name + ".shape"], [out], name: n.name)
+        case .softmax:
+            node("Softmax", ins, [out], name: n.name, [.int("axis", -1)])
+        case .lstm(let a), .gru(let a):
+            var isLSTM = false
+            if case .lstm = n.op { isLSTM = true }
+            emitRecurrent(a, lstm: isLSTM, n, ins[0], out)
+        case .lastStep:
+            // Batch-first [N, T, …]: a scalar index on axis 1 drops that axis.
+            int64s(n.name + ".index", [Int64(shapes[n.inputs[0]][0] - 1)], scalar: true)
+            node("Gather", [ins[0], n.name + ".index"], [out], name: n.name, [.int("axis", 1)])
+        }
+    }
+
+    /// The weight (and bias) initializers of a dense or convolution layer, and the op's inputs.
+    private mutating func weighted(_ n: Node, _ input: String, bias: Bool) -> [String] {
+        initializer(n.name + ".weight", n.parameters[0])
+        var inputs = [input, n.name + ".weight"]
+        if bias {
+            initializer(n.name + ".bias", n.parameters[1])
+            inputs.append(n.name + ".bias")
+        }
+        return inputs
+    }
+
+    private mutating func emitActivation(_ a: Activation, _ n: Node, _ ins: [String], _ out: String) {
+        switch a {
+        case .relu: node("Relu", ins, [out], name: n.name)
+        case .sigmoid: node("Sigmoid", ins, [out], name: n.name)
+        case .tanh: node("Tanh", ins, [out], name: n.name)
+        case .relu6:
+            scalar(n.name + ".min", 0)
+            scalar(n.name + ".max", 6)
+            node("Clip", [ins[0], n.name + ".min", n.name + ".max"], [out], name: n.name)
+        case .gelu:
+            scalar(n.name + ".sqrt2", Float(2.0.squareRoot()))
+            scalar(n.name + ".one", 1)
+            scalar(n.name + ".half", 0.5)
+            let d = fresh(n.name + ".div")
+            let e = fresh(n.name + ".erf")
+            let s = fresh(n.name + ".add")
+            let m = fresh(n.name + ".mul")
+            node("Div", [ins[0], n.name + ".sqrt2"], [d], name: d)
+            node("Erf", [d], [e], name: e)
+            node("Add", [e, n.name + ".one"], [s], name: s)
+            node("Mul", [ins[0], s], [m], name: m)
+            node("Mul", [m, n.name + ".half"], [out], name: n.name)
+        }
+    }
+
+    /// LSTM/GRU: Transpose to ONNX's sequence-first layout, the RNN op, Squeeze (and Transpose
+    /// back for full sequences).
+    private mutating func emitRecurrent(_ a: RecurrentAttributes, lstm isLSTM: Bool, _ n: Node, _ input: String, _ out: String) {
+        let p = n.parameters
+        let x = fresh(n.name + ".seqfirst")
+        node("Transpose", [input], [x], name: x, [.ints("perm", [1, 0, 2])])
+        initializer(n.name + ".W", Tensor(shape: [1] + p[0].shape, data: p[0].data))
+        initializer(n.name + ".R", Tensor(shape: [1] + p[1].shape, data: p[1].data))
+        initializer(n.name + ".B", Tensor(shape: [1] + p[2].shape, data: p[2].data))
+        let y = fresh(n.name + ".Y")
+        let yh = fresh(n.name + ".Y_h")
+        var attributes: [Onnx_AttributeProto] = [.int("hidden_size", a.hiddenSize)]
+        if !isLSTM { attributes.append(.int("linear_before_reset", a.linearBeforeReset ? 1 : 0)) }
+        node(
+            isLSTM ? "LSTM" : "GRU", [x, n.name + ".W", n.name + ".R", n.name + ".B"], a.returnSequences ? [y] : ["", yh],
+            name: n.name, attributes)
+        if a.returnSequences {
+            int64s(n.name + ".axes1", [1])
+            let sq = fresh(n.name + ".squeeze")
+            node("Squeeze", [y, n.name + ".axes1"], [sq], name: sq)
+            node("Transpose", [sq], [out], name: n.name + ".batchfirst", [.ints("perm", [1, 0, 2])])
+        } else {
+            int64s(n.name + ".axes0", [0])
+            node("Squeeze", [yh, n.name + ".axes0"], [out], name: n.name + ".squeeze")
+        }
+    }
+
+    private mutating func fresh(_ base: String) -> String {
+        counter += 1
+        return "\(base)_\(counter)"
+    }
+
+    private mutating func initializer(_ name: String, _ t: Tensor) {
+        var p = Onnx_TensorProto()
+        p.name = name
+        p.dims = t.shape.map(Int64.init)
+        p.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        p.rawData = t.data.withUnsafeBytes { Data($0) }
+        graph.initializer.append(p)
+    }
+
+    /// A 1-D int64 initializer, or a scalar (no dims) with `scalar: true`.
+    private mutating func int64s(_ name: String, _ v: [Int64], scalar: Bool = false) {
+        var p = Onnx_TensorProto()
+        p.name = name
+        p.dims = scalar ? [] : [Int64(v.count)]
+        p.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        p.int64Data = v
+        graph.initializer.append(p)
+    }
+
+    private mutating func scalar(_ name: String, _ v: Float) {
+        var p = Onnx_TensorProto()
+        p.name = name
+        p.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        p.floatData = [v]
+        graph.initializer.append(p)
+    }
+
+    private mutating func node(
+        _ op: String, _ inputs: [String], _ outputs: [String], name: String, _ attributes: [Onnx_AttributeProto] = []
+    ) {
+        var n = Onnx_NodeProto()
+        n.opType = op
+        n.input = inputs
+        n.output = outputs
+        n.name = name
+        n.attribute = attributes
+        graph.node.append(n)
+    }
+}
+
+extension Onnx_AttributeProto {
+    fileprivate static func ints(_ name: String, _ values: [Int]) -> Onnx_AttributeProto {
+        var a = Onnx_AttributeProto()
+        a.name = name
+        a.type = .ints
+        a.ints = values.map(Int64.init)
+        return a
+    }
+
+    fileprivate static func int(_ name: String, _ value: Int) -> Onnx_AttributeProto {
+        var a = Onnx_AttributeProto()
+        a.name = name
+        a.type = .int
+        a.i = Int64(value)
+        return a
+    }
+
+    fileprivate static func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
+        var a = Onnx_AttributeProto()
+        a.name = name
+        a.type = .float
+        a.f = value
+        return a
     }
 }

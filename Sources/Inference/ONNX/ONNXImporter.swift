@@ -311,7 +311,6 @@ package enum ONNXImporter {
         mutating func convert(_ n: Onnx_NodeProto, gelu: GeluPatterns) throws(InferenceError) {
             let name = n.name.isEmpty ? (n.output.first ?? "node\(nodes.count)") : n.name
             func set(_ id: Int, dims: [Int]) { values[n.output[0]] = .tensor(id: id, dims: dims) }
-            func batchFirst(_ shape: [Int]) -> [Int] { [-1] + shape }
             switch n.opType {
             case "Constant":
                 guard let a = n.attribute.first, a.hasT else {
@@ -335,184 +334,35 @@ package enum ONNXImporter {
                 let a: Activation = n.opType == "Relu" ? .relu : n.opType == "Sigmoid" ? .sigmoid : .tanh
                 set(try add(.activation(a), [x.id], name: name), dims: x.dims)
             case "Clip":
-                let x = try value(n.input[0], node: name)
-                var lo: Float = -.infinity
-                var hi: Float = .infinity
-                if opset < 11 {
-                    lo = float(n, "min", -.infinity)
-                    hi = float(n, "max", .infinity)
-                } else {
-                    if n.input.count > 1, !n.input[1].isEmpty { lo = try constant(n.input[1], node: name).data[0] }
-                    if n.input.count > 2, !n.input[2].isEmpty { hi = try constant(n.input[2], node: name).data[0] }
-                }
-                let a: Activation
-                if lo == 0 && hi == 6 {
-                    a = .relu6
-                } else if lo == 0 && hi == .infinity {
-                    a = .relu
-                } else {
-                    throw fail("node '\(name)': Clip(\(lo), \(hi)) is not supported (only Clip(0, 6) as ReLU6 and Clip(0, ∞) as ReLU)")
-                }
-                set(try add(.activation(a), [x.id], name: name), dims: x.dims)
+                try convertClip(n, name: name)
             case "Conv":
-                var x: (id: Int, dims: [Int])
-                var extra = [0, 0, 0, 0]
-                if case .padded(let id, let dims, let pads)? = values[n.input[0]] {
-                    x = (id, dims)
-                    extra = pads
-                } else {
-                    x = try value(n.input[0], node: name)
-                }
-                let w = try constant(n.input[1], node: name)
-                guard w.shape.count == 4 else {
-                    throw fail("node '\(name)': only 2-D convolutions are supported (weight \(describe(w.shape)))")
-                }
-                let strides = ints(n, "strides") ?? [1, 1]
-                let dil = ints(n, "dilations") ?? [1, 1]
-                var pads = ints(n, "pads") ?? [0, 0, 0, 0]
-                let inShape = Self.perSample(x.dims)
-                guard inShape.count == 3 else {
-                    throw fail("node '\(name)': Conv input must be [N, C, H, W], got per-sample \(describe(inShape))")
-                }
-                let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
-                if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
-                    pads = [0, 0, 0, 0]
-                    for axis in 0..<2 {
-                        let size = inShape[1 + axis]
-                        let out = (size + strides[axis] - 1) / strides[axis]
-                        let need = max(0, (out - 1) * strides[axis] + dil[axis] * (w.shape[2 + axis] - 1) + 1 - size)
-                        let small = need / 2
-                        pads[axis] = autoPad == "SAME_UPPER" ? small : need - small
-                        pads[axis + 2] = need - pads[axis]
-                    }
-                } else if autoPad != "NOTSET" && autoPad != "VALID" {
-                    throw fail("node '\(name)': auto_pad '\(autoPad)' is not supported")
-                }
-                let a = Conv2DAttributes(
-                    outChannels: w.shape[0], kernelH: w.shape[2], kernelW: w.shape[3], strideH: strides[0], strideW: strides[1],
-                    padTop: pads[0] + extra[0], padLeft: pads[1] + extra[1], padBottom: pads[2] + extra[2], padRight: pads[3] + extra[3],
-                    dilationH: dil[0], dilationW: dil[1], groups: int(n, "group", 1), bias: n.input.count > 2 && !n.input[2].isEmpty)
-                var params = [w]
-                if a.hasBias { params.append(try constant(n.input[2], node: name)) }
-                let id = try add(.conv2d(a), [x.id], name: name, parameters: params)
-                set(id, dims: batchFirst(shapes[id]))
+                try convertConv(n, name: name)
             case "Pad":
-                let x = try value(n.input[0], node: name)
-                let mode = attribute(n, "mode").map { String(decoding: $0.s, as: UTF8.self) } ?? "constant"
-                var pads: [Int]
-                if opset < 11 { pads = ints(n, "pads") ?? [] } else { pads = try ints(n.input[1], node: name).map(Int.init) }
-                if n.input.count > 2, !n.input[2].isEmpty, (try constant(n.input[2], node: name)).data.first != 0 {
-                    throw fail("node '\(name)': Pad with a non-zero value is not supported")
-                }
-                guard mode == "constant", pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0,
-                    pads.allSatisfy({ $0 >= 0 })
-                else {
-                    throw fail(
-                        "node '\(name)': only zero padding of the two spatial axes of [N, C, H, W] is supported (pads \(pads), mode \(mode))"
-                    )
-                }
-                values[n.output[0]] = .padded(id: x.id, dims: x.dims, pads: [pads[2], pads[3], pads[6], pads[7]])
+                try convertPad(n, name: name)
             case "Gemm", "MatMul":
-                let x = try value(n.input[0], node: name)
-                let inShape = Self.perSample(x.dims)
-                guard inShape.count == 1 else {
-                    throw fail("node '\(name)': \(n.opType) input must be [N, features], got per-sample \(describe(inShape))")
-                }
-                var b = try constant(n.input[1], node: name)
-                guard b.shape.count == 2 else { throw fail("node '\(name)': weight must be 2-D, got \(describe(b.shape))") }
-                if n.opType == "Gemm" && int(n, "transA", 0) != 0 { throw fail("node '\(name)': Gemm with transA = 1 is not supported") }
-                let transB = n.opType == "Gemm" && int(n, "transB", 0) != 0
-                if !transB { b = transpose2D(b) }
-                let alpha = n.opType == "Gemm" ? float(n, "alpha", 1) : 1
-                if alpha != 1 { b.data = b.data.map { $0 * alpha } }
-                var params = [b]
-                if n.opType == "Gemm", n.input.count > 2, !n.input[2].isEmpty {
-                    var c = try constant(n.input[2], node: name)
-                    let beta = float(n, "beta", 1)
-                    if c.count == 1 { c = Tensor(shape: [b.shape[0]], data: Array(repeating: c.data[0], count: b.shape[0])) }
-                    guard c.count == b.shape[0] else { throw fail("node '\(name)': bias has \(c.count) values for \(b.shape[0]) outputs") }
-                    params.append(Tensor(shape: [b.shape[0]], data: c.data.map { $0 * beta }))
-                }
-                let id = try add(.dense(units: b.shape[0], bias: params.count == 2), [x.id], name: name, parameters: params)
-                set(id, dims: batchFirst(shapes[id]))
+                try convertDense(n, name: name)
             case "Add", "Sum", "Mul", "Sub", "Div":
                 try elementwise(n, name: name)
             case "MaxPool", "AveragePool":
-                let x = try value(n.input[0], node: name)
-                guard let k = ints(n, "kernel_shape"), k.count == 2 else { throw fail("node '\(name)': 2-D kernel_shape required") }
-                let s = ints(n, "strides") ?? [1, 1]
-                let p = ints(n, "pads") ?? [0, 0, 0, 0]
-                if let d = ints(n, "dilations"), d.contains(where: { $0 != 1 }) {
-                    throw fail("node '\(name)': pooling dilations are not supported")
-                }
-                let a = PoolAttributes(
-                    kernelH: k[0], kernelW: k[1], strideH: s[0], strideW: s[1], padTop: p[0], padLeft: p[1], padBottom: p[2],
-                    padRight: p[3],
-                    countIncludePad: int(n, "count_include_pad", 0) != 0, ceilMode: int(n, "ceil_mode", 0) != 0)
-                let id = try add(n.opType == "MaxPool" ? .maxPool(a) : .avgPool(a), [x.id], name: name)
-                set(id, dims: batchFirst(shapes[id]))
+                try convertPool(n, name: name)
             case "GlobalAveragePool":
                 let x = try value(n.input[0], node: name)
                 let id = try add(.globalAvgPool, [x.id], name: name)
                 set(id, dims: batchFirst(shapes[id]))
             case "BatchNormalization":
-                let x = try value(n.input[0], node: name)
-                let params = try (1...4).map { (k: Int) throws(InferenceError) -> Tensor in try constant(n.input[k], node: name) }
-                let id = try add(
-                    .batchNorm(epsilon: float(n, "epsilon", 1e-5)), [x.id], name: name,
-                    parameters: params.map { Tensor(shape: [$0.count], data: $0.data) })
-                set(id, dims: x.dims)
+                try convertBatchNorm(n, name: name)
             case "Flatten":
-                let x = try value(n.input[0], node: name)
-                guard int(n, "axis", 1) == 1, x.dims.first == -1 else {
-                    throw fail("node '\(name)': only Flatten(axis = 1) of a batch-first value is supported")
-                }
-                let id = try add(.flatten, [x.id], name: name)
-                set(id, dims: batchFirst(shapes[id]))
+                try convertFlatten(n, name: name)
             case "Reshape":
                 let x = try value(n.input[0], node: name)
                 let target = try ints(n.input[1], node: name).map(Int.init)
                 try reshape(x, to: target, name: name, output: n.output[0])
             case "Transpose", "Squeeze", "Unsqueeze":
-                let x = try value(n.input[0], node: name)
-                var dims = x.dims
-                switch n.opType {
-                case "Transpose":
-                    let perm = ints(n, "perm") ?? Array((0..<dims.count).reversed())
-                    guard perm.sorted() == Array(0..<dims.count) else { throw fail("node '\(name)': bad perm \(perm)") }
-                    dims = perm.map { dims[$0] }
-                case "Squeeze":
-                    let axes =
-                        opset >= 13 && n.input.count > 1
-                        ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? dims.indices.filter { dims[$0] == 1 })
-                    let norm = Set(axes.map { $0 < 0 ? $0 + dims.count : $0 })
-                    for a in norm where a >= dims.count || dims[a] != 1 {
-                        throw fail("node '\(name)': cannot squeeze axis \(a) of \(dims)")
-                    }
-                    dims = dims.enumerated().filter { !norm.contains($0.offset) }.map(\.element)
-                default:
-                    let axes = opset >= 13 && n.input.count > 1 ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? [])
-                    for a in axes.sorted() { dims.insert(1, at: a < 0 ? a + dims.count + 1 : a) }
-                }
-                try relayout(x, to: dims, name: name, output: n.output[0])
+                try convertRelayout(n, name: name)
             case "Concat":
-                let parts = try n.input.map { (i: String) throws(InferenceError) -> (id: Int, dims: [Int]) in try value(i, node: name) }
-                var axis = int(n, "axis", 1)
-                if axis < 0 { axis += parts[0].dims.count }
-                guard parts.allSatisfy({ $0.dims.first == -1 }), axis == 1 else {
-                    throw fail("node '\(name)': only Concat along the channel axis (1) of batch-first values is supported")
-                }
-                let id = try add(.concat, parts.map(\.id), name: name)
-                set(id, dims: batchFirst(shapes[id]))
+                try convertConcat(n, name: name)
             case "Softmax":
-                let x = try value(n.input[0], node: name)
-                var axis = int(n, "axis", opset >= 13 ? -1 : 1)
-                if axis < 0 { axis += x.dims.count }
-                guard axis == x.dims.count - 1 else {
-                    throw fail("node '\(name)': only Softmax over the last axis is supported (axis \(axis) of \(x.dims.count))")
-                }
-                let id = try add(.softmax, [x.id], name: name)
-                set(id, dims: x.dims)
+                try convertSoftmax(n, name: name)
             case "LSTM", "GRU":
                 try recurrent(n, name: name)
             case "Gather":
@@ -520,6 +370,209 @@ package enum ONNXImporter {
             default:
                 throw fail("node '\(name)': op \(n.opType) in this pattern is not supported")
             }
+        }
+
+        /// The node's first output is the tensor of layer `id`.
+        mutating func set(_ n: Onnx_NodeProto, _ id: Int, dims: [Int]) { values[n.output[0]] = .tensor(id: id, dims: dims) }
+        func batchFirst(_ shape: [Int]) -> [Int] { [-1] + shape }
+
+        /// `Clip` as ReLU6 (0, 6) or ReLU (0, ∞).
+        mutating func convertClip(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let x = try value(n.input[0], node: name)
+            var lo: Float = -.infinity
+            var hi: Float = .infinity
+            if opset < 11 {
+                lo = float(n, "min", -.infinity)
+                hi = float(n, "max", .infinity)
+            } else {
+                if n.input.count > 1, !n.input[1].isEmpty { lo = try constant(n.input[1], node: name).data[0] }
+                if n.input.count > 2, !n.input[2].isEmpty { hi = try constant(n.input[2], node: name).data[0] }
+            }
+            let a: Activation
+            if lo == 0 && hi == 6 {
+                a = .relu6
+            } else if lo == 0 && hi == .infinity {
+                a = .relu
+            } else {
+                throw fail("node '\(name)': Clip(\(lo), \(hi)) is not supported (only Clip(0, 6) as ReLU6 and Clip(0, ∞) as ReLU)")
+            }
+            set(n, try add(.activation(a), [x.id], name: name), dims: x.dims)
+        }
+
+        /// `Conv` (2-D; a preceding zero `Pad` folds into its padding; `auto_pad` SAME_UPPER/LOWER resolved here).
+        mutating func convertConv(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            var x: (id: Int, dims: [Int])
+            var extra = [0, 0, 0, 0]
+            if case .padded(let id, let dims, let pads)? = values[n.input[0]] {
+                x = (id, dims)
+                extra = pads
+            } else {
+                x = try value(n.input[0], node: name)
+            }
+            let w = try constant(n.input[1], node: name)
+            guard w.shape.count == 4 else {
+                throw fail("node '\(name)': only 2-D convolutions are supported (weight \(describe(w.shape)))")
+            }
+            let strides = ints(n, "strides") ?? [1, 1]
+            let dil = ints(n, "dilations") ?? [1, 1]
+            var pads = ints(n, "pads") ?? [0, 0, 0, 0]
+            let inShape = Self.perSample(x.dims)
+            guard inShape.count == 3 else {
+                throw fail("node '\(name)': Conv input must be [N, C, H, W], got per-sample \(describe(inShape))")
+            }
+            let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
+            if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+                pads = [0, 0, 0, 0]
+                for axis in 0..<2 {
+                    let size = inShape[1 + axis]
+                    let out = (size + strides[axis] - 1) / strides[axis]
+                    let need = max(0, (out - 1) * strides[axis] + dil[axis] * (w.shape[2 + axis] - 1) + 1 - size)
+                    let small = need / 2
+                    pads[axis] = autoPad == "SAME_UPPER" ? small : need - small
+                    pads[axis + 2] = need - pads[axis]
+                }
+            } else if autoPad != "NOTSET" && autoPad != "VALID" {
+                throw fail("node '\(name)': auto_pad '\(autoPad)' is not supported")
+            }
+            let a = Conv2DAttributes(
+                outChannels: w.shape[0], kernelH: w.shape[2], kernelW: w.shape[3], strideH: strides[0], strideW: strides[1],
+                padTop: pads[0] + extra[0], padLeft: pads[1] + extra[1], padBottom: pads[2] + extra[2], padRight: pads[3] + extra[3],
+                dilationH: dil[0], dilationW: dil[1], groups: int(n, "group", 1), bias: n.input.count > 2 && !n.input[2].isEmpty)
+            var params = [w]
+            if a.hasBias { params.append(try constant(n.input[2], node: name)) }
+            let id = try add(.conv2d(a), [x.id], name: name, parameters: params)
+            set(n, id, dims: batchFirst(shapes[id]))
+        }
+
+        /// `Pad` of the spatial axes, held until the convolution that consumes it.
+        mutating func convertPad(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let x = try value(n.input[0], node: name)
+            let mode = attribute(n, "mode").map { String(decoding: $0.s, as: UTF8.self) } ?? "constant"
+            var pads: [Int]
+            if opset < 11 { pads = ints(n, "pads") ?? [] } else { pads = try ints(n.input[1], node: name).map(Int.init) }
+            if n.input.count > 2, !n.input[2].isEmpty, (try constant(n.input[2], node: name)).data.first != 0 {
+                throw fail("node '\(name)': Pad with a non-zero value is not supported")
+            }
+            guard mode == "constant", pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0,
+                pads.allSatisfy({ $0 >= 0 })
+            else {
+                throw fail(
+                    "node '\(name)': only zero padding of the two spatial axes of [N, C, H, W] is supported (pads \(pads), mode \(mode))"
+                )
+            }
+            values[n.output[0]] = .padded(id: x.id, dims: x.dims, pads: [pads[2], pads[3], pads[6], pads[7]])
+        }
+
+        /// `Gemm` or `MatMul` with a constant weight as a dense layer (alpha and beta folded into the weights).
+        mutating func convertDense(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let x = try value(n.input[0], node: name)
+            let inShape = Self.perSample(x.dims)
+            guard inShape.count == 1 else {
+                throw fail("node '\(name)': \(n.opType) input must be [N, features], got per-sample \(describe(inShape))")
+            }
+            var b = try constant(n.input[1], node: name)
+            guard b.shape.count == 2 else { throw fail("node '\(name)': weight must be 2-D, got \(describe(b.shape))") }
+            if n.opType == "Gemm" && int(n, "transA", 0) != 0 { throw fail("node '\(name)': Gemm with transA = 1 is not supported") }
+            let transB = n.opType == "Gemm" && int(n, "transB", 0) != 0
+            if !transB { b = transpose2D(b) }
+            let alpha = n.opType == "Gemm" ? float(n, "alpha", 1) : 1
+            if alpha != 1 { b.data = b.data.map { $0 * alpha } }
+            var params = [b]
+            if n.opType == "Gemm", n.input.count > 2, !n.input[2].isEmpty {
+                var c = try constant(n.input[2], node: name)
+                let beta = float(n, "beta", 1)
+                if c.count == 1 { c = Tensor(shape: [b.shape[0]], data: Array(repeating: c.data[0], count: b.shape[0])) }
+                guard c.count == b.shape[0] else { throw fail("node '\(name)': bias has \(c.count) values for \(b.shape[0]) outputs") }
+                params.append(Tensor(shape: [b.shape[0]], data: c.data.map { $0 * beta }))
+            }
+            let id = try add(.dense(units: b.shape[0], bias: params.count == 2), [x.id], name: name, parameters: params)
+            set(n, id, dims: batchFirst(shapes[id]))
+        }
+
+        /// `MaxPool` / `AveragePool` over two spatial axes.
+        mutating func convertPool(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let x = try value(n.input[0], node: name)
+            guard let k = ints(n, "kernel_shape"), k.count == 2 else { throw fail("node '\(name)': 2-D kernel_shape required") }
+            let s = ints(n, "strides") ?? [1, 1]
+            let p = ints(n, "pads") ?? [0, 0, 0, 0]
+            if let d = ints(n, "dilations"), d.contains(where: { $0 != 1 }) {
+                throw fail("node '\(name)': pooling dilations are not supported")
+            }
+            let a = PoolAttributes(
+                kernelH: k[0], kernelW: k[1], strideH: s[0], strideW: s[1], padTop: p[0], padLeft: p[1], padBottom: p[2],
+                padRight: p[3],
+                countIncludePad: int(n, "count_include_pad", 0) != 0, ceilMode: int(n, "ceil_mode", 0) != 0)
+            let id = try add(n.opType == "MaxPool" ? .maxPool(a) : .avgPool(a), [x.id], name: name)
+            set(n, id, dims: batchFirst(shapes[id]))
+        }
+
+        /// `BatchNormalization` with constant statistics.
+        mutating func convertBatchNorm(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let x = try value(n.input[0], node: name)
+            let params = try (1...4).map { (k: Int) throws(InferenceError) -> Tensor in try constant(n.input[k], node: name) }
+            let id = try add(
+                .batchNorm(epsilon: float(n, "epsilon", 1e-5)), [x.id], name: name,
+                parameters: params.map { Tensor(shape: [$0.count], data: $0.data) })
+            set(n, id, dims: x.dims)
+        }
+
+        /// `Flatten(axis = 1)`.
+        mutating func convertFlatten(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let x = try value(n.input[0], node: name)
+            guard int(n, "axis", 1) == 1, x.dims.first == -1 else {
+                throw fail("node '\(name)': only Flatten(axis = 1) of a batch-first value is supported")
+            }
+            let id = try add(.flatten, [x.id], name: name)
+            set(n, id, dims: batchFirst(shapes[id]))
+        }
+
+        /// `Transpose`, `Squeeze`, `Unsqueeze`: a new layout of the same values.
+        mutating func convertRelayout(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let x = try value(n.input[0], node: name)
+            var dims = x.dims
+            switch n.opType {
+            case "Transpose":
+                let perm = ints(n, "perm") ?? Array((0..<dims.count).reversed())
+                guard perm.sorted() == Array(0..<dims.count) else { throw fail("node '\(name)': bad perm \(perm)") }
+                dims = perm.map { dims[$0] }
+            case "Squeeze":
+                let axes =
+                    opset >= 13 && n.input.count > 1
+                    ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? dims.indices.filter { dims[$0] == 1 })
+                let norm = Set(axes.map { $0 < 0 ? $0 + dims.count : $0 })
+                for a in norm where a >= dims.count || dims[a] != 1 {
+                    throw fail("node '\(name)': cannot squeeze axis \(a) of \(dims)")
+                }
+                dims = dims.enumerated().filter { !norm.contains($0.offset) }.map(\.element)
+            default:
+                let axes = opset >= 13 && n.input.count > 1 ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? [])
+                for a in axes.sorted() { dims.insert(1, at: a < 0 ? a + dims.count + 1 : a) }
+            }
+            try relayout(x, to: dims, name: name, output: n.output[0])
+        }
+
+        /// `Concat` along the channel axis.
+        mutating func convertConcat(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let parts = try n.input.map { (i: String) throws(InferenceError) -> (id: Int, dims: [Int]) in try value(i, node: name) }
+            var axis = int(n, "axis", 1)
+            if axis < 0 { axis += parts[0].dims.count }
+            guard parts.allSatisfy({ $0.dims.first == -1 }), axis == 1 else {
+                throw fail("node '\(name)': only Concat along the channel axis (1) of batch-first values is supported")
+            }
+            let id = try add(.concat, parts.map(\.id), name: name)
+            set(n, id, dims: batchFirst(shapes[id]))
+        }
+
+        /// `Softmax` over the last axis.
+        mutating func convertSoftmax(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+            let x = try value(n.input[0], node: name)
+            var axis = int(n, "axis", opset >= 13 ? -1 : 1)
+            if axis < 0 { axis += x.dims.count }
+            guard axis == x.dims.count - 1 else {
+                throw fail("node '\(name)': only Softmax over the last axis is supported (axis \(axis) of \(x.dims.count))")
+            }
+            let id = try add(.softmax, [x.id], name: name)
+            set(n, id, dims: x.dims)
         }
 
         /// `Gather` of the last entry along a value's first per-sample axis with a constant index
