@@ -65,7 +65,7 @@ package struct CapacityPlanner: Sendable {
         try TargetContext(
             graph: graph, fpgaOffered: fpgaOffered, batch: workload.batch, calibration: calibration, pricing: pricing,
             production: workload.environment == .production, existingCluster: workload.existingCluster,
-            siteLinkMbps: workload.network.uplinkMbps, meanRps: workload.load.rps, policy: policy, base: base)
+            siteLinkMbps: workload.uplinkMbps, meanRps: workload.load.rps, policy: policy, base: base)
     }
 
     /// Traffic at a constant-rate Poisson peak, for verification.

@@ -189,6 +189,15 @@ package struct Recommender: Sendable {
     func commonConstraints(_ target: any DeploymentTarget, _ plan: TargetPlan) -> [Reason] {
         let r = requirements
         var reasons: [Reason] = []
+        if target.scoresOnSite && r.requestsFrom != .site {
+            reasons.append(
+                Reason(
+                    .requestSource, .blocks, evidence: "requestsFrom: \(r.requestsFrom.rawValue)",
+                    text: r.requestsFrom == .azure
+                        ? "requests come from Azure services, which call a cloud endpoint; \(target.displayName) runs on devices at a site"
+                        : "requests come from the internet and reach a cloud endpoint; \(target.displayName) runs on devices at a site, "
+                            + "not as a server pool for cloud traffic (set requestsFrom: site when the devices produce the requests)"))
+        }
         if !target.scoresOnSite {
             if r.privacy != .none {
                 reasons.append(

@@ -8,7 +8,7 @@ import struct Inference.ModelSource
 extension Workload {
     /// Every key the workload file accepts, with nested keys as `parent.child`.
     package static let allowedKeys: [String] = [
-        "name", "model", "batch", "payloadBytes", "load", "latency", "environment", "connectivity", "privacy",
+        "name", "model", "batch", "payloadBytes", "load", "latency", "environment", "requestsFrom", "connectivity", "privacy",
         "dataMBps", "deployDeadlineMinutes", "existingCluster", "budgetUSDPerMonth", "network", "seed",
     ]
     static let loadKeys = ["rps", "peakRps", "pattern", "traceFile", "durationSeconds"]
@@ -76,6 +76,7 @@ extension Workload {
             if let v = lat["p99Ms"] { w.latency.p99Ms = try reader.double(v, "latency.p99Ms") }
         }
         if let n = top["environment"] { w.environment = try reader.choice(n, "environment") }
+        if let n = top["requestsFrom"] { w.requestsFrom = try reader.choice(n, "requestsFrom") }
         if let n = top["connectivity"] { w.connectivity = try reader.choice(n, "connectivity") }
         if let n = top["privacy"] { w.privacy = try reader.choice(n, "privacy") }
         if let n = top["dataMBps"] { w.dataMBps = try reader.double(n, "dataMBps") }

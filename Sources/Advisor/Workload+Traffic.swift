@@ -44,8 +44,8 @@ extension Workload {
             }
         return TrafficSpec(
             arrivals: try arrivalPattern(), durationSeconds: load.durationSeconds,
-            payloadBytes: resolvedPayloadBytes(inputShape: inputShape), rttSeconds: network.rttMs / 1000,
-            uplinkBitsPerSecond: network.uplinkMbps * 1e6, connectivity: connectivityPattern,
+            payloadBytes: resolvedPayloadBytes(inputShape: inputShape), rttSeconds: rttMs / 1000,
+            uplinkBitsPerSecond: uplinkMbps * 1e6, connectivity: connectivityPattern,
             production: environment == .production, seed: seed)
     }
 }
@@ -60,7 +60,8 @@ extension Workload {
     ///   - fpgaOffered: whether the model is one of the DNNs Azure offered on FPGAs.
     package func requirements(networkMs: Double, modelName: String, fpgaOffered: Bool) -> Requirements {
         Requirements(
-            environment: environment, connectivity: connectivity, privacy: privacy, dataMBps: dataMBps, uplinkMbps: network.uplinkMbps,
+            environment: environment, requestsFrom: requestSource, connectivity: connectivity, privacy: privacy, dataMBps: dataMBps,
+            uplinkMbps: uplinkMbps,
             networkMs: networkMs, sloMs: sloP99Ms, rps: load.rps, peakRps: load.effectivePeakRps,
             deployDeadlineMinutes: deployDeadlineMinutes, existingCluster: existingCluster, budgetUSDPerMonth: budgetUSDPerMonth,
             modelName: modelName, fpgaOffered: fpgaOffered)

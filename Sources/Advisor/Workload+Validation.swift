@@ -13,6 +13,7 @@ package struct WorkloadOverrides: Sendable, Equatable {
     package var durationSeconds: Double?
     package var p99Ms: Double?
     package var environment: DeploymentEnvironment?
+    package var requestsFrom: RequestSource?
     package var connectivity: Connectivity?
     package var privacy: PrivacyRequirement?
     package var dataMBps: Double?
@@ -40,6 +41,7 @@ extension Workload {
         if let v = o.durationSeconds { w.load.durationSeconds = v }
         if let v = o.p99Ms { w.latency.p99Ms = v }
         if let v = o.environment { w.environment = v }
+        if let v = o.requestsFrom { w.requestsFrom = v }
         if let v = o.connectivity { w.connectivity = v }
         if let v = o.privacy { w.privacy = v }
         if let v = o.dataMBps { w.dataMBps = v }
@@ -90,9 +92,14 @@ extension Workload {
         if !(dataMBps >= 0 && dataMBps <= 1e6) { throw fail("dataMBps", dataMBps, "0 to 1000000 MB/s") }
         if let d = deployDeadlineMinutes, !(d > 0 && d <= 525_600) { throw fail("deployDeadlineMinutes", d, "a number of minutes > 0") }
         if let b = budgetUSDPerMonth, !(b >= 0 && b <= 1e9) { throw fail("budgetUSDPerMonth", b, "0 to 1000000000 USD") }
-        if !(network.rttMs >= 0 && network.rttMs <= 10_000) { throw fail("network.rttMs", network.rttMs, "0 to 10000 ms") }
-        if !(network.uplinkMbps > 0 && network.uplinkMbps <= 1e6) {
-            throw fail("network.uplinkMbps", network.uplinkMbps, "a number > 0 and ≤ 1000000 Mbit/s")
+        if let v = network.rttMs, !(v >= 0 && v <= 10_000) { throw fail("network.rttMs", v, "0 to 10000 ms") }
+        if let v = network.uplinkMbps, !(v > 0 && v <= 1e6) {
+            throw fail("network.uplinkMbps", v, "a number > 0 and ≤ 1000000 Mbit/s")
+        }
+        if let given = requestsFrom, given != .site, let implied = siteImpliedBy {
+            throw WorkloadError(
+                "\(source): key 'requestsFrom': value '\(given.rawValue)' contradicts \(implied), which describes devices at a site; "
+                    + "allowed: site (or leave requestsFrom out), or remove \(implied.split(separator: ":")[0])")
         }
     }
 }

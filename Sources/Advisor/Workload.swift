@@ -46,12 +46,13 @@ package struct LatencySLO: Sendable, Codable, Equatable {
     }
 }
 
-/// The client's network path to the cloud.
+/// The client's network path to the cloud; unset values follow where requests come from
+/// (``Workload/rttMs`` and ``Workload/uplinkMbps``).
 package struct NetworkSpec: Sendable, Codable, Equatable {
     /// Round-trip time in milliseconds.
-    package var rttMs: Double = 40
+    package var rttMs: Double?
     /// Uplink bandwidth in megabits per second.
-    package var uplinkMbps: Double = 20
+    package var uplinkMbps: Double?
     package init() {}
 }
 
@@ -71,6 +72,9 @@ package struct Workload: Sendable, Codable, Equatable {
     package var load = LoadSpec()
     package var latency = LatencySLO()
     package var environment: DeploymentEnvironment = .production
+    /// Where requests come from (default: `site` when connectivity, privacy or dataMBps
+    /// describe a site, else `internet`); see ``requestSource``.
+    package var requestsFrom: RequestSource?
     package var connectivity: Connectivity = .always
     package var privacy: PrivacyRequirement = .none
     /// Data produced at the source, MB/s (default 0).
@@ -86,6 +90,29 @@ package struct Workload: Sendable, Codable, Equatable {
     package var seed: UInt64 = 1
 
     package init(model: String) { self.model = model }
+
+    /// What implies that requests come from a site, if anything: a connectivity other than
+    /// `always`, a privacy requirement, or data produced at the source.
+    package var siteImpliedBy: String? {
+        if connectivity != .always { return "connectivity: \(connectivity.rawValue)" }
+        if privacy != .none { return "privacy: \(privacy.rawValue)" }
+        if dataMBps > 0 { return "dataMBps: \(dataMBps)" }
+        return nil
+    }
+
+    /// Where requests come from: `requestsFrom` when given, else `site` when the workload
+    /// describes one, else `internet`.
+    package var requestSource: RequestSource { requestsFrom ?? (siteImpliedBy != nil ? .site : .internet) }
+
+    /// Client ↔ cloud round trip, ms: `network.rttMs`, else 1 ms for Azure-internal callers
+    /// (zones in a region are under 2 ms apart, learn.microsoft.com "What are availability
+    /// zones?"), else 40 ms (a client in the same geography over the internet).
+    package var rttMs: Double { network.rttMs ?? (requestSource == .azure ? 1 : 40) }
+
+    /// The client's uplink, Mbit/s: `network.uplinkMbps`, else 2,000 for Azure-internal callers
+    /// (the expected network bandwidth of a 4-vCPU Dsv3 VM, learn.microsoft.com Dv3/Dsv3
+    /// series), else 20 (a typical business uplink).
+    package var uplinkMbps: Double { network.uplinkMbps ?? (requestSource == .azure ? 2000 : 20) }
 
     /// The latency bound plans are made for, ms: the p99 SLO, else the p95 or p50 one given, else 100 ms.
     package var sloP99Ms: Double { effectiveP99Ms ?? latency.p95Ms ?? latency.p50Ms ?? 100 }

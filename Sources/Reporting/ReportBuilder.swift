@@ -33,7 +33,7 @@ package enum ReportBuilder {
                 network: String(
                     format:
                         "client ↔ cloud: RTT %.4g ms, uplink %.4g Mbit/s, %d-byte requests and %d-byte responses (lognormal jitter, CV %.2g); edge devices score locally",
-                    workload.network.rttMs, workload.network.uplinkMbps, traffic.payloadBytes, traffic.responseBytes,
+                    workload.rttMs, workload.uplinkMbps, traffic.payloadBytes, traffic.responseBytes,
                     traffic.networkJitterCV),
                 deployTime: DeployTimeModel.assumptions,
                 serviceTimeModel:

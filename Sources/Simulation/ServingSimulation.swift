@@ -63,6 +63,14 @@ package struct ServingSimulation: Sendable {
     package var waitBatches: (count: Int, size: Int)?
     /// The largest latency the histogram tracks exactly, seconds (larger ones are clamped).
     package var latencyCeilingSeconds = 7200.0
+    /// A CPU limit below one core (Linux CFS bandwidth control): each replica may run
+    /// `cpuShare × cfsPeriodSeconds` of CPU per period in total, across all its requests, and
+    /// `service` then draws CPU seconds, not wall time. A replica's requests share its CPU in
+    /// the order they started (work-conserving: the budget, not the order, bounds throughput).
+    package var cpuShare: Double?
+
+    /// The CFS period, seconds (the Linux default `cpu.cfs_period_us` = 100000).
+    package static let cfsPeriodSeconds = 0.1
 
     package init(traffic: TrafficSpec, service: Distribution, replicas: Int) {
         self.traffic = traffic
@@ -161,6 +169,10 @@ package struct ServingSimulation: Sendable {
         var measureStart = Double.infinity
         var busyAreaAtMeasureStart = 0.0
         var atStation = TimeWeightedAverage()
+        /// Per replica under a CFS quota: when its CPU is next free, and the budget used in the current period.
+        var cpuFreeAt: [Double] = []
+        var budgetPeriod: [Double] = []
+        var budgetUsed: [Double] = []
 
         init(_ sim: ServingSimulation) {
             self.sim = sim
@@ -297,8 +309,9 @@ package struct ServingSimulation: Sendable {
                 noteBusy()
                 inService += 1
                 if pendingSent[s.id] >= measureStart { out.waits?.record(s.waitSeconds) }
-                let serviceTime = sim.service.sample(&serviceRNG)
-                queue.schedule(.done(server: Int32(s.server), request: Int32(s.id), startedAt: now), at: now + serviceTime)
+                let work = sim.service.sample(&serviceRNG)
+                let end = sim.cpuShare.map { finishUnderQuota(server: s.server, work: work, share: $0) } ?? now + work
+                queue.schedule(.done(server: Int32(s.server), request: Int32(s.id), startedAt: now), at: end)
             }
             for k in 0..<station.rejected.count {
                 let r = station.rejected[k]
@@ -362,6 +375,46 @@ package struct ServingSimulation: Sendable {
             ])
             completedInInterval = 0
             if now + interval <= horizon { queue.schedule(.sample, at: now + interval) }
+        }
+
+        /// When `work` CPU-seconds started now on `server` finish under its CFS budget: the CPU
+        /// runs while the period's quota lasts, then waits for the next period.
+        mutating func finishUnderQuota(server: Int, work: Double, share: Double) -> Double {
+            let period = ServingSimulation.cfsPeriodSeconds
+            let quota = share * period
+            while cpuFreeAt.count <= server {
+                cpuFreeAt.append(0)
+                budgetPeriod.append(-1)
+                budgetUsed.append(0)
+            }
+            var t = max(now, cpuFreeAt[server])
+            var remaining = work
+            while remaining > 0 {
+                var index = (t / period).rounded(.down)
+                if (index + 1) * period <= t { index += 1 }
+                if index != budgetPeriod[server] {
+                    budgetPeriod[server] = index
+                    budgetUsed[server] = 0
+                }
+                let periodEnd = (index + 1) * period
+                let runnable = min(quota - budgetUsed[server], periodEnd - t)
+                if remaining <= runnable {
+                    t += remaining
+                    budgetUsed[server] += remaining
+                    remaining = 0
+                } else if runnable > 0, budgetUsed[server] == 0, abs(t - index * period) < 1e-12, remaining > 2 * quota {
+                    // Whole periods at once: from a period's start, each period runs one quota.
+                    let whole = (remaining / quota).rounded(.down) - 1
+                    remaining -= whole * quota
+                    t += whole * period
+                } else {
+                    remaining -= max(0, runnable)
+                    budgetUsed[server] += max(0, runnable)
+                    t = periodEnd
+                }
+            }
+            cpuFreeAt[server] = t
+            return t
         }
 
         mutating func noteBusy() {

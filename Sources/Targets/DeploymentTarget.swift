@@ -178,8 +178,16 @@ extension DeploymentTarget {
     }
 
     /// The samples a simulator draws service times from.
+    /// The serving simulation of `replicas` replicas with service time `st` (and its CPU quota, if any).
+    package func serving(_ traffic: TrafficSpec, _ st: ServiceTime, replicas: Int) -> ServingSimulation {
+        var sim = ServingSimulation(traffic: traffic, service: distribution(st), replicas: replicas)
+        sim.cpuShare = st.cpuShare
+        return sim
+    }
+
+    /// Under a CFS quota these are CPU seconds (see ``ServingSimulation/cpuShare``).
     package func distribution(_ st: ServiceTime) -> Distribution {
-        if let e = EmpiricalDistribution(samples: st.samples) { return .empirical(e) }
+        if let e = EmpiricalDistribution(samples: st.cpuSeconds ?? st.samples) { return .empirical(e) }
         return .deterministic(st.meanSeconds)
     }
 }

@@ -31,11 +31,6 @@ package struct ModelCalibration: Sendable, Codable, Equatable {
     package var median1: Double { samples1.sorted()[samples1.count / 2] }
     package var medianAll: Double { samplesAll.sorted()[samplesAll.count / 2] }
 
-    /// Parallel efficiency here: how much a second core adds, 0…1 (`(T1/Tn − 1)/(n − 1)`).
-    package var parallelEfficiency: Double {
-        guard host.cores > 1 else { return 0 }
-        return min(1, max(0, (median1 / medianAll - 1) / Double(host.cores - 1)))
-    }
 }
 
 /// How a measured step was scaled to a target.
@@ -55,6 +50,22 @@ package struct ServiceTime: Sendable, Codable, Equatable {
     /// What was done to the host measurement, for reports.
     package var scaling: String
     package var steps: [ScaledStep]
+    /// Under a CFS quota: the CPU work of each sample, and the container's share of a core
+    /// (the simulator plays them through the container's budget); nil otherwise.
+    package var cpuSeconds: [Double]?
+    package var cpuShare: Double?
+
+    package init(
+        meanSeconds: Double, samples: [Double], scaling: String, steps: [ScaledStep], cpuSeconds: [Double]? = nil,
+        cpuShare: Double? = nil
+    ) {
+        self.meanSeconds = meanSeconds
+        self.samples = samples
+        self.scaling = scaling
+        self.steps = steps
+        self.cpuSeconds = cpuSeconds
+        self.cpuShare = cpuShare
+    }
 }
 
 /// Scales the host measurement to a target's hardware.
@@ -62,18 +73,33 @@ package struct ServiceTime: Sendable, Codable, Equatable {
 /// Per step, a roofline decides what bounds it here: if `flops / hostGflops ≥ bytes /
 /// hostBandwidth` the step is compute-bound and its one-core time scales by the ratio of
 /// attainable GFLOP/s (host core / target core), otherwise by the ratio of memory
-/// bandwidth. Several cores divide the one-core time by `1 + (c − 1)·e`, where `e` is the
-/// parallel efficiency measured here between one thread and every core. Fewer than one core
-/// (a CPU limit such as ACI's `cpu_cores: 0.1`) is enforced by Linux CFS bandwidth control:
-/// in every 100 ms period the container runs `share × 100 ms`, then waits for the next
-/// period, so a request needing `S` seconds of CPU takes `⌊S/q⌋·P + (S mod q)` with
-/// `q = share·P`. Run-to-run variation here is kept: each host sample, relative to the
+/// bandwidth. Only the one-thread measurement is used, so the answer does not depend on how
+/// many cores this host has or how busy its other cores were.
+///
+/// Several cores: a replica runs one request at a time with an intra-op thread pool, as ONNX
+/// Runtime does. A compute-bound step uses `min(c, ⌊MACs / 65,536⌋ + 1)` threads — MLAS's rule
+/// (`MLAS_SGEMM_THREAD_COMPLEXITY` = 64 × 1024 multiplies per thread, onnxruntime
+/// core/mlas/lib/mlasi.h and sgemm.cpp `MlasSgemmTryMultithread`) — and divides its one-core
+/// time by that count; a memory-bound step gets the bandwidth of the cores it runs on
+/// (``HardwareProfile/bandwidth(cores:)``). Small layers therefore stay serial and large ones
+/// scale, from the layer's size alone.
+///
+/// Fewer than one core (a CPU limit such as ACI's `cpu_cores: 0.1`) is Linux CFS bandwidth
+/// control: in every 100 ms period the container may run `share × 100 ms` of CPU *in total*,
+/// across all its requests. The service time then carries the CPU work per request and the
+/// share; the simulator plays the container's budget (``ServingSimulation/cpuShare``), and
+/// the planner sees the fluid occupancy `cpu / share` (so at most `share` CPU-seconds per
+/// second are served). Run-to-run variation here is kept: each host sample, relative to the
 /// host median, scales the target's time.
 package enum ServiceTimeModel {
     /// The CFS period, seconds (the Linux default `cpu.cfs_period_us` = 100000).
-    package static let cfsPeriodSeconds = 0.1
+    package static let cfsPeriodSeconds = ServingSimulation.cfsPeriodSeconds
 
-    /// Wall time of `cpuSeconds` of work under a CFS quota of `share` cores (share < 1).
+    /// Multiplies per thread before MLAS (ONNX Runtime's CPU kernels) uses another thread.
+    package static let multipliesPerThread = 65_536.0
+
+    /// Wall time of `cpuSeconds` of work alone in a container with a CFS quota of `share` cores
+    /// (share < 1), starting at a period boundary.
     package static func throttled(_ cpuSeconds: Double, share: Double) -> Double {
         guard share < 1 else { return cpuSeconds }
         let quota = share * cfsPeriodSeconds
@@ -81,9 +107,14 @@ package enum ServiceTimeModel {
         return periods * cfsPeriodSeconds + (cpuSeconds - periods * quota)
     }
 
+    /// Intra-op threads a step of `flops` (2 per multiply-add) uses on `cores` cores.
+    package static func threads(flops: Double, cores: Double) -> Double {
+        min(max(1, cores), (flops / 2 / multipliesPerThread).rounded(.down) + 1)
+    }
+
     /// The service time of `calibration`'s model on `profile` with `cores` cores (fractional allowed).
     ///
-    /// - Parameter extraSeconds: fixed per-request work added before throttling (e.g. logging).
+    /// - Parameter extraSeconds: fixed per-request work added (e.g. logging).
     package static func scale(
         _ calibration: ModelCalibration, to profile: HardwareProfile, cores: Double, extraSeconds: Double = 0
     ) -> ServiceTime {
@@ -92,39 +123,50 @@ package enum ServiceTimeModel {
         let hostFlops = host.sgemmGflops1 * 1e9
         let targetFlops = profile.perCoreGflops * 1e9
         let targetBandwidth = profile.bandwidth(cores: 1) * 1e9
+        let usable = min(max(cores, 0), profile.cores)
+        let parallel = max(1, usable)
         var scaled: [ScaledStep] = []
         var oneCore = 0.0
+        var multiCore = 0.0
         var hostTotal = 0.0
         for s in calibration.steps {
             let computeBound = s.flops / hostFlops >= s.bytes / hostBandwidth
             let factor = computeBound ? hostFlops / targetFlops : hostBandwidth / targetBandwidth
             let t = s.seconds1 * factor
+            let divisor =
+                computeBound ? threads(flops: s.flops, cores: parallel) : profile.bandwidth(cores: parallel) / profile.bandwidth(cores: 1)
             oneCore += t
+            multiCore += t / divisor
             hostTotal += s.seconds1
-            scaled.append(ScaledStep(name: s.name, bound: computeBound ? "compute" : "memory", hostMs: s.seconds1 * 1e3, targetMs: t * 1e3))
+            scaled.append(
+                ScaledStep(name: s.name, bound: computeBound ? "compute" : "memory", hostMs: s.seconds1 * 1e3, targetMs: t / divisor * 1e3))
         }
         // The steps' sum can differ slightly from a whole run (timer overhead): scale to the whole-run median.
         let wholeFactor = hostTotal > 0 ? calibration.median1 / hostTotal : 1
         oneCore *= wholeFactor
-        let usable = min(max(cores, 0), profile.cores)
-        let speedup = usable >= 1 ? 1 + (usable - 1) * calibration.parallelEfficiency : 1
-        let cpuSeconds = oneCore / speedup + extraSeconds
+        multiCore *= wholeFactor
+        let cpuSeconds = multiCore + extraSeconds
         let median = calibration.median1
-        let samples = calibration.samples1.map { throttled(cpuSeconds * $0 / median, share: usable) }
-        let mean = samples.reduce(0, +) / Double(samples.count)
+        let cpuSamples = calibration.samples1.map { cpuSeconds * $0 / median }
         var text = String(
             format: "host %.2f ms (1 thread, %@); per-layer roofline to %@ (%.1f GFLOP/s, %.1f GB/s per core): %.2f ms on one core",
             median * 1e3, host.cpuModel, profile.id, profile.perCoreGflops, profile.bandwidth(cores: 1), oneCore * 1e3)
-        if usable >= 1 && usable > 1 {
+        if usable > 1 {
             text += String(
-                format: "; %.2g cores at parallel efficiency %.2f: %.2f ms", usable, calibration.parallelEfficiency, oneCore / speedup * 1e3
-            )
-        }
-        if usable < 1 {
-            text += String(format: "; CFS quota %.2g core (%.0f ms per 100 ms): %.1f ms", usable, usable * 100, mean * 1e3)
+                format: "; %.2g cores, layers split as MLAS splits GEMMs (64K multiplies per thread): %.2f ms", usable, multiCore * 1e3)
         }
         if extraSeconds > 0 { text += String(format: "; +%.2f ms per-request overhead", extraSeconds * 1e3) }
-        return ServiceTime(meanSeconds: mean, samples: samples, scaling: text, steps: scaled)
+        guard usable < 1, usable > 0 else {
+            let mean = cpuSamples.reduce(0, +) / Double(cpuSamples.count)
+            return ServiceTime(meanSeconds: mean, samples: cpuSamples, scaling: text, steps: scaled)
+        }
+        let occupancy = cpuSamples.map { $0 / usable }
+        let mean = occupancy.reduce(0, +) / Double(occupancy.count)
+        text += String(
+            format:
+                "; CFS quota %.2g core (%.0f ms of CPU per 100 ms for the whole container): at most %.3g requests/s, a lone request %.1f ms",
+            usable, usable * 100, 1 / mean, throttled(cpuSeconds, share: usable) * 1e3)
+        return ServiceTime(meanSeconds: mean, samples: occupancy, scaling: text, steps: scaled, cpuSeconds: cpuSamples, cpuShare: usable)
     }
 
     /// Measures `graph` here (or loads the cached measurement).

@@ -8,6 +8,7 @@ extension LoadPattern: ExpressibleByArgument {}
 extension DeploymentEnvironment: ExpressibleByArgument {}
 extension Connectivity: ExpressibleByArgument {}
 extension PrivacyRequirement: ExpressibleByArgument {}
+extension RequestSource: ExpressibleByArgument {}
 
 /// `--target`: one target or all of them.
 enum TargetChoice: String, ExpressibleByArgument, CaseIterable {
@@ -33,6 +34,10 @@ struct WorkloadOptions: ParsableArguments {
     @Option(name: .customLong("duration-s"), help: "Simulated seconds.") var durationS: Double?
     @Option(name: .customLong("p99-ms"), help: "Latency SLO at p99, ms.") var p99Ms: Double?
     @Option(help: "Production or dev/test.") var environment: DeploymentEnvironment?
+    @Option(
+        name: .customLong("requests-from"),
+        help: "Where requests come from: internet (default), azure (services in the region) or site (devices on the premises).")
+    var requestsFrom: RequestSource?
     @Option(help: "How reliably the site reaches the cloud.") var connectivity: Connectivity?
     @Option(help: "Where the data may go.") var privacy: PrivacyRequirement?
     @Option(name: .customLong("data-mbps"), help: "Data produced at the source, MB/s.") var dataMbps: Double?
@@ -64,6 +69,7 @@ struct WorkloadOptions: ParsableArguments {
         o.durationSeconds = durationS
         o.p99Ms = p99Ms
         o.environment = environment
+        o.requestsFrom = requestsFrom
         o.connectivity = connectivity
         o.privacy = privacy
         o.dataMBps = dataMbps

@@ -66,13 +66,15 @@ struct GoldenScenarioTests {
     }
 
     /// "For large-scale production scenarios, use AKS" — a 2,000 requests/s production service:
-    /// one ACI container group cannot carry it; AKS autoscales.
+    /// one ACI container group cannot carry it; AKS autoscales. Its clients are on the internet,
+    /// so edge devices are no server pool for it (an architect would not rack NUCs for cloud traffic).
     @Test func largeProductionService() throws {
         let r = try Self.recommend(
             "model: mobilenetv2\nenvironment: production\nload: { rps: 1500, peakRps: 2000 }\nlatency: { p99Ms: 150 }\nexistingCluster: true\npayloadBytes: 50000\nnetwork: { rttMs: 20, uplinkMbps: 1000 }"
         )
         #expect(r.recommendation == .aks, "\(r.summary)")
         #expect(Self.favors(r, .aks, .largeScaleProduction))
+        #expect(Self.blocks(r, .iotEdge, .requestSource))
         #expect(Self.blocks(r, .aci, .singleGroupCapacity) || Self.blocks(r, .aci, .aciQuota) || Self.blocks(r, .aci, .latencySLO))
     }
 

@@ -57,7 +57,32 @@ struct WorkloadTests {
         #expect(w.latency == LatencySLO() && w.effectiveP99Ms == 100)
         #expect(w.environment == .production && w.connectivity == .always && w.privacy == .none)
         #expect(w.dataMBps == 0 && w.deployDeadlineMinutes == nil && !w.existingCluster && w.budgetUSDPerMonth == nil)
-        #expect(w.network.rttMs == 40 && w.network.uplinkMbps == 20 && w.seed == 1)
+        #expect(w.network.rttMs == nil && w.rttMs == 40 && w.uplinkMbps == 20 && w.seed == 1)
+        #expect(w.requestsFrom == nil && w.requestSource == .internet)
+    }
+
+    @Test func requestSourceDefaultsAndImplications() throws {
+        // Azure-internal callers: about a millisecond over a VM's network unless the file says otherwise.
+        let azure = try Workload.parse("model: mlp\nrequestsFrom: azure")
+        #expect(azure.requestSource == .azure && azure.rttMs == 1 && azure.uplinkMbps == 2000)
+        let given = try Workload.parse("model: mlp\nrequestsFrom: azure\nnetwork: { rttMs: 3 }")
+        #expect(given.rttMs == 3 && given.uplinkMbps == 2000)
+        // A site is implied by connectivity, privacy or data produced at the source.
+        for yaml in ["connectivity: offline", "privacy: on-premises", "dataMBps: 5"] {
+            let w = try Workload.parse("model: mlp\n" + yaml)
+            #expect(w.requestSource == .site, "\(yaml)")
+            #expect(throws: WorkloadError.self) { try Workload.parse("model: mlp\nrequestsFrom: internet\n" + yaml) }
+        }
+        // A flag that contradicts the file is caught after all values are applied.
+        var o = WorkloadOverrides()
+        o.requestsFrom = .azure
+        let file = try Workload.parse("model: mlp\nprivacy: on-device")
+        do {
+            _ = try file.applying(o)
+            Issue.record("requestsFrom azure with privacy on-device was accepted")
+        } catch {
+            #expect(error.message.contains("'requestsFrom'") && error.message.contains("privacy: on-device"), "\(error.message)")
+        }
     }
 
     @Test func flagsOverrideTheFile() throws {
@@ -109,6 +134,7 @@ struct WorkloadTests {
             BadCase(yaml: "model: x\nenvironment: staging", mentions: ["'environment'", "production | dev-test"]),
             BadCase(yaml: "model: x\nconnectivity: sometimes", mentions: ["'connectivity'", "always | intermittent | offline"]),
             BadCase(yaml: "model: x\nprivacy: strict", mentions: ["'privacy'", "none | on-premises | on-device"]),
+            BadCase(yaml: "model: x\nrequestsFrom: cloud", mentions: ["'requestsFrom'", "internet | azure | site"]),
             BadCase(yaml: "model: x\ndataMBps: -1", mentions: ["'dataMBps'"]),
             BadCase(yaml: "model: x\ndeployDeadlineMinutes: 0", mentions: ["'deployDeadlineMinutes'"]),
             BadCase(yaml: "model: x\nexistingCluster: maybe", mentions: ["'existingCluster'", "true or false"]),

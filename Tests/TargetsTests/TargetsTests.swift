@@ -24,6 +24,65 @@ struct ServiceTimeTests {
         #expect(abs(ServiceTimeModel.throttled(0.009, share: 0.1) - 0.009) < 1e-12, "under one quota: no wait")
     }
 
+    @Test func cpuLimitIsOneBudgetForTheWholeContainer() {
+        // 1 ms of CPU per request in a container limited to 0.1 core: 10 ms of CPU per 100 ms
+        // period for all requests together, so at most 100 requests/s, however short each is.
+        func run(rate: Double) -> ServingSimulation.Outcome {
+            var sim = ServingSimulation(
+                traffic: TrafficSpec(
+                    arrivals: .poisson(rate: rate), durationSeconds: 200, payloadBytes: 0, rttSeconds: 0, uplinkBitsPerSecond: 1e12, seed: 5
+                ),
+                service: .deterministic(0.001), replicas: 1)
+            sim.overNetwork = false
+            sim.concurrency = 4
+            sim.cpuShare = 0.1
+            sim.queueCapacity = 50
+            return sim.run()
+        }
+        let overloaded = run(rate: 400)
+        let served = Double(overloaded.completed) / 200
+        // Completions over the 200 s of arrivals plus the drain of at most 54 queued or running requests.
+        #expect(served <= (100 * 200 + 54) / 200.0 && served > 95, "served \(served) requests/s; the quota allows 100")
+        #expect(overloaded.rejected > 0)
+        // At a tenth of the quota's capacity requests rarely meet the limit: the median stays near 1 ms.
+        let light = run(rate: 10)
+        #expect(light.completed == light.offered)
+        #expect(light.latency.percentile(50) < 0.0012, "p50 \(light.latency.percentile(50))")
+        // The planner's view: a request occupies the container cpu / share (10 ms here).
+        let st = ServiceTimeModel.scale(syntheticCalibration(seconds: 0.001), to: .aciHost, cores: 0.1)
+        #expect(st.cpuShare == 0.1 && abs(st.meanSeconds - st.cpuSeconds![0] / 0.1) < 1e-12)
+    }
+
+    @Test func serviceTimeDoesNotDependOnThisHostsCores() {
+        // The same one-thread measurement taken on a 1-core and a 2-core host (whose all-core
+        // run differs) gives the same prediction for a 4-vCPU replica.
+        var a = syntheticCalibration(seconds: 0.05)
+        var b = a
+        a.host.cores = 1
+        a.samplesAll = a.samples1
+        b.samplesAll = b.samples1.map { $0 * 0.9 }
+        let pa = ServiceTimeModel.scale(a, to: .d4sv3, cores: 4)
+        let pb = ServiceTimeModel.scale(b, to: .d4sv3, cores: 4)
+        #expect(pa.meanSeconds == pb.meanSeconds)
+    }
+
+    @Test func layersUseThreadsByTheirSizeAsMLASDoes() {
+        // MLAS: ⌊M·N·K / 65,536⌋ + 1 threads, capped by the cores. 10,000 multiplies → 1 thread.
+        #expect(ServiceTimeModel.threads(flops: 2 * 10_000, cores: 8) == 1)
+        #expect(ServiceTimeModel.threads(flops: 2 * 3 * 65_536, cores: 8) == 4)
+        #expect(ServiceTimeModel.threads(flops: 2 * 1e9, cores: 8) == 8)
+        // A small step stays serial on 4 cores; a large one is split four ways.
+        var c = syntheticCalibration(seconds: 0.01, flops: 2 * 10_000)
+        c.steps[0].bytes = 1
+        let small = ServiceTimeModel.scale(c, to: .d4sv3, cores: 4)
+        let smallOne = ServiceTimeModel.scale(c, to: .d4sv3, cores: 1)
+        #expect(abs(small.meanSeconds - smallOne.meanSeconds) < 1e-12)
+        let big = syntheticCalibration(seconds: 0.01, flops: 8e9)
+        let bigFour = ServiceTimeModel.scale(big, to: .d4sv3, cores: 4)
+        let bigOne = ServiceTimeModel.scale(big, to: .d4sv3, cores: 1)
+        #expect(abs(bigFour.meanSeconds - bigOne.meanSeconds / 4) < 1e-12)
+    }
+
     @Test func rooflineScaling() {
         // Compute-bound: host 100 GFLOP/s per core, D3_v2 core 2.4·32·0.7 = 53.76 → 1.86× slower.
         let c = syntheticCalibration(seconds: 0.08)

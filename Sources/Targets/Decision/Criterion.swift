@@ -22,6 +22,7 @@ package enum Criterion: String, Sendable, Codable, CaseIterable {
     case deployDeadline = "deploy-deadline"
     case budget = "budget"
     case availability = "availability"
+    case requestSource = "request-source"
 
     /// The target the document associates with the criterion, if any.
     package var documentTarget: TargetKind? {
@@ -61,6 +62,8 @@ package enum Criterion: String, Sendable, Codable, CaseIterable {
         case .deployDeadline: "The deployment must be serving by the deploy deadline (AKS: about 20 more minutes when no cluster exists)."
         case .budget: "The monthly cost at the workload's load must be within the budget."
         case .availability: "Requests must succeed (≥ 99.9%) under the workload's connectivity."
+        case .requestSource:
+            "IoT Edge runs the model on the site's own devices: it serves requests produced at the site (requestsFrom: site), not traffic from the internet or from Azure services."
         }
     }
 }

@@ -21,10 +21,23 @@ package enum PrivacyRequirement: String, Sendable, Codable, CaseIterable {
     case onDevice = "on-device"
 }
 
+/// Where the requests come from: it decides which targets can serve them and the network
+/// time each cloud target adds.
+package enum RequestSource: String, Sendable, Codable, CaseIterable {
+    /// Clients on the internet (the default): the given RTT and the client's uplink.
+    case internet
+    /// Other Azure services in the same region: about a millisecond, a VM's network.
+    case azure
+    /// Devices or cameras on the premises whose connectivity and uplink the workload describes;
+    /// the only source IoT Edge serves, since it runs on the site's devices.
+    case site
+}
+
 /// What a target's rules read from the workload: its requirements and the numbers already
 /// derived from it (the network time, the SLO), in one value so rules never see text.
 package struct Requirements: Sendable, Codable, Equatable {
     package var environment: DeploymentEnvironment
+    package var requestsFrom: RequestSource
     package var connectivity: Connectivity
     package var privacy: PrivacyRequirement
     /// Data produced at the source, MB/s.
@@ -49,12 +62,14 @@ package struct Requirements: Sendable, Codable, Equatable {
     package var fpgaOffered: Bool
 
     package init(
-        environment: DeploymentEnvironment = .production, connectivity: Connectivity = .always, privacy: PrivacyRequirement = .none,
+        environment: DeploymentEnvironment = .production, requestsFrom: RequestSource = .internet,
+        connectivity: Connectivity = .always, privacy: PrivacyRequirement = .none,
         dataMBps: Double = 0, uplinkMbps: Double = 20, networkMs: Double = 40, sloMs: Double = 100, rps: Double = 10,
         peakRps: Double = 10, deployDeadlineMinutes: Double? = nil, existingCluster: Bool = false, budgetUSDPerMonth: Double? = nil,
         modelName: String = "model", fpgaOffered: Bool = false
     ) {
         self.environment = environment
+        self.requestsFrom = requestsFrom
         self.connectivity = connectivity
         self.privacy = privacy
         self.dataMBps = dataMBps

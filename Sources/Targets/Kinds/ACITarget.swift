@@ -45,7 +45,7 @@ package struct ACITarget: DeploymentTarget {
         }
         let st = serviceTime(context, cores: c.cpuCores)
         d.scaling = st.scaling
-        var sim = ServingSimulation(traffic: traffic, service: distribution(st), replicas: 1)
+        var sim = serving(traffic, st, replicas: 1)
         // ACI has no admission control: requests queue in the container (about 100 before the
         // server refuses connections) and the client gives up after a minute.
         sim.queueCapacity = 100

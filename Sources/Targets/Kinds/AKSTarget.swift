@@ -86,7 +86,7 @@ package struct AKSTarget: DeploymentTarget {
                     format: "the model needs about %.2f GB per replica but memory_gb is %.2g: the pod would be OOM-killed; raise memory_gb",
                     context.replicaMemoryGB, c.memoryGB))
         }
-        var sim = ServingSimulation(traffic: traffic, service: distribution(st), replicas: minReplicas(c))
+        var sim = serving(traffic, st, replicas: minReplicas(c))
         sim.concurrency = c.replicaMaxConcurrentRequests
         sim.maxWaitSeconds = c.maxRequestWaitTime / 1000
         sim.timeoutSeconds = c.scoringTimeoutMs / 1000

@@ -51,7 +51,7 @@ package struct IoTEdgeTarget: DeploymentTarget {
         }
         let st = ServiceTimeModel.scale(context.calibration, to: device, cores: c.cores ?? device.cores)
         d.scaling = st.scaling
-        var sim = ServingSimulation(traffic: traffic, service: distribution(st), replicas: c.devices)
+        var sim = serving(traffic, st, replicas: c.devices)
         sim.overNetwork = false
         sim.storeAndForward = .init(messageBytes: c.messageBytes, timeToLiveSeconds: c.timeToLiveSecs)
         d.simulation = sim
