@@ -5,7 +5,7 @@ Calibrates from scratch under three host conditions — plain; OpenBLAS forced t
 kernel (OPENBLAS_CORETYPE=Haswell, about half the sgemm rate on AVX-512 machines); one core
 only (taskset -c 0) — each with a fresh calibration cache, and compares:
 
-  * each target's predicted service time (`simulate --format json`, results[].serviceMs) for
+  * each target's predicted service time (`simulate --format json`, targets[].serviceMs) for
     reports/production-aks/workload.yaml,
   * the AKS plan's autoscale_max_replicas for the same workload (`plan --format json`),
   * the recommended target of the four example workloads (`recommend --format json`).
@@ -42,9 +42,13 @@ def measure(name, prefix, extra):
         env = dict(os.environ, DEPLOY_ADVISOR_CACHE=cache, **extra)
         workload = "reports/production-aks/workload.yaml"
         sim = run(prefix, env, "simulate", workload)
-        service = {r["target"]: r["serviceMs"] for r in sim["results"] if r.get("serviceMs")}
+        service = {r["target"]: r["serviceMs"] for r in sim["targets"] if r.get("serviceMs")}
         plans = run(prefix, env, "plan", workload)["plans"]
-        aks = next(p for p in plans if p["target"] == "aks")["configuration"].get("autoscale_max_replicas")
+        plan = next(p for p in plans if p["target"] == "aks")
+        config = plan["configuration"]
+        aks = config.get("autoscale_max_replicas")
+        print(f"  {name}: AKS plan {plan['summary']}, USD {plan['costPerMonthUSD']:.0f}/month, "
+              f"at most {aks * config.get('cpu_cores', 0):.4g} vCPU of replicas")
         answers = {e: run(prefix, env, "recommend", f"reports/{e}/workload.yaml").get("recommendation") for e in EXAMPLES}
     print(f"{name}: serviceMs {json.dumps({k: round(v, 2) for k, v in service.items()})}, AKS max replicas {aks}, answers {answers}")
     return service, aks, answers

@@ -53,6 +53,17 @@ struct ServiceTimeTests {
         #expect(st.cpuShare == 0.1 && abs(st.meanSeconds - st.cpuSeconds![0] / 0.1) < 1e-12)
     }
 
+    @Test func busyMeasurementsAreRecognized() {
+        // Interquartile range over the median: samples 10, 10, 10, 11, 20 → (11 − 10) / 10.
+        #expect(abs(MeasurementQuality.spread([10, 10, 10, 11, 20]) - 0.1) < 1e-12)
+        #expect(MeasurementQuality(cpuShare: 0.97, spread: 0.03).isQuiet)
+        #expect(!MeasurementQuality(cpuShare: 0.5, spread: 0.03).isQuiet, "another process had half our core")
+        #expect(!MeasurementQuality(cpuShare: 0.99, spread: 0.4).isQuiet, "samples too spread")
+        // A quiet round beats a busy one; among busy ones, the one that ran more.
+        #expect(MeasurementQuality(cpuShare: 0.91, spread: 0.09).isBetter(than: MeasurementQuality(cpuShare: 0.99, spread: 0.2)))
+        #expect(MeasurementQuality(cpuShare: 0.8, spread: 0.3).isBetter(than: MeasurementQuality(cpuShare: 0.6, spread: 0.1)))
+    }
+
     @Test func serviceTimeDoesNotDependOnThisHostsCores() {
         // The same one-thread measurement taken on a 1-core and a 2-core host (whose all-core
         // run differs) gives the same prediction for a 4-vCPU replica.
