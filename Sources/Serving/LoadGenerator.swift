@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Histogram
 import NIOCore
@@ -430,15 +429,8 @@ final class LoadConnection: ChannelInboundHandler, RemovableChannelHandler, @unc
 /// A one-off HTTP GET (used to read a server's /swagger.json).
 package enum Fetch {
     package static func get(_ url: String) async throws -> Data {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
-            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
-            let body = try await response.body.collect(upTo: 16 << 20)
-            try await client.shutdown()
-            return Data(body.readableBytesView)
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        let response = try await HTTP1Client.request(.GET, url, timeout: .seconds(10), maxBytes: 16 << 20)
+        guard response.status == 200 else { throw HTTP1ClientError("GET \(url): HTTP \(response.status)") }
+        return response.body
     }
 }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -15,7 +14,7 @@ import Testing
 /// down gracefully (and checks that it did).
 func withServer(
     model: String = "mlp:in=8,hidden=16,layers=1,out=3", configuration: ScoringServer.Configuration = .init(),
-    _ body: @Sendable (String, ScoringModel, HTTPClient) async throws -> Void
+    _ body: @Sendable (String, ScoringModel) async throws -> Void
 ) async throws {
     let graph = try ModelZoo.graph(model).withRandomWeights(seed: 1)
     var c = configuration
@@ -27,37 +26,28 @@ func withServer(
     let running = Task { try await group.run() }
     var iterator = ports.makeAsyncIterator()
     let port = try #require(await iterator.next())
-    var clientConfiguration = HTTPClient.Configuration()
-    clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     do {
-        try await body("http://127.0.0.1:\(port)", scoring, client)
+        try await body("http://127.0.0.1:\(port)", scoring)
     } catch {
-        try? await client.shutdown()
         await group.triggerGracefulShutdown()
         throw error
     }
-    try await client.shutdown()
     await group.triggerGracefulShutdown()
     try await running.value  // returns once the server has stopped
 }
 
-func post(_ client: HTTPClient, _ url: String, _ body: String, headers: [(String, String)] = []) async throws -> (Int, String) {
-    var r = HTTPClientRequest(url: url)
-    r.method = .POST
-    r.body = .bytes(ByteBuffer(string: body))
-    for (k, v) in headers { r.headers.add(name: k, value: v) }
-    let response = try await client.execute(r, timeout: .seconds(30))
-    let b = try await response.body.collect(upTo: 1 << 24)
-    return (Int(response.status.code), String(buffer: b))
+func post(_ url: String, _ body: String, headers: [(String, String)] = []) async throws -> (Int, String) {
+    let response = try await HTTP1Client.request(
+        .POST, url, headers: headers, body: Data(body.utf8), timeout: .seconds(30))
+    return (response.status, response.text)
 }
 
 @Suite("Scoring endpoint and load generator", .serialized)
 struct ServingTests {
     @Test func scoresLikeTheInProcessEngine() async throws {
-        try await withServer { base, model, client in
+        try await withServer { base, model in
             let x: [Float] = (0..<8).map { Float($0) / 8 - 0.4 }
-            let (status, text) = try await post(client, base + "/score", "{\"data\": \(x)}")
+            let (status, text) = try await post(base + "/score", "{\"data\": \(x)}")
             #expect(status == 200)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             let result = try #require(json["result"] as? [Double])
@@ -65,15 +55,14 @@ struct ServingTests {
             #expect(result.count == 3)
             for (a, b) in zip(result, expected) { #expect(abs(Float(a) - b) <= 1e-6) }
             // A batch of two gives two rows.
-            let (s2, t2) = try await post(client, base + "/score", "{\"data\": [\(x), \(x)]}")
+            let (s2, t2) = try await post(base + "/score", "{\"data\": [\(x), \(x)]}")
             #expect(s2 == 200)
             let rows = try #require((try JSONSerialization.jsonObject(with: Data(t2.utf8)) as? [String: Any])?["result"] as? [[Double]])
             #expect(rows.count == 2 && rows[0] == rows[1])
             // Health and OpenAPI.
-            let health = try await client.execute(HTTPClientRequest(url: base + "/"), timeout: .seconds(5))
-            #expect(health.status.code == 200)
-            let swagger = try await client.execute(HTTPClientRequest(url: base + "/swagger.json"), timeout: .seconds(5))
-            let doc = String(buffer: try await swagger.body.collect(upTo: 1 << 20))
+            let health = try await HTTP1Client.request(.GET, base + "/", timeout: .seconds(5))
+            #expect(health.status == 200)
+            let doc = String(decoding: try await Fetch.get(base + "/swagger.json"), as: UTF8.self)
             #expect(doc.contains("\"openapi\"") && doc.contains("/score"))
         }
     }
@@ -82,20 +71,20 @@ struct ServingTests {
         var configuration = ScoringServer.Configuration()
         configuration.maxBodyBytes = 1000
         configuration.key = "secret"
-        try await withServer(configuration: configuration) { base, _, client in
+        try await withServer(configuration: configuration) { base, _ in
             let auth = [("Authorization", "Bearer secret")]
             let good = "{\"data\": [1,2,3,4,5,6,7,8]}"
-            #expect(try await post(client, base + "/score", good).0 == 401)
-            #expect(try await post(client, base + "/score", good, headers: [("Authorization", "Bearer wrong")]).0 == 401)
-            #expect(try await post(client, base + "/score", good, headers: auth).0 == 200)
-            let malformed = try await post(client, base + "/score", "{\"data\": [1,2,", headers: auth)
+            #expect(try await post(base + "/score", good).0 == 401)
+            #expect(try await post(base + "/score", good, headers: [("Authorization", "Bearer wrong")]).0 == 401)
+            #expect(try await post(base + "/score", good, headers: auth).0 == 200)
+            let malformed = try await post(base + "/score", "{\"data\": [1,2,", headers: auth)
             #expect(malformed.0 == 400 && malformed.1.contains("malformed JSON"))
-            let shape = try await post(client, base + "/score", "{\"data\": [1,2,3]}", headers: auth)
+            let shape = try await post(base + "/score", "{\"data\": [1,2,3]}", headers: auth)
             #expect(shape.0 == 400 && shape.1.contains("expected [8]"))
-            #expect(try await post(client, base + "/score", "{\"input\": [1]}", headers: auth).0 == 400)
-            #expect(try await post(client, base + "/score", "{\"data\": [[1,2],[3]]}", headers: auth).0 == 400)
+            #expect(try await post(base + "/score", "{\"input\": [1]}", headers: auth).0 == 400)
+            #expect(try await post(base + "/score", "{\"data\": [[1,2],[3]]}", headers: auth).0 == 400)
             let big = "{\"data\": [" + Array(repeating: "1.0", count: 600).joined(separator: ",") + "]}"
-            #expect(try await post(client, base + "/score", big, headers: auth).0 == 413)
+            #expect(try await post(base + "/score", big, headers: auth).0 == 413)
         }
     }
 
@@ -106,10 +95,10 @@ struct ServingTests {
         var configuration = ScoringServer.Configuration()
         configuration.maxRequestWaitMs = 20
         configuration.maxQueued = 32
-        try await withServer(model: "mlp:in=1024,hidden=2048,layers=6,out=10", configuration: configuration) { base, _, client in
+        try await withServer(model: "mlp:in=1024,hidden=2048,layers=6,out=10", configuration: configuration) { base, _ in
             let body = "{\"data\": [" + Array(repeating: "0.5", count: 1024).joined(separator: ",") + "]}"
             let statuses = try await withThrowingTaskGroup(of: Int.self, returning: [Int].self) { group in
-                for _ in 0..<200 { group.addTask { try await post(client, base + "/score", body).0 } }
+                for _ in 0..<200 { group.addTask { try await post(base + "/score", body).0 } }
                 var all: [Int] = []
                 for try await s in group { all.append(s) }
                 return all
@@ -117,12 +106,12 @@ struct ServingTests {
             #expect(statuses.contains(503), "overload must be refused")
             #expect(statuses.contains(200))
             #expect(statuses.allSatisfy { $0 == 200 || $0 == 503 })
-            #expect(try await post(client, base + "/score", body).0 == 200, "responsive after the burst")
+            #expect(try await post(base + "/score", body).0 == 200, "responsive after the burst")
         }
     }
 
     @Test func loadGeneratorMeasuresFromTheScheduledTime() async throws {
-        try await withServer { base, _, _ in
+        try await withServer { base, _ in
             var g = LoadGenerator(
                 url: base + "/score", ratePerSecond: 200, durationSeconds: 1, body: Data("{\"data\": [1,2,3,4,5,6,7,8]}".utf8))
             g.distribution = .constant
@@ -144,7 +133,7 @@ struct ServingTests {
     /// A server that closes the connection after every response (as HTTP/1.0 servers and
     /// gunicorn's sync workers do): the generator opens a new connection per request and loses none.
     @Test func loadGeneratorReconnectsWhenTheServerCloses() async throws {
-        try await withServer { base, _, _ in
+        try await withServer { base, _ in
             var g = LoadGenerator(
                 url: base + "/score", ratePerSecond: 300, durationSeconds: 0.5, body: Data("{\"data\": [1,2,3,4,5,6,7,8]}".utf8))
             g.headers.append(("Connection", "close"))
