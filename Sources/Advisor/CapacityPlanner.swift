@@ -93,6 +93,9 @@ package struct CapacityPlanner: Sendable {
         /// Analytic p99 response including the network, seconds.
         var p99Seconds: Double
         var cost: TargetCost
+        /// Its family and number of servers, to try one fewer.
+        var family: CandidateFamily
+        var servers: Int
     }
 
     /// The cheapest configuration of each family that meets the SLO analytically, and the
@@ -113,7 +116,9 @@ package struct CapacityPlanner: Sendable {
                 if p + networkSeconds <= sloSeconds {
                     let settings = family.settings(n)
                     candidates.append(
-                        Candidate(settings: settings, p99Seconds: p + networkSeconds, cost: try target.cost(settings, context)))
+                        Candidate(
+                            settings: settings, p99Seconds: p + networkSeconds, cost: try target.cost(settings, context), family: family,
+                            servers: n))
                     break
                 }
                 // No number of servers brings the slowest request under the SLO.
@@ -133,7 +138,8 @@ package struct CapacityPlanner: Sendable {
         let deployMinutes = deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! }
         let (candidates, closest) = try search(target, context, rate: rate, networkSeconds: networkSeconds)
         let requirements = Requirements(sloMs: sloSeconds * 1000, peakRps: rate)
-        guard let cheapest = candidates.min(by: { ($0.cost.perHourUSD, $0.p99Seconds) < ($1.cost.perHourUSD, $1.p99Seconds) }) else {
+        let ordered = candidates.sorted { ($0.cost.perHourUSD, $0.p99Seconds) < ($1.cost.perHourUSD, $1.p99Seconds) }
+        guard let cheapest = ordered.first else {
             let why = try target.infeasibility(
                 context, rate: rate, sloMs: sloSeconds * 1000, networkMs: networkSeconds * 1000, closestP99Ms: closest.map { $0 * 1000 })
             return TargetPlan(
@@ -144,15 +150,9 @@ package struct CapacityPlanner: Sendable {
         }
         var chosen = cheapest.settings
         var simulated: TargetResult?
+        var smallerCheck: NeighbourCheck?
         if verify {
-            for attempt in 1...policy.verificationAttempts {
-                let result = try TargetSimulator(context: context, traffic: traffic, configurations: chosen).run(kind)
-                simulated = result
-                if meets(result) { break }
-                // The plan reports the last configuration simulated.
-                guard attempt < policy.verificationAttempts, let next = target.larger(than: chosen, context) else { break }
-                chosen = next
-            }
+            (chosen, simulated, smallerCheck) = try verified(target, kind, ordered, context: context, traffic: traffic)
         }
         let feasible = simulated.map(meets) ?? true
         let missed: Infeasibility? =
@@ -164,7 +164,54 @@ package struct CapacityPlanner: Sendable {
             analyticP99Ms: cheapest.p99Seconds * 1000, simulatedP99Ms: simulated?.latencyMs?.p99,
             simulatedSuccessRate: simulated?.successRate, costPerMonthUSD: cost.perMonthUSD, costIsEstimate: cost.isEstimate,
             deployMinutes: deployMinutes, deployBreakdown: deploy, closestP99Ms: min(closest ?? .infinity, cheapest.p99Seconds) * 1000,
-            settings: chosen)
+            settings: chosen, smallerCheck: smallerCheck)
+    }
+
+    /// Simulates the analytic candidates, cheapest first, until one meets the SLO; then steps
+    /// its number of servers down while one fewer still meets it, so the plan is the smallest
+    /// the simulation accepts (the failing neighbour is the evidence). When no candidate meets
+    /// it, grows the cheapest with ``DeploymentTarget/larger(than:_:)``. At most
+    /// `policy.verificationAttempts` simulations in the first two phases, as many again to grow.
+    func verified(
+        _ target: any DeploymentTarget, _ kind: TargetKind, _ ordered: [Candidate], context: TargetContext, traffic: TrafficSpec
+    ) throws -> (TargetConfigurations, TargetResult, NeighbourCheck?) {
+        func simulate(_ s: TargetConfigurations) throws -> TargetResult {
+            try TargetSimulator(context: context, traffic: traffic, configurations: s).run(kind)
+        }
+        var budget = policy.verificationAttempts
+        var first: TargetResult?
+        for candidate in ordered where budget > 0 {
+            let result = try simulate(candidate.settings)
+            budget -= 1
+            if first == nil { first = result }
+            guard meets(result) else { continue }
+            var best = (candidate.settings, result)
+            var n = candidate.servers
+            while n - 1 >= candidate.family.servers.lowerBound {
+                let fewer = candidate.family.settings(n - 1)
+                let r = try simulate(fewer)
+                guard meets(r) else {
+                    let check = NeighbourCheck(
+                        summary: try target.summary(fewer, context), simulatedP99Ms: r.latencyMs?.p99, simulatedSuccessRate: r.successRate)
+                    return (best.0, best.1, check)
+                }
+                best = (fewer, r)
+                n -= 1
+                if budget <= 0 { break }
+                budget -= 1
+            }
+            return (best.0, best.1, nil)
+        }
+        // Nothing the analytics accepted meets the SLO in simulation: grow the cheapest.
+        var chosen = ordered[0].settings
+        var result = try first ?? simulate(chosen)
+        for _ in 1..<max(2, policy.verificationAttempts) where !meets(result) {
+            // The plan reports the last configuration simulated.
+            guard let next = target.larger(than: chosen, context) else { break }
+            chosen = next
+            result = try simulate(chosen)
+        }
+        return (chosen, result, nil)
     }
 
     /// Whether a simulated configuration meets the SLO and the success floor.

@@ -24,12 +24,15 @@ package struct TargetPlan: Sendable, Codable, Equatable {
     package var closestP99Ms: Double?
     /// The full settings, for re-running the simulator.
     package var settings: TargetConfigurations
+    /// The evidence that the plan is minimal: one server fewer of the same size, simulated at
+    /// the peak, missed the SLO (nil when not verified or when the plan is the family's smallest).
+    package var smallerCheck: NeighbourCheck?
 
     package init(
         target: TargetKind, feasible: Bool, infeasibility: Infeasibility?, reason: String?, configuration: [String: ConfigValue],
         summary: String, analyticP99Ms: Double?, simulatedP99Ms: Double?, simulatedSuccessRate: Double?, costPerMonthUSD: Double,
         costIsEstimate: Bool, deployMinutes: Double, deployBreakdown: [String: Double], closestP99Ms: Double?,
-        settings: TargetConfigurations
+        settings: TargetConfigurations, smallerCheck: NeighbourCheck? = nil
     ) {
         self.target = target
         self.feasible = feasible
@@ -46,6 +49,7 @@ package struct TargetPlan: Sendable, Codable, Equatable {
         self.deployBreakdown = deployBreakdown
         self.closestP99Ms = closestP99Ms
         self.settings = settings
+        self.smallerCheck = smallerCheck
     }
 
     /// The p99 that decides (simulated when available), ms.
@@ -53,7 +57,7 @@ package struct TargetPlan: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case target, feasible, infeasibility, reason, configuration, summary, analyticP99Ms, simulatedP99Ms, simulatedSuccessRate
-        case costPerMonthUSD, costIsEstimate, deployMinutes, deployBreakdown, closestP99Ms, settings
+        case costPerMonthUSD, costIsEstimate, deployMinutes, deployBreakdown, closestP99Ms, settings, smallerCheck
     }
 
     /// Every key is written, absent values as `null` (a stable shape for scripts).
@@ -74,5 +78,26 @@ package struct TargetPlan: Sendable, Codable, Equatable {
         try c.encode(deployBreakdown, forKey: .deployBreakdown)
         try c.encode(closestP99Ms, forKey: .closestP99Ms)
         try c.encode(settings, forKey: .settings)
+        try c.encode(smallerCheck, forKey: .smallerCheck)
+    }
+}
+
+/// A configuration next to a plan, simulated at the same peak.
+package struct NeighbourCheck: Sendable, Codable, Equatable {
+    package var summary: String
+    package var simulatedP99Ms: Double?
+    package var simulatedSuccessRate: Double
+
+    package init(summary: String, simulatedP99Ms: Double?, simulatedSuccessRate: Double) {
+        self.summary = summary
+        self.simulatedP99Ms = simulatedP99Ms
+        self.simulatedSuccessRate = simulatedSuccessRate
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(summary, forKey: .summary)
+        try c.encode(simulatedP99Ms, forKey: .simulatedP99Ms)
+        try c.encode(simulatedSuccessRate, forKey: .simulatedSuccessRate)
     }
 }

@@ -190,6 +190,31 @@ struct GoldenScenarioTests {
         for v in r.ranking { #expect(v.verdict == .ruledOut && v.reasons.contains(where: \.blocking)) }
     }
 
+    /// Plans are minimal in simulation: for every verified plan that is not its family's
+    /// smallest, one server fewer (replicas, devices, FPGAs) was simulated at the peak and
+    /// missed the SLO or the success floor.
+    @Test(arguments: [
+        "model: mobilenetv2\nenvironment: production\nload: { rps: 1500, peakRps: 2000 }\nlatency: { p99Ms: 150 }\nexistingCluster: true\npayloadBytes: 50000\nnetwork: { rttMs: 20, uplinkMbps: 1000 }",
+        "model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 10 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.5, uplinkMbps: 25000 }\nexistingCluster: true",
+        "model: mobilenetv2\nrequestsFrom: site\nload: { rps: 200 }\nlatency: { p99Ms: 300 }\nnetwork: { rttMs: 30, uplinkMbps: 100 }",
+    ])
+    func plansAreMinimalInSimulation(_ yaml: String) throws {
+        let study = try Self.study(yaml)
+        let plans = try study.plan(verify: true)
+        let slo = study.workload.sloP99Ms
+        let checked = plans.filter { $0.feasible && $0.smallerCheck != nil }
+        #expect(!checked.isEmpty, "no plan had a smaller neighbour to check")
+        for plan in checked {
+            let check = plan.smallerCheck!
+            let missed = (check.simulatedP99Ms ?? .infinity) > slo || check.simulatedSuccessRate < DecisionPolicy().minSuccessRate
+            #expect(
+                missed,
+                "\(plan.target): \(check.summary) met the SLO too (p99 \(check.simulatedP99Ms ?? -1) ms), so \(plan.summary) is not minimal"
+            )
+            #expect((plan.simulatedP99Ms ?? .infinity) <= slo)
+        }
+    }
+
     @Test func weightsAreParsedAndValidated() throws {
         let w = try PreferenceWeights(parsing: "cost=1,fit=0")
         #expect(w.cost == 1 && w.fit == 0)
