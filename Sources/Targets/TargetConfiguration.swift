@@ -95,10 +95,23 @@ package struct TargetConfigurations: Sendable, Codable, Equatable {
     package var fpga = FPGAConfiguration()
     package init() {}
 
-    /// Applies `target.key=value` settings (`aks.cpuCores=2`, `iot-edge.device=rpi4`, …).
+    /// Applies one `target.key=value` setting (`aks.cpu_cores=2`, `iot-edge.device=rpi4`, …) and
+    /// checks the result.
     ///
     /// - Throws: ``TargetError`` naming the setting and what is allowed.
     package mutating func apply(_ setting: String) throws(TargetError) {
+        try set(setting)
+        try validate()
+    }
+
+    /// Applies every setting, then checks the result once, so the order of the settings does
+    /// not matter (`autoscale_min_replicas=30` before `autoscale_max_replicas=30` is valid).
+    package mutating func apply(_ settings: [String]) throws(TargetError) {
+        for s in settings { try set(s) }
+        try validate()
+    }
+
+    private mutating func set(_ setting: String) throws(TargetError) {
         let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
         let path = parts.first?.split(separator: ".", maxSplits: 1).map(String.init) ?? []
         guard parts.count == 2, path.count == 2 else {
@@ -153,7 +166,6 @@ package struct TargetConfigurations: Sendable, Codable, Equatable {
                 "unknown setting '\(path[0]).\(path[1])'; settings: aci.{cpu_cores,memory_gb}, aks.{autoscale_enabled,autoscale_min_replicas,autoscale_max_replicas,autoscale_refresh_seconds,autoscale_target_utilization,num_replicas,cpu_cores,memory_gb,scoring_timeout_ms,replica_max_concurrent_requests,max_request_wait_time,node_size,logging_overhead_ms,data_collection_overhead_ms}, iot-edge.{device,devices,cores,mean_up_seconds,mean_down_seconds,timeToLiveSecs,message_bytes}, fpga.{preset,fpgas,number_format}"
             )
         }
-        try validate()
     }
 
     /// Checks every value's range.
@@ -163,7 +175,9 @@ package struct TargetConfigurations: Sendable, Codable, Equatable {
             aci.cpuCores > 0 && aci.cpuCores <= 4, "aci.cpuCores must be > 0 and ≤ 4 (ACI's per-group limit), got \(aci.cpuCores)")
         try check(aci.memoryGB > 0 && aci.memoryGB <= 16, "aci.memoryGB must be > 0 and ≤ 16, got \(aci.memoryGB)")
         try check(aks.autoscaleMinReplicas >= 1, "aks.autoscaleMinReplicas must be at least 1")
-        try check(aks.autoscaleMaxReplicas >= aks.autoscaleMinReplicas, "aks.autoscaleMaxReplicas must be ≥ autoscale_min_replicas")
+        try check(
+            aks.autoscaleMaxReplicas >= aks.autoscaleMinReplicas,
+            "aks.autoscale_max_replicas (\(aks.autoscaleMaxReplicas)) must be ≥ aks.autoscale_min_replicas (\(aks.autoscaleMinReplicas))")
         try check(
             aks.autoscaleTargetUtilization > 0 && aks.autoscaleTargetUtilization <= 100,
             "aks.autoscaleTargetUtilization must be in (0, 100]")

@@ -107,7 +107,7 @@ struct TargetOptions: ParsableArguments {
 
     func configurations() throws -> TargetConfigurations {
         var c = TargetConfigurations()
-        for s in settings { try c.apply(s) }
+        try c.apply(settings)
         return c
     }
 

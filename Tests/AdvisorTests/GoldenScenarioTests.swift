@@ -30,7 +30,7 @@ struct GoldenScenarioTests {
         let w = try Workload.parse(yaml, source: "golden")
         let model = try ModelSource.load(w.model)
         var base = TargetConfigurations()
-        for s in settings { try base.apply(s) }
+        try base.apply(settings)
         return try Study(workload: w, model: model, calibration: try calibration(model.architecture), configurations: base)
     }
 

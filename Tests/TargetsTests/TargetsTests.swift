@@ -303,5 +303,16 @@ struct TargetSimulatorTests {
         #expect(throws: TargetError.self) { try c.apply("iot-edge.device=toaster") }
         #expect(throws: TargetError.self) { try c.apply("aci.cpu_cores=-1") }
         #expect(throws: TargetError.self) { try c.apply("nonsense") }
+        // All settings first, then one check: the order of min and max does not matter.
+        var both = TargetConfigurations()
+        try both.apply(["aks.autoscale_min_replicas=30", "aks.autoscale_max_replicas=30"])
+        #expect(both.aks.autoscaleMinReplicas == 30 && both.aks.autoscaleMaxReplicas == 30)
+        var inverted = TargetConfigurations()
+        do {
+            try inverted.apply(["aks.autoscale_max_replicas=5", "aks.autoscale_min_replicas=8"])
+            Issue.record("max 5 < min 8 was accepted")
+        } catch {
+            #expect(error.message.contains("autoscale_max_replicas (5)") && error.message.contains("autoscale_min_replicas (8)"))
+        }
     }
 }

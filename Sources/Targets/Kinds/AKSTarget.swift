@@ -163,7 +163,9 @@ package struct AKSTarget: DeploymentTarget {
             reasons.append(
                 Reason(
                     .autoscalingFastResponse, .favors, evidence: String(format: "peak %.4g vs mean %.4g requests/s", r.peakRps, r.rps),
-                    text: "autoscaling follows the load between \(minReplicas(c)) and \(maxReplicas(c)) replicas"))
+                    text: minReplicas(c) == maxReplicas(c)
+                        ? "\(minReplicas(c)) replicas carry the peak (autoscale min = max)"
+                        : "autoscaling follows the load between \(minReplicas(c)) and \(maxReplicas(c)) replicas"))
         }
         if r.environment == .devTest {
             reasons.append(
