@@ -1,5 +1,4 @@
 import Foundation
-import Simulation
 
 /// A serving system under load, event by event: arrivals, the client's network, a station
 /// of replicas with admission control, an optional autoscaler, outages, and (for edge

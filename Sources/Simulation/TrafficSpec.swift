@@ -1,5 +1,3 @@
-import Simulation
-
 /// The load and network a target's simulator plays (built from a workload by `Advisor`).
 package struct TrafficSpec: Sendable, Equatable {
     package var arrivals: ArrivalPattern
