@@ -45,8 +45,10 @@ package struct CapacityPlanner: Sendable {
     /// The SLO's p99 in seconds.
     var sloSeconds: Double { workload.sloP99Ms / 1000 }
 
-    /// Client ↔ cloud time for one of the workload's own requests (its payload), ms.
-    package var requestNetworkMs: Double { (try? peakTraffic(rate: workload.load.effectivePeakRps).meanNetworkSeconds * 1000) ?? 0 }
+    /// Client ↔ cloud time of the workload's requests (RTT + payload upload + response), the
+    /// 99th percentile of its jitter, ms: the one network figure every cloud target's plan adds
+    /// and every rule and message quotes.
+    package var requestNetworkMs: Double { (try? peakTraffic(rate: workload.load.effectivePeakRps).networkP99Seconds * 1000) ?? 0 }
 
     /// Analytic p99 response with `servers` servers of service times `samples` at `rate` requests/s
     /// (nil when the utilization is at or above `maxUtilization`).
@@ -65,7 +67,7 @@ package struct CapacityPlanner: Sendable {
         try TargetContext(
             graph: graph, fpgaOffered: fpgaOffered, batch: workload.batch, calibration: calibration, pricing: pricing,
             production: workload.environment == .production, existingCluster: workload.existingCluster,
-            siteLinkMbps: workload.uplinkMbps, meanRps: workload.load.rps, policy: policy, base: base)
+            siteLinkMbps: workload.uplinkMbps, meanRps: workload.load.rps, policy: policy, base: workload.site(base))
     }
 
     /// Traffic at a constant-rate Poisson peak, for verification.
@@ -110,7 +112,8 @@ package struct CapacityPlanner: Sendable {
             for n in family.servers {
                 guard
                     let p = Self.analyticP99(
-                        samples: family.service.samples, servers: n, rate: rate, maxUtilization: policy.maxAnalyticUtilization)
+                        samples: family.service.samples, servers: family.partitioned ? 1 : n,
+                        rate: family.partitioned ? rate / Double(n) : rate, maxUtilization: policy.maxAnalyticUtilization)
                 else { continue }  // not enough servers for the load yet
                 closest = min(closest, p + networkSeconds)
                 if p + networkSeconds <= sloSeconds {
@@ -137,7 +140,8 @@ package struct CapacityPlanner: Sendable {
         let deploy = target.deployPhases(context)
         let deployMinutes = deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! }
         let (candidates, closest) = try search(target, context, rate: rate, networkSeconds: networkSeconds)
-        let requirements = Requirements(sloMs: sloSeconds * 1000, peakRps: rate)
+        let requirements = Requirements(
+            sloMs: sloSeconds * 1000, peakRps: rate, devices: workload.devices, devicesInstalled: workload.devicesInstalled)
         let ordered = candidates.sorted { ($0.cost.perHourUSD, $0.p99Seconds) < ($1.cost.perHourUSD, $1.p99Seconds) }
         guard let cheapest = ordered.first else {
             let why = try target.infeasibility(

@@ -11,7 +11,7 @@ package struct Study: Sendable {
     package var workload: Workload
     package var model: ModelSource
     package var profile: ModelProfile
-    /// The model measured here (or, in quick mode without a cached measurement, estimated from its profile).
+    /// The model measured here (or, in quick mode, estimated from its profile).
     package var calibration: ModelCalibration
     /// False when `calibration` is the profile-based estimate.
     package var measured: Bool
@@ -43,7 +43,7 @@ package struct Study: Sendable {
     ///
     /// - Parameters:
     ///   - cacheDirectory: calibration cache; nil measures every time.
-    ///   - quick: use a cached measurement if there is one, else estimate from the profile (no run).
+    ///   - quick: estimate from the model's profile (no run, no cache), so the answer is the same on every machine.
     ///   - progress: called with a short description before each long phase.
     package static func prepare(
         _ workload: Workload, configurations: TargetConfigurations = .init(), pricing: Pricing = .defaults, cacheDirectory: String?,
@@ -51,10 +51,8 @@ package struct Study: Sendable {
     ) throws -> Study {
         let model = try ModelSource.load(workload.model)
         if quick {
-            if let cacheDirectory, let cached = cachedCalibration(model, batch: workload.batch, cacheDirectory: cacheDirectory) {
-                return try Study(
-                    workload: workload, model: model, calibration: cached, configurations: configurations, pricing: pricing)
-            }
+            // Always the profile's estimate, never a cached measurement: a quick answer must not
+            // depend on what this machine happened to measure before.
             let estimate = ModelCalibration.estimated(try model.architecture.profile(), batch: workload.batch)
             return try Study(
                 workload: workload, model: model, calibration: estimate, measured: false, configurations: configurations,
@@ -95,9 +93,64 @@ package struct Study: Sendable {
         workload.requirements(networkMs: planner.requestNetworkMs, modelName: model.name, fpgaOffered: fpgaOffered)
     }
 
-    /// Applies the criteria to `plans`.
+    /// Applies the criteria to `plans`, and names the loads at which the answer would change.
     package func recommend(_ plans: [TargetPlan], weights: PreferenceWeights = .init(), quick: Bool = false) -> Recommendation {
-        Recommender(requirements: requirements, plans: plans, weights: weights, policy: planner.policy, quick: quick).recommend()
+        Recommender(requirements: requirements, plans: plans, weights: weights, policy: planner.policy, quick: quick)
+            .recommend(loadBoundaries: (try? loadBoundaries(weights: weights)) ?? [])
+    }
+
+    /// The analytic answer with the load (mean and peak) scaled by `factor`.
+    func analyticAnswer(scaledBy factor: Double, weights: PreferenceWeights) throws -> TargetKind? {
+        var scaled = self
+        scaled.workload.load.rps *= factor
+        scaled.workload.load.peakRps = workload.load.peakRps.map { $0 * factor }
+        return Recommender(
+            requirements: scaled.requirements, plans: try scaled.plan(verify: false), weights: weights, policy: planner.policy
+        ).recommend().recommendation
+    }
+
+    /// The nearest loads below and above the peak (within a factor 10, to 2%) at which the
+    /// answer of the queueing analytics changes, each as an ``AnswerBoundary``; none for a
+    /// replayed trace, whose load cannot be scaled.
+    package func loadBoundaries(weights: PreferenceWeights = .init()) throws -> [AnswerBoundary] {
+        guard workload.load.pattern != .trace else { return [] }
+        let peak = workload.load.effectivePeakRps
+        let here = try analyticAnswer(scaledBy: 1, weights: weights)
+        var out: [AnswerBoundary] = []
+        for up in [true, false] {
+            // Walk out in steps of 10^0.1 (×1.26) until the answer changes, then bisect.
+            var inside = 1.0
+            var outside: Double?
+            var other: TargetKind?
+            for step in 1...10 {
+                let k = pow(10, (up ? 0.1 : -0.1) * Double(step))
+                let answer = try analyticAnswer(scaledBy: k, weights: weights)
+                if answer != here {
+                    outside = k
+                    other = answer
+                    break
+                }
+                inside = k
+            }
+            guard var far = outside else { continue }
+            while abs(log(far / inside)) > log(1.02) {
+                let mid = (far * inside).squareRoot()
+                let answer = try analyticAnswer(scaledBy: mid, weights: weights)
+                if answer == here {
+                    inside = mid
+                } else {
+                    far = mid
+                    other = answer
+                }
+            }
+            let rps = peak * far
+            let becomes = other.map { "the answer becomes \($0.rawValue)" } ?? "no target qualifies"
+            out.append(
+                AnswerBoundary(
+                    requirement: .peakRps, target: other, value: rps,
+                    text: String(format: "at a peak of %.4g requests/s or %@ %@", rps, up ? "more" : "less", becomes)))
+        }
+        return out
     }
 
     /// The traffic of the workload as the simulators play it.
@@ -120,7 +173,7 @@ package struct Study: Sendable {
     func simulator(_ settings: TargetConfigurations, traffic: TrafficSpec) throws -> TargetSimulator {
         try TargetSimulator(
             graph: model.architecture, modelName: model.name, batch: workload.batch, calibration: calibration, traffic: traffic,
-            configurations: settings, pricing: pricing, existingCluster: workload.existingCluster, fpgaOffered: fpgaOffered)
+            configurations: workload.site(settings), pricing: pricing, existingCluster: workload.existingCluster, fpgaOffered: fpgaOffered)
     }
 }
 

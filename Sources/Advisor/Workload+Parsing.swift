@@ -9,7 +9,7 @@ extension Workload {
     /// Every key the workload file accepts, with nested keys as `parent.child`.
     package static let allowedKeys: [String] = [
         "name", "model", "batch", "payloadBytes", "load", "latency", "environment", "requestsFrom", "connectivity", "privacy",
-        "dataMBps", "deployDeadlineMinutes", "existingCluster", "budgetUSDPerMonth", "network", "seed",
+        "dataMBps", "deployDeadlineMinutes", "existingCluster", "budgetUSDPerMonth", "devices", "devicesInstalled", "network", "seed",
     ]
     static let loadKeys = ["rps", "peakRps", "pattern", "traceFile", "durationSeconds"]
     static let latencyKeys = ["p50Ms", "p95Ms", "p99Ms"]
@@ -85,6 +85,8 @@ extension Workload {
         }
         if let n = top["existingCluster"] { w.existingCluster = try reader.bool(n, "existingCluster") }
         if let n = top["budgetUSDPerMonth"] { w.budgetUSDPerMonth = try reader.double(n, "budgetUSDPerMonth") }
+        if let n = top["devices"] { w.devices = try reader.int(n, "devices") }
+        if let n = top["devicesInstalled"] { w.devicesInstalled = try reader.bool(n, "devicesInstalled") }
         if let n = top["network"] {
             guard let m = n.mapping else { throw reader.typeError(n, "network", "a mapping such as { rttMs: 40, uplinkMbps: 20 }") }
             let net = try reader.mapping(m, path: "network.", allowed: networkKeys)

@@ -5,9 +5,25 @@ import Targets
 // MARK: - From a workload to what the simulators play
 
 extension Workload {
-    /// Bytes sent per request: `payloadBytes` when set, else the batch's input tensor (float32).
+    /// Bytes of one encoded photo as clients send it: the mean ILSVRC-2012 training JPEG,
+    /// 147,897,477,120 bytes (ILSVRC2012_img_train.tar, image-net.org) / 1,281,167 images ≈ 115 KB.
+    package static let encodedImageBytes = 115_000
+
+    /// Whether an input of this shape (one sample, channels first) is an image: 1 or 3
+    /// channels and both sides at least 32 pixels.
+    package static func isImage(_ inputShape: [Int]) -> Bool {
+        inputShape.count == 3 && [1, 3].contains(inputShape[0]) && inputShape[1] >= 32 && inputShape[2] >= 32
+    }
+
+    /// Bytes sent per request: `payloadBytes` when set; else what the request's origin sends —
+    /// an image model called from the internet or a site receives encoded photos
+    /// (``encodedImageBytes`` per sample; the scoring script decodes and resizes them), an Azure
+    /// service sends the preprocessed float32 tensor, and any other model receives its float32
+    /// input tensor.
     package func resolvedPayloadBytes(inputShape: [Int]) -> Int {
-        payloadBytes ?? inputShape.reduce(1, *) * 4 * batch
+        if let payloadBytes { return payloadBytes }
+        if requestSource != .azure && Self.isImage(inputShape) { return Self.encodedImageBytes * batch }
+        return inputShape.reduce(1, *) * 4 * batch
     }
 
     /// The arrival process of `load`.
@@ -50,6 +66,19 @@ extension Workload {
     }
 }
 
+// MARK: - The site's devices
+
+extension Workload {
+    /// `settings` with the site's devices (`devices`, `devicesInstalled`): the workload is the
+    /// one source of how many devices there are and whether they are already installed.
+    package func site(_ settings: TargetConfigurations) -> TargetConfigurations {
+        var s = settings
+        s.edge.devices = devices
+        s.edge.installed = devicesInstalled
+        return s
+    }
+}
+
 // MARK: - What the rules read
 
 extension Workload {
@@ -64,6 +93,6 @@ extension Workload {
             uplinkMbps: uplinkMbps,
             networkMs: networkMs, sloMs: sloP99Ms, rps: load.rps, peakRps: load.effectivePeakRps,
             deployDeadlineMinutes: deployDeadlineMinutes, existingCluster: existingCluster, budgetUSDPerMonth: budgetUSDPerMonth,
-            modelName: modelName, fpgaOffered: fpgaOffered)
+            devices: devices, devicesInstalled: devicesInstalled, modelName: modelName, fpgaOffered: fpgaOffered)
     }
 }

@@ -20,6 +20,8 @@ package struct WorkloadOverrides: Sendable, Equatable {
     package var deployDeadlineMinutes: Double?
     package var existingCluster: Bool?
     package var budgetUSDPerMonth: Double?
+    package var devices: Int?
+    package var devicesInstalled: Bool?
     package var rttMs: Double?
     package var uplinkMbps: Double?
     package var seed: UInt64?
@@ -48,6 +50,8 @@ extension Workload {
         if let v = o.deployDeadlineMinutes { w.deployDeadlineMinutes = v }
         if let v = o.existingCluster { w.existingCluster = v }
         if let v = o.budgetUSDPerMonth { w.budgetUSDPerMonth = v }
+        if let v = o.devices { w.devices = v }
+        if let v = o.devicesInstalled { w.devicesInstalled = v }
         if let v = o.rttMs { w.network.rttMs = v }
         if let v = o.uplinkMbps { w.network.uplinkMbps = v }
         if let v = o.seed { w.seed = v }
@@ -92,6 +96,7 @@ extension Workload {
         if !(dataMBps >= 0 && dataMBps <= 1e6) { throw fail("dataMBps", dataMBps, "0 to 1000000 MB/s") }
         if let d = deployDeadlineMinutes, !(d > 0 && d <= 525_600) { throw fail("deployDeadlineMinutes", d, "a number of minutes > 0") }
         if let b = budgetUSDPerMonth, !(b >= 0 && b <= 1e9) { throw fail("budgetUSDPerMonth", b, "0 to 1000000000 USD") }
+        if !(1...10_000).contains(devices) { throw fail("devices", devices, "an integer from 1 to 10000") }
         if let v = network.rttMs, !(v >= 0 && v <= 10_000) { throw fail("network.rttMs", v, "0 to 10000 ms") }
         if let v = network.uplinkMbps, !(v > 0 && v <= 1e6) {
             throw fail("network.uplinkMbps", v, "a number > 0 and ≤ 1000000 Mbit/s")

@@ -85,6 +85,12 @@ package struct Workload: Sendable, Codable, Equatable {
     package var existingCluster: Bool = false
     /// Monthly budget in USD (default: none).
     package var budgetUSDPerMonth: Double?
+    /// Edge devices at the site (default 1): each scores its share of the requests (IoT Edge only).
+    package var devices: Int = 1
+    /// Whether the site's devices are already there (default false: they must be bought, and
+    /// their procurement counts against the deploy deadline; true: the class is `iot-edge.device`
+    /// and its hardware is not charged).
+    package var devicesInstalled: Bool = false
     package var network = NetworkSpec()
     /// Seed of every random stream (default 1).
     package var seed: UInt64 = 1

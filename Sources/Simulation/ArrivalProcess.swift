@@ -17,6 +17,21 @@ package enum ArrivalPattern: Sendable, Equatable {
     /// Replay of arrival timestamps in seconds (non-decreasing).
     case trace([Double])
 
+    /// What one of `n` servers that each take their own share receives: random thinning of a
+    /// Poisson-type pattern is the same pattern at `1/n` of the rate; a constant stream or a
+    /// trace dealt round-robin gives the server every `n`-th arrival.
+    package func share(of n: Int) -> ArrivalPattern {
+        guard n > 1 else { return self }
+        let f = 1 / Double(n)
+        switch self {
+        case .poisson(let r): return .poisson(rate: r * f)
+        case .constant(let r): return .constant(rate: r * f)
+        case .diurnal(let mean, let peak, let period): return .diurnal(meanRate: mean * f, peakRate: peak * f, periodSeconds: period)
+        case .schedule(let phases): return .schedule(phases.map { RatePhase(start: $0.start, rate: $0.rate * f) })
+        case .trace(let times): return .trace(stride(from: 0, to: times.count, by: n).map { times[$0] })
+        }
+    }
+
     /// The long-run mean rate over `duration` seconds (requests per second).
     package func meanRate(over duration: Double) -> Double {
         switch self {

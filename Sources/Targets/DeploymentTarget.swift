@@ -34,7 +34,7 @@ package protocol DeploymentTarget: Sendable {
     func larger(than settings: TargetConfigurations, _ context: TargetContext) -> TargetConfigurations?
 
     /// The document's rules for this target (preferences and target-specific hard constraints).
-    func rules(_ requirements: Requirements, plan: TargetPlan, bestCPUP99Ms: Double?, policy: DecisionPolicy) -> [Reason]
+    func rules(_ requirements: Requirements, plan: TargetPlan, alternatives: Alternatives, policy: DecisionPolicy) -> [Reason]
     /// Why the target is infeasible, as a sentence.
     func explain(_ infeasibility: Infeasibility, _ requirements: Requirements) -> String
 }
@@ -104,6 +104,9 @@ package struct CandidateFamily: Sendable {
     package var service: ServiceTime
     /// The numbers of servers to try, smallest first.
     package var servers: ClosedRange<Int>
+    /// Each server receives its own `1/n` share of the requests in its own queue (edge devices
+    /// at a site), rather than all servers sharing one queue (replicas behind a load balancer).
+    package var partitioned = false
     /// The configuration with `n` servers.
     package var settings: @Sendable (Int) -> TargetConfigurations
 }

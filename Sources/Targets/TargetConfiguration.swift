@@ -61,7 +61,14 @@ package struct AKSConfiguration: Sendable, Codable, Equatable {
 package struct EdgeConfiguration: Sendable, Codable, Equatable {
     /// Device profile id: rpi4, jetson-nano, nuc.
     package var device: String = "nuc"
+    /// Devices at the site, each scoring its share of the requests (set from the workload's `devices`).
     package var devices: Int = 1
+    /// The devices are already at the site (set from the workload's `devicesInstalled`): the
+    /// class is `device`, the hardware is not charged and nothing must be bought.
+    package var installed = false
+    /// Days from ordering devices to having them at the site when they must be bought: five
+    /// business days, a distributor's usual delivery for stock items (an assumption, overridable).
+    package var procurementDays: Double = 7
     /// Cores the inference module may use (default: all of the device's).
     package var cores: Double?
     /// Intermittent connectivity: mean connected and disconnected periods, seconds.
@@ -152,7 +159,10 @@ package struct TargetConfigurations: Sendable, Codable, Equatable {
         case ("aks", "logging_overhead_ms"): aks.loggingOverheadMs = try number()
         case ("aks", "data_collection_overhead_ms"): aks.dataCollectionOverheadMs = try number()
         case ("iot-edge", "device"): edge.device = value
-        case ("iot-edge", "devices"): edge.devices = try integer()
+        case ("iot-edge", "devices"):
+            throw TargetError(
+                "setting '\(setting)': the number of devices is the workload's key 'devices' (flag --devices), since it describes the site")
+        case ("iot-edge", "procurement_days"): edge.procurementDays = try number()
         case ("iot-edge", "cores"): edge.cores = try number()
         case ("iot-edge", "mean_up_seconds"): edge.meanUpSeconds = try number()
         case ("iot-edge", "mean_down_seconds"): edge.meanDownSeconds = try number()
@@ -163,7 +173,7 @@ package struct TargetConfigurations: Sendable, Codable, Equatable {
         case ("fpga", "number_format"): fpga.numberFormat = value
         default:
             throw TargetError(
-                "unknown setting '\(path[0]).\(path[1])'; settings: aci.{cpu_cores,memory_gb}, aks.{autoscale_enabled,autoscale_min_replicas,autoscale_max_replicas,autoscale_refresh_seconds,autoscale_target_utilization,num_replicas,cpu_cores,memory_gb,scoring_timeout_ms,replica_max_concurrent_requests,max_request_wait_time,node_size,logging_overhead_ms,data_collection_overhead_ms}, iot-edge.{device,devices,cores,mean_up_seconds,mean_down_seconds,timeToLiveSecs,message_bytes}, fpga.{preset,fpgas,number_format}"
+                "unknown setting '\(path[0]).\(path[1])'; settings: aci.{cpu_cores,memory_gb}, aks.{autoscale_enabled,autoscale_min_replicas,autoscale_max_replicas,autoscale_refresh_seconds,autoscale_target_utilization,num_replicas,cpu_cores,memory_gb,scoring_timeout_ms,replica_max_concurrent_requests,max_request_wait_time,node_size,logging_overhead_ms,data_collection_overhead_ms}, iot-edge.{device,procurement_days,cores,mean_up_seconds,mean_down_seconds,timeToLiveSecs,message_bytes}, fpga.{preset,fpgas,number_format}"
             )
         }
     }

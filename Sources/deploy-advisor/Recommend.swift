@@ -57,9 +57,8 @@ enum RecommendationText {
         lines.append(rec.summary)
         if quick {
             lines.append(
-                measured
-                    ? "(quick: cached measurement + queueing analytics, no simulation)"
-                    : "(quick: estimated from the model's profile and queueing analytics; run without --quick to measure and simulate)")
+                "(quick: estimated from the model's profile and queueing analytics, the same on every machine; run without --quick to measure and simulate)"
+            )
         }
         lines.append("")
         for v in rec.ranking {

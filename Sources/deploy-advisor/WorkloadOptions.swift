@@ -45,6 +45,11 @@ struct WorkloadOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "An AKS cluster already exists in the workspace (default: the file's, else no).")
     var existingCluster: Bool?
     @Option(name: .customLong("budget-usd-month"), help: "Monthly budget, USD.") var budgetUsdMonth: Double?
+    @Option(help: "Edge devices at the site, each scoring its share of the requests (IoT Edge).") var devices: Int?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "The site's devices are already installed (class: --config iot-edge.device=…); default: they must be bought.")
+    var devicesInstalled: Bool?
     @Option(name: .customLong("rtt-ms"), help: "Client-cloud round trip, ms.") var rttMs: Double?
     @Option(name: .customLong("uplink-mbps"), help: "Client uplink, Mbit/s.") var uplinkMbps: Double?
     @Option(help: "Seed of every random stream.") var seed: UInt64?
@@ -76,6 +81,8 @@ struct WorkloadOptions: ParsableArguments {
         o.deployDeadlineMinutes = deployDeadlineMin
         o.existingCluster = existingCluster
         o.budgetUSDPerMonth = budgetUsdMonth
+        o.devices = devices
+        o.devicesInstalled = devicesInstalled
         o.rttMs = rttMs
         o.uplinkMbps = uplinkMbps
         o.seed = seed

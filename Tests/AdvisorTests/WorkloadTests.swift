@@ -85,6 +85,35 @@ struct WorkloadTests {
         }
     }
 
+    @Test func siteDevicesAreReadValidatedAndTheOneSource() throws {
+        let w = try Workload.parse("model: mlp\nconnectivity: offline\ndevices: 6\ndevicesInstalled: true")
+        #expect(w.devices == 6 && w.devicesInstalled)
+        let d = try Workload.parse("model: mlp")
+        #expect(d.devices == 1 && !d.devicesInstalled)
+        #expect(throws: WorkloadError.self) { try Workload.parse("model: mlp\ndevices: 0") }
+        #expect(throws: WorkloadError.self) { try Workload.parse("model: mlp\ndevicesInstalled: maybe") }
+        // The count is the workload's, not a target setting.
+        var c = TargetConfigurations()
+        #expect(throws: TargetError.self) { try c.apply("iot-edge.devices=3") }
+        let site = w.site(c)
+        #expect(site.edge.devices == 6 && site.edge.installed)
+    }
+
+    /// Payload defaults follow where requests come from (issue #17 item 5): an image model called
+    /// from the internet or a site receives encoded photos (the mean ILSVRC-2012 JPEG, 147,897,477,120
+    /// bytes / 1,281,167 images ≈ 115 KB), an Azure service sends the float32 tensor; other models
+    /// receive their tensor; `payloadBytes` overrides.
+    @Test func payloadDefaultsFollowTheSource() throws {
+        let image = [3, 224, 224]
+        #expect(Workload.encodedImageBytes == Int((147_897_477_120.0 / 1_281_167 / 1000).rounded()) * 1000)
+        #expect(try Workload.parse("model: resnet50").resolvedPayloadBytes(inputShape: image) == 115_000)
+        #expect(try Workload.parse("model: resnet50\nbatch: 4").resolvedPayloadBytes(inputShape: image) == 460_000)
+        #expect(try Workload.parse("model: resnet50\nrequestsFrom: azure").resolvedPayloadBytes(inputShape: image) == 3 * 224 * 224 * 4)
+        #expect(try Workload.parse("model: mlp").resolvedPayloadBytes(inputShape: [128]) == 512)
+        #expect(try Workload.parse("model: gru").resolvedPayloadBytes(inputShape: [25, 512]) == 25 * 512 * 4)
+        #expect(try Workload.parse("model: resnet50\npayloadBytes: 7").resolvedPayloadBytes(inputShape: image) == 7)
+    }
+
     @Test func flagsOverrideTheFile() throws {
         var o = WorkloadOverrides()
         o.rps = 200

@@ -110,6 +110,21 @@ struct EngineTests {
         #expect(EmpiricalDistribution(samples: [1, -1]) == nil)
     }
 
+    /// One of n servers that each take their own share: 1/n of a Poisson-type rate, every n-th
+    /// arrival of a constant stream or a trace.
+    @Test func aServersShareOfTheArrivals() {
+        #expect(ArrivalPattern.poisson(rate: 40).share(of: 4) == .poisson(rate: 10))
+        #expect(ArrivalPattern.constant(rate: 9).share(of: 3) == .constant(rate: 3))
+        #expect(
+            ArrivalPattern.diurnal(meanRate: 10, peakRate: 30, periodSeconds: 60).share(of: 2)
+                == .diurnal(meanRate: 5, peakRate: 15, periodSeconds: 60))
+        #expect(
+            ArrivalPattern.schedule([RatePhase(start: 0, rate: 8), RatePhase(start: 5, rate: 16)]).share(of: 8)
+                == .schedule([RatePhase(start: 0, rate: 1), RatePhase(start: 5, rate: 2)]))
+        #expect(ArrivalPattern.trace([0, 1, 2, 3, 4, 5, 6]).share(of: 3) == .trace([0, 3, 6]))
+        #expect(ArrivalPattern.poisson(rate: 5).share(of: 1) == .poisson(rate: 5))
+    }
+
     @Test func arrivalProcesses() {
         // Poisson: count in [0, T] has mean and variance λT.
         var p = ArrivalGenerator(.poisson(rate: 50), rng: Xoshiro256StarStar(seed: 1))

@@ -51,12 +51,11 @@ package struct DecisionPolicy: Sendable, Codable, Equatable {
     /// Peak above which a service counts as large scale, requests/s (more than one ACI group
     /// at 4 vCPU serves for any but the smallest models).
     package var largeScaleRps = 100.0
-    /// The FPGA counts as the low-latency choice when its p99 is below this share of the best
-    /// CPU target's p99 (at least 30% faster: more than the simulation's run-to-run spread) …
-    package var fpgaLatencyAdvantage = 0.7
-    /// … or when the SLO is at most this, ms: one video frame at 50 frames/s, the real-time
-    /// inference the document's FPGA sentence names.
-    package var realTimeSLOMs = 20.0
+    /// How much more than the cheapest eligible plan the recommended one may cost when it fits
+    /// the document better or scores better otherwise (10%: within the price estimates'
+    /// own uncertainty, so the choice between near-equal prices is made by fit, latency and
+    /// deploy time, never a pricier plan for a preference alone).
+    package var costTolerance = 0.10
     /// Scoring on the device favours the edge when the network alone takes at least this share of the SLO.
     package var localProcessingNetworkShare = 0.5
 

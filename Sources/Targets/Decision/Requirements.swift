@@ -44,7 +44,8 @@ package struct Requirements: Sendable, Codable, Equatable {
     package var dataMBps: Double
     /// The client's uplink, Mbit/s.
     package var uplinkMbps: Double
-    /// Client ↔ cloud time per request without queueing (RTT + payload upload), ms.
+    /// Client ↔ cloud time per request without queueing (RTT + payload upload + response), its
+    /// 99th percentile, ms: the figure the planner adds to every cloud target.
     package var networkMs: Double
     /// The SLO's p99, ms.
     package var sloMs: Double
@@ -56,6 +57,9 @@ package struct Requirements: Sendable, Codable, Equatable {
     package var existingCluster: Bool
     /// USD per month (nil: no budget).
     package var budgetUSDPerMonth: Double?
+    /// Edge devices at the site, each scoring its share, and whether they are already there.
+    package var devices: Int
+    package var devicesInstalled: Bool
     /// The model's name, for messages.
     package var modelName: String
     /// Whether the model is one of the DNNs Azure offered on FPGAs.
@@ -66,7 +70,7 @@ package struct Requirements: Sendable, Codable, Equatable {
         connectivity: Connectivity = .always, privacy: PrivacyRequirement = .none,
         dataMBps: Double = 0, uplinkMbps: Double = 20, networkMs: Double = 40, sloMs: Double = 100, rps: Double = 10,
         peakRps: Double = 10, deployDeadlineMinutes: Double? = nil, existingCluster: Bool = false, budgetUSDPerMonth: Double? = nil,
-        modelName: String = "model", fpgaOffered: Bool = false
+        devices: Int = 1, devicesInstalled: Bool = false, modelName: String = "model", fpgaOffered: Bool = false
     ) {
         self.environment = environment
         self.requestsFrom = requestsFrom
@@ -81,6 +85,8 @@ package struct Requirements: Sendable, Codable, Equatable {
         self.deployDeadlineMinutes = deployDeadlineMinutes
         self.existingCluster = existingCluster
         self.budgetUSDPerMonth = budgetUSDPerMonth
+        self.devices = devices
+        self.devicesInstalled = devicesInstalled
         self.modelName = modelName
         self.fpgaOffered = fpgaOffered
     }
@@ -89,4 +95,21 @@ package struct Requirements: Sendable, Codable, Equatable {
     package var dataMbps: Double { dataMBps * 8 }
     /// The site produces more than its uplink can carry.
     package var dataExceedsUplink: Bool { dataMbps > uplinkMbps }
+}
+
+/// What the CPU targets (every target but the FPGA) offer for this workload, for the rules
+/// that compare: only plans that meet the SLO and that the workload's own constraints
+/// (request source, privacy, connectivity, data volume) allow.
+package struct Alternatives: Sendable, Equatable {
+    /// The lowest p99 among them, ms (nil: no CPU target meets the SLO).
+    package var bestCPUP99Ms: Double?
+    /// The cheapest of them and its monthly cost, USD.
+    package var cheapestCPU: TargetKind?
+    package var cheapestCPUUSD: Double?
+
+    package init(bestCPUP99Ms: Double? = nil, cheapestCPU: TargetKind? = nil, cheapestCPUUSD: Double? = nil) {
+        self.bestCPUP99Ms = bestCPUP99Ms
+        self.cheapestCPU = cheapestCPU
+        self.cheapestCPUUSD = cheapestCPUUSD
+    }
 }

@@ -122,7 +122,7 @@ package struct ACITarget: DeploymentTarget {
         }
     }
 
-    package func rules(_ r: Requirements, plan: TargetPlan, bestCPUP99Ms: Double?, policy: DecisionPolicy) -> [Reason] {
+    package func rules(_ r: Requirements, plan: TargetPlan, alternatives: Alternatives, policy: DecisionPolicy) -> [Reason] {
         var reasons: [Reason] = []
         if r.environment == .devTest {
             reasons.append(

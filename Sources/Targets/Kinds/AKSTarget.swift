@@ -150,7 +150,7 @@ package struct AKSTarget: DeploymentTarget {
             slo, network)
     }
 
-    package func rules(_ r: Requirements, plan: TargetPlan, bestCPUP99Ms: Double?, policy: DecisionPolicy) -> [Reason] {
+    package func rules(_ r: Requirements, plan: TargetPlan, alternatives: Alternatives, policy: DecisionPolicy) -> [Reason] {
         var reasons: [Reason] = []
         if r.environment == .production {
             reasons.append(

@@ -115,10 +115,13 @@ package struct FPGATarget: DeploymentTarget {
         return s
     }
 
-    package func rules(_ r: Requirements, plan: TargetPlan, bestCPUP99Ms: Double?, policy: DecisionPolicy) -> [Reason] {
+    /// The FPGA counts for the document's "extremely low latency" only when the SLO needs it:
+    /// no CPU target meets it, or they meet it only at a higher cost. Being one of the offered
+    /// DNNs is a prerequisite, not a reason to prefer it; dev/test counts against a dedicated FPGA VM.
+    package func rules(_ r: Requirements, plan: TargetPlan, alternatives: Alternatives, policy: DecisionPolicy) -> [Reason] {
         var reasons: [Reason] = []
         if r.fpgaOffered {
-            reasons.append(Reason(.supportedDNN, .favors, evidence: "model: \(r.modelName)", text: "offered on Azure FPGAs"))
+            reasons.append(Reason(.supportedDNN, .info, evidence: "model: \(r.modelName)", text: "offered on Azure FPGAs"))
         } else {
             reasons.append(
                 Reason(
@@ -127,12 +130,37 @@ package struct FPGATarget: DeploymentTarget {
                         "\(r.modelName) is not one of the DNNs offered on Azure FPGAs (\(FPGAOffer.models.joined(separator: ", "))); it would need custom NPU work"
                 ))
         }
-        if let p = plan.p99Ms, bestCPUP99Ms.map({ p < $0 * policy.fpgaLatencyAdvantage }) ?? true || r.sloMs <= policy.realTimeSLOMs {
-            let versus = bestCPUP99Ms.map { String(format: "best CPU target %.2f ms", $0) } ?? "no CPU target meets the SLO"
+        if plan.feasible, let p = plan.p99Ms {
+            if let cpu = alternatives.cheapestCPU, let cpuUSD = alternatives.cheapestCPUUSD {
+                if cpuUSD > plan.costPerMonthUSD {
+                    reasons.append(
+                        Reason(
+                            .ultraLowLatency, .favors,
+                            evidence: String(
+                                format:
+                                    "p99 %.2f ms at USD %.2f/month; the cheapest CPU target meeting the SLO of %.4g ms, %@, costs USD %.2f",
+                                p, plan.costPerMonthUSD, r.sloMs, cpu.rawValue, cpuUSD),
+                            text: "the SLO needs the FPGA's latency to be met at the lowest cost"))
+                } else {
+                    reasons.append(
+                        Reason(
+                            .ultraLowLatency, .against,
+                            evidence: String(format: "%@ meets the SLO of %.4g ms at USD %.2f/month", cpu.rawValue, r.sloMs, cpuUSD),
+                            text: "the SLO does not need an FPGA: a CPU target meets it for less"))
+                }
+            } else {
+                reasons.append(
+                    Reason(
+                        .ultraLowLatency, .favors,
+                        evidence: String(format: "p99 %.2f ms; no CPU target meets the SLO of %.4g ms", p, r.sloMs),
+                        text: "extremely low latency for real-time inference: only the FPGA meets the SLO"))
+            }
+        }
+        if r.environment == .devTest {
             reasons.append(
                 Reason(
-                    .ultraLowLatency, .favors, evidence: String(format: "p99 %.2f ms; %@; SLO %.4g ms", p, versus, r.sloMs),
-                    text: "extremely low latency for real-time inference"))
+                    .devTest, .against, evidence: "environment: dev-test",
+                    text: "a dedicated FPGA VM is more than a dev/test deployment needs"))
         }
         return reasons
     }

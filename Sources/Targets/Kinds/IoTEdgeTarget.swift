@@ -13,15 +13,18 @@ package struct IoTEdgeTarget: DeploymentTarget {
     static let usableMemory = 0.8
 
     package func deployPhases(_ context: TargetContext) -> [String: Double] {
-        // Images are pulled over the site's link.
-        DeployTimeModel.common(
+        // Images are pulled over the site's link; devices that are not there yet must be bought first.
+        var p = DeployTimeModel.common(
             modelGB: Double(context.profile.weightBytes) / 1e9, pullGBps: max(context.siteLinkMbps, 0.1) / 8 / 1000)
+        if !context.base.edge.installed { p["procurement"] = context.base.edge.procurementDays * 24 * 60 }
+        return p
     }
 
     package func cost(_ settings: TargetConfigurations, _ context: TargetContext) throws -> TargetCost {
         let c = settings.edge
         let device = try HardwareProfile.named(c.device)
-        let devicePrice = context.pricing.edgeDevice[c.device]?.usd ?? device.hardwareUSD
+        // Installed devices are already paid for: only IoT Hub is charged.
+        let devicePrice = c.installed ? 0 : context.pricing.edgeDevice[c.device]?.usd ?? device.hardwareUSD
         let perMonth =
             Double(c.devices) * devicePrice / context.pricing.edgeAmortizationMonths
             + Double(c.iotHubUnits) * context.pricing.iotHubUnitMonth.usd
@@ -33,14 +36,16 @@ package struct IoTEdgeTarget: DeploymentTarget {
         let device = try HardwareProfile.named(c.device)
         return [
             "device": .text(c.device), "devices": .integer(c.devices), "cores": .number(c.cores ?? device.cores),
-            "timeToLiveSecs": .number(c.timeToLiveSecs), "iot_hub_units": .integer(c.iotHubUnits),
+            "timeToLiveSecs": .number(c.timeToLiveSecs), "iot_hub_units": .integer(c.iotHubUnits), "installed": .flag(c.installed),
         ]
     }
 
     package func summary(_ settings: TargetConfigurations, _ context: TargetContext) throws -> String {
-        "\(settings.edge.devices) × \(settings.edge.device)"
+        "\(settings.edge.devices) × \(settings.edge.device)\(settings.edge.installed ? " (installed)" : "")"
     }
 
+    /// Each device scores its own share of the requests in its own queue, so one device is
+    /// simulated with `1/devices` of the traffic (by symmetry, its latencies are every device's).
     package func deployment(_ settings: TargetConfigurations, _ context: TargetContext, traffic: TrafficSpec) throws -> Deployment {
         let c = settings.edge
         let device = try HardwareProfile.named(c.device)
@@ -51,21 +56,32 @@ package struct IoTEdgeTarget: DeploymentTarget {
         }
         let st = ServiceTimeModel.scale(context.calibration, to: device, cores: c.cores ?? device.cores)
         d.scaling = st.scaling
-        var sim = serving(traffic, st, replicas: c.devices)
+        var share = traffic
+        if c.devices > 1 {
+            share.arrivals = traffic.arrivals.share(of: c.devices)
+            d.notes.append(
+                "one of the \(c.devices) devices simulated with its 1/\(c.devices) share of the requests (each device scores its own)")
+        }
+        var sim = serving(share, st, replicas: 1)
         sim.overNetwork = false
         sim.storeAndForward = .init(messageBytes: c.messageBytes, timeToLiveSeconds: c.timeToLiveSecs)
         d.simulation = sim
         return d
     }
 
+    /// The device classes to choose from: the installed one, or every class that holds the model.
+    func classes(_ context: TargetContext) -> [HardwareProfile] {
+        let base = context.base.edge
+        let pool = base.installed ? HardwareProfile.edgeDevices.filter { $0.id == base.device } : HardwareProfile.edgeDevices
+        return pool.filter { context.replicaMemoryGB <= $0.ramGB * Self.usableMemory }
+    }
+
     package func candidates(_ context: TargetContext, rate: Double) -> [CandidateFamily] {
         let base = context.base
-        return HardwareProfile.edgeDevices.compactMap { device -> CandidateFamily? in
-            guard context.replicaMemoryGB <= device.ramGB * Self.usableMemory else { return nil }
+        let n = base.edge.devices
+        return classes(context).map { device in
             let st = ServiceTimeModel.scale(context.calibration, to: device, cores: device.cores)
-            let start = max(1, Int((rate * st.meanSeconds).rounded(.up)))
-            guard start <= context.policy.maxEdgeDevices else { return nil }
-            return CandidateFamily(service: st, servers: start...context.policy.maxEdgeDevices) { n in
+            return CandidateFamily(service: st, servers: n...n, partitioned: true) { n in
                 var s = base
                 s.edge.device = device.id
                 s.edge.devices = n
@@ -77,30 +93,43 @@ package struct IoTEdgeTarget: DeploymentTarget {
     package func infeasibility(_ context: TargetContext, rate: Double, sloMs: Double, networkMs: Double, closestP99Ms: Double?)
         -> Infeasibility
     {
-        let largest = HardwareProfile.edgeDevices.map(\.ramGB).max()! * Self.usableMemory
+        let pool =
+            context.base.edge.installed
+            ? HardwareProfile.edgeDevices.filter { $0.id == context.base.edge.device } : HardwareProfile.edgeDevices
+        let largest = pool.map(\.ramGB).max()! * Self.usableMemory
         if context.replicaMemoryGB > largest { return .memory(neededGB: context.replicaMemoryGB, availableGB: largest) }
         return .latency(sloMs: sloMs, networkMs: 0, closestP99Ms: closestP99Ms)
     }
 
+    /// The next faster device class (the number of devices is the site's).
     package func larger(than settings: TargetConfigurations, _ context: TargetContext) -> TargetConfigurations? {
+        guard !settings.edge.installed, let current = try? HardwareProfile.named(settings.edge.device) else { return nil }
+        func speed(_ p: HardwareProfile) -> Double { p.gflops(cores: p.cores) }
+        guard let next = classes(context).filter({ speed($0) > speed(current) }).min(by: { speed($0) < speed($1) }) else { return nil }
         var s = settings
-        s.edge.devices += 1
+        s.edge.device = next.id
         return s
     }
 
     package func explain(_ infeasibility: Infeasibility, _ requirements: Requirements) -> String {
         switch infeasibility {
         case .memory(let needed, _):
-            String(format: "the model needs %.2f GB, more than any edge device offers", needed)
-        case .latency(let slo, _, _):
             String(
-                format: "no edge device (%@) meets the SLO of %.4g ms at %.4g requests/s",
-                HardwareProfile.edgeDevices.map(\.id).joined(separator: ", "), slo, requirements.peakRps)
+                format: "the model needs %.2f GB, more than %@ offers", needed,
+                requirements.devicesInstalled ? "the installed device" : "any edge device")
+        case .latency(let slo, _, let closest):
+            String(
+                format: "%@ keeps up: each of the %d devices scores %.4g requests/s and must meet the SLO of %.4g ms%@",
+                requirements.devicesInstalled
+                    ? "the installed device class no longer"
+                    : "no device class (\(HardwareProfile.edgeDevices.map(\.id).joined(separator: ", ")))",
+                requirements.devices, requirements.peakRps / Double(requirements.devices), slo,
+                closest.map { String(format: " (the fastest reaches p99 %.4g ms)", $0) } ?? " (every class is saturated)")
         default: Self.explainCommon(infeasibility, requirements)
         }
     }
 
-    package func rules(_ r: Requirements, plan: TargetPlan, bestCPUP99Ms: Double?, policy: DecisionPolicy) -> [Reason] {
+    package func rules(_ r: Requirements, plan: TargetPlan, alternatives: Alternatives, policy: DecisionPolicy) -> [Reason] {
         var reasons: [Reason] = []
         let strong = policy.strongCriterionWeight
         if r.connectivity != .always {
@@ -123,12 +152,12 @@ package struct IoTEdgeTarget: DeploymentTarget {
                     .dataPrivacy, .favors, evidence: "privacy: \(r.privacy.rawValue)", text: "only results leave the device", weight: strong
                 ))
         }
-        if r.networkMs >= policy.localProcessingNetworkShare * r.sloMs {
+        if r.networkMs >= policy.localProcessingNetworkShare * r.sloMs && r.requestsFrom == .site {
             reasons.append(
                 Reason(
                     .realTimeLocalProcessing, .favors,
                     evidence: String(
-                        format: "network %.4g ms per request (RTT + upload) ≥ %.0f%% of the SLO (%.4g ms)", r.networkMs,
+                        format: "network p99 %.4g ms per request (RTT + upload) ≥ %.0f%% of the SLO (%.4g ms)", r.networkMs,
                         100 * policy.localProcessingNetworkShare, r.sloMs),
                     text: "scoring on the device avoids sending the data to the cloud and waiting"))
         }
