@@ -447,7 +447,8 @@ enum RecommendationSummary {
                 default: b.criterion.rawValue
                 }
             }
-            summary += " Nearest option: \(nearest.rawValue) (\(v.plan.summary)), which needs \(needs.joined(separator: " and "))."
+            summary +=
+                " Nearest option: \(nearest.rawValue)\(v.plan.feasible ? " (\(v.plan.summary))" : ""), which needs \(needs.joined(separator: " and "))."
         } else {
             summary +=
                 " No target is within reach by relaxing the SLO, the budget or the deadline alone: each is ruled out by what the workload or the target is."

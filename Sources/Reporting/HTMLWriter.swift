@@ -50,7 +50,7 @@ enum HTMLWriter {
                 "<p class=\"verdict\" id=\"recommendation\" data-target=\"\(r.rawValue)\"><strong>Recommendation: <span class=\"target-\(r.rawValue)\">\(escape(r.displayName))</span></strong><br/>\(escape(rec.summary))</p>"
         } else {
             h +=
-                "<p class=\"verdict none\" id=\"recommendation\" data-target=\"none\"><strong>No target satisfies every requirement.</strong><br/>\(escape(rec.summary))</p>"
+                "<p class=\"verdict none\" id=\"recommendation\" data-target=\"none\"><strong>Recommendation: none.</strong><br/>\(escape(rec.summary))</p>"
         }
         h += "<h2>Verdicts and reasons</h2><ul>"
         for v in rec.ranking {

@@ -22,7 +22,7 @@ enum MarkdownWriter {
         if let r = d.recommendation.recommendation {
             m.append("**Recommendation: \(r.displayName) (`\(r.rawValue)`).** \(d.recommendation.summary)")
         } else {
-            m.append("**No target satisfies every requirement.** \(d.recommendation.summary)")
+            m.append("**Recommendation: none.** \(d.recommendation.summary)")
         }
         m.append("")
         m.append(

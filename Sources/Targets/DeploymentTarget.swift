@@ -166,7 +166,7 @@ extension DeploymentTarget {
                 requirements.peakRps, groups, groups > quota ? " (over the quota of \(quota))" : "")
         case .latency(let slo, let network, let closest):
             String(format: "no configuration meets the SLO of %.4g ms", slo)
-                + (network > 0 ? String(format: " with %.3g ms of network per request", network) : "")
+                + (network > 0 ? String(format: " with a network p99 of %.3g ms per request", network) : "")
                 + (closest.map { String(format: " (the closest reached %.3g ms)", $0) } ?? "")
         case .missedInSimulation(let p99, let success):
             String(

@@ -287,6 +287,29 @@ struct ExpertScenarioTests {
         #expect(bought.costPerMonthUSD > Pricing.defaults.iotHubUnitMonth.usd)
     }
 
+    /// Loads around one ACI container group's capacity, dev/test from an Azure pipeline: below
+    /// it ACI (the document's dev/test target), above it the cluster (one group cannot carry
+    /// the load). The capacity is ACI's own figure for its largest group; the answers on each
+    /// side are the document's.
+    @Test func loadsAroundOneACIGroupsCapacity() throws {
+        func yaml(_ rps: Double) -> String {
+            "model: mobilenetv2\nenvironment: dev-test\nrequestsFrom: azure\nload: { rps: \(rps) }\nlatency: { p99Ms: 500 }\nexistingCluster: true"
+        }
+        let over = try GoldenScenarioTests.study(yaml(5000)).planner.plan(.aci, rate: 5000, verify: false)
+        guard case .groupCapacity(let groupRps, _, _) = try #require(over.infeasibility) else {
+            Issue.record("ACI at 5,000 requests/s is not limited by one group's capacity: \(String(describing: over.infeasibility))")
+            return
+        }
+        let below = try GoldenScenarioTests.recommend(yaml(groupRps * 0.8))
+        let above = try GoldenScenarioTests.recommend(yaml(groupRps * 1.25))
+        #expect(below.recommendation == .aci, "\(groupRps * 0.8) requests/s: \(below.summary)")
+        #expect(above.recommendation == .aks, "\(groupRps * 1.25) requests/s: \(above.summary)")
+        #expect(GoldenScenarioTests.blocks(above, .aci, .singleGroupCapacity))
+        // The change is named where it happens.
+        let named = below.boundaries.first { $0.requirement == .peakRps && $0.value > groupRps * 0.8 }
+        #expect(named.map { $0.value <= groupRps * 1.25 && $0.target == .aks } ?? false, "\(below.boundaries)")
+    }
+
     /// Text that matches the numbers: the nearest option under a budget names the budget it needs.
     @Test func nearestOptionNamesWhatItNeeds() throws {
         let r = try GoldenScenarioTests.recommend("model: mlp\nload: { rps: 5 }\nlatency: { p99Ms: 300 }\nbudgetUSDPerMonth: 10")
@@ -314,6 +337,25 @@ struct ExpertScenarioTests {
         #expect(Double(Self.scenarios.count - differ.count) >= 0.9 * Double(Self.scenarios.count), "\(differ.joined(separator: "\n"))")
         // Recorded so the agreement is visible in the test log.
         print("quick agrees with the full answer on \(Self.scenarios.count - differ.count) of \(Self.scenarios.count) expert scenarios")
+    }
+
+    /// A quick answer does not depend on whether this machine cached a measurement: with a
+    /// cached calibration present, `--quick` still uses the profile's estimate.
+    @Test func quickIgnoresTheCache() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quick-cache-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let w = try Workload.parse("model: mobilenetv2\nload: { rps: 50 }")
+        let model = try ModelSource.load(w.model)
+        let cached = try GoldenScenarioTests.calibration(model.architecture)
+        let file = ServiceTimeModel.cacheFile(
+            modelKey: model.cacheKey, batch: 1, iterations: 10, cacheDirectory: dir, toolVersion: Study.toolVersion)
+        try JSONEncoder().encode(cached).write(to: URL(fileURLWithPath: file))
+        #expect(Study.cachedCalibration(model, batch: 1, cacheDirectory: dir) != nil, "the planted measurement is found")
+        let quick = try Study.prepare(w, cacheDirectory: dir, quick: true)
+        let none = try Study.prepare(w, cacheDirectory: nil, quick: true)
+        #expect(!quick.measured && quick.calibration == none.calibration)
+        #expect(quick.calibration == ModelCalibration.estimated(try model.architecture.profile(), batch: 1))
     }
 
     /// The quick pipeline as `recommend --quick` runs it.

@@ -69,8 +69,12 @@ package struct ACITarget: DeploymentTarget {
         let base = context.base
         let memory = context.roundedMemoryGB
         guard memory <= Self.maxMemoryGB else { return [] }
-        return Self.coreSizes.map { cores in
-            CandidateFamily(service: serviceTime(context, cores: cores), servers: 1...1) { _ in
+        // One group has no autoscaling: it is sized, like AKS replicas, to be at most
+        // `sizingUtilization` busy at the peak (the capacity the group-capacity message quotes).
+        return Self.coreSizes.compactMap { cores in
+            let st = serviceTime(context, cores: cores)
+            guard rate * st.meanSeconds / Double(context.batch) <= context.policy.sizingUtilization else { return nil }
+            return CandidateFamily(service: st, servers: 1...1) { _ in
                 var s = base
                 s.aci.cpuCores = cores
                 s.aci.memoryGB = memory
@@ -116,7 +120,7 @@ package struct ACITarget: DeploymentTarget {
                 groups > quota ? " (over the quota of \(quota))" : "")
         case .latency(let slo, let network, let closest):
             String(
-                format: "even at %g vCPU the p99 (%@ with %.3g ms of network) exceeds the SLO of %.4g ms", Self.coreSizes.last!,
+                format: "even at %g vCPU the p99 (%@ with a network p99 of %.3g ms) exceeds the SLO of %.4g ms", Self.coreSizes.last!,
                 closest.map { String(format: "%.3g ms", $0) } ?? "unbounded", network, slo)
         default: Self.explainCommon(infeasibility, requirements)
         }

@@ -146,7 +146,8 @@ package struct AKSTarget: DeploymentTarget {
         else { return Self.explainCommon(infeasibility, requirements) }
         let cores = Self.coreSizes.filter { $0 <= Self.allocatableCores * largest.cores }.max() ?? 1
         return String(
-            format: "no replica size (up to %g vCPU on %@) meets the SLO of %.4g ms with %.3g ms of network per request", cores, largest.id,
+            format: "no replica size (up to %g vCPU on %@) meets the SLO of %.4g ms with a network p99 of %.3g ms per request", cores,
+            largest.id,
             slo, network)
     }
 
