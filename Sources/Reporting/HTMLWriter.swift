@@ -81,6 +81,10 @@ enum HTMLWriter {
                 ],
                 id: "measured")
         }
+        if let v = d.validation {
+            h += "<h2>Predicted vs measured here</h2><p>\(escape(ValidationTable.caption(v)))</p>"
+            h += table(ValidationTable.header, ValidationTable.rows(v), id: "validation")
+        }
         for r in d.targets where !r.notes.isEmpty || r.forwarding != nil {
             h += "<p><strong>\(escape(r.target.rawValue))</strong>: " + r.notes.map(escape).joined(separator: " ")
             if let f = r.forwarding {

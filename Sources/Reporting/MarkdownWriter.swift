@@ -53,6 +53,14 @@ enum MarkdownWriter {
                     x.scheduledRps, x.latencyMs["p50"] ?? 0, x.latencyMs["p99"] ?? 0))
             m.append("")
         }
+        if let v = d.validation {
+            m.append("## Predicted vs measured here")
+            m.append("")
+            m.append(ValidationTable.caption(v))
+            m.append("")
+            m.append(table(ValidationTable.header, ValidationTable.rows(v)))
+            m.append("")
+        }
         m.append("## Capacity plan")
         m.append("")
         m.append(

@@ -23,6 +23,8 @@ package struct ReportData: Sendable, Codable {
     package var reproducibility: Reproducibility
     /// Measured here with `load` (optional "measured here" series).
     package var measured: MeasuredSeries?
+    /// Predicted versus measured on this machine (`report --validate`).
+    package var validation: LocalValidation.Report?
 
     package struct ModelSummary: Sendable, Codable {
         package var name: String

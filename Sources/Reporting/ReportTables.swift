@@ -4,6 +4,35 @@ import Foundation
 import Simulation
 import Targets
 
+/// The predicted-versus-measured table (`report --validate`), shared by HTML and Markdown.
+enum ValidationTable {
+    static let header = [
+        "level", "offered/s", "p50 ms pred / meas", "p50 err %", "p95 ms pred / meas", "p95 err %", "p99 ms pred / meas", "p99 err %",
+        "throughput/s pred / meas",
+    ]
+
+    static func rows(_ v: LocalValidation.Report) -> [[String]] {
+        func f(_ x: Double) -> String { String(format: "%.2f", x) }
+        func e(_ x: Double?) -> String { x.map { String(format: "%+.1f", $0) } ?? "—" }
+        return v.levels.map { l in
+            let p = l.predicted
+            let m = l.measured
+            return [
+                String(format: "%.2f", l.level), f(l.offeredRps), "\(f(p.p50)) / \(m.map { f($0.p50) } ?? "—")", e(l.errorPct?.p50),
+                "\(f(p.p95)) / \(m.map { f($0.p95) } ?? "—")", e(l.errorPct?.p95), "\(f(p.p99)) / \(m.map { f($0.p99) } ?? "—")",
+                e(l.errorPct?.p99), "\(f(p.throughputRps)) / \(m.map { f($0.throughputRps) } ?? "—")",
+            ]
+        }
+    }
+
+    static func caption(_ v: LocalValidation.Report) -> String {
+        String(
+            format:
+                "The local target (this machine, scaled by the same model as every target) predicted %@ at %.3f ms per request in the model's slot plus %.3f ms of the server's JSON work outside it, capacity %.1f requests/s; the model was then served here and driven open-loop for %.0f s per level. Error = (measured − predicted) / measured. %@",
+            v.model, v.serviceMeanMs, v.requestOverheadMs, v.capacityRps, v.durationSeconds, v.notes.joined(separator: " "))
+    }
+}
+
 /// The comparison table's rows, shared by HTML, Markdown and CSV so they agree by construction
 /// (and the tests check them against results.json).
 struct ComparisonRow {

@@ -157,7 +157,7 @@ package struct LoadGenerator: Sendable {
             url: url, scheduledRps: ratePerSecond, durationSeconds: seconds, sent: times.count,
             achievedRps: Double(ok) / max(seconds, 1e-9),
             latencyMs: [
-                "p50": p(50), "p90": p(90), "p99": p(99), "p999": p(99.9), "max": ok > 0 ? Double(histogram.max) / 1000 : 0,
+                "p50": p(50), "p90": p(90), "p95": p(95), "p99": p(99), "p999": p(99.9), "max": ok > 0 ? Double(histogram.max) / 1000 : 0,
                 "mean": ok > 0 ? sumMicroseconds / Double(ok) / 1000 : 0,
             ],
             statusCounts: statuses, errors: errors)

@@ -48,6 +48,15 @@ package final class ScoringModel: @unchecked Sendable {
         runsInline = best < inlineLimitSeconds
     }
 
+    /// When set, each inference runs on a thread restricted to `inference`, which goes back to
+    /// `others` afterwards (the queue's threads are shared with the rest of the process):
+    /// `validate` gives the model a core of its own, away from the HTTP threads and the load generator.
+    package var pinning: (inference: [Int], others: [Int])? {
+        get { lock.withLock { pinned } }
+        set { lock.withLock { pinned = newValue } }
+    }
+    private var pinned: (inference: [Int], others: [Int])?
+
     /// Runs `samples` (each `inputShape`-sized, flattened) one after another on a free executor.
     package func score(_ samples: [[Float]]) async throws -> [[Float]] {
         let slot: Int = lock.withLock { free.popLast() ?? -1 }
@@ -55,8 +64,11 @@ package final class ScoringModel: @unchecked Sendable {
         defer { lock.withLock { free.append(slot) } }
         let executor = executors[slot]
         if runsInline { return try samples.map { try executor.run($0) } }
+        let pin = pinning
         return try await withCheckedThrowingContinuation { c in
             queues[slot].async {
+                if let pin { CPUAffinity.pinCurrentThread(to: pin.inference) }
+                defer { if let pin { CPUAffinity.pinCurrentThread(to: pin.others) } }
                 do {
                     c.resume(returning: try samples.map { try executor.run($0) })
                 } catch {

@@ -1,3 +1,5 @@
+import Inference
+
 /// The compute resources of a machine a target runs the model on.
 ///
 /// `perCoreGflops` is the *attainable* single-precision GEMM rate of one core (or vCPU) —
@@ -84,6 +86,16 @@ extension HardwareProfile {
         source:
             "Intel NUC 11 Pro: Core i5-1135G7, 4 cores (AVX2 FMA: 32 FP32 FLOP/cycle; ~3.0 GHz all-core), dual-channel DDR4-3200 (~20 GB/s attainable), 16 GB; ~USD 600 configured"
     )
+
+    /// This machine as a target (`validate`'s `local`): its measured one-thread sgemm rate and
+    /// copy bandwidth, so the roofline scales the measurement by 1, described by the same
+    /// machinery as every other target.
+    package static func local(_ host: HostCalibration) -> HardwareProfile {
+        HardwareProfile(
+            id: "local", name: "this machine (\(host.cpuModel))", cores: Double(host.cores), clockGHz: 0,
+            perCoreGflops: host.sgemmGflops1, memoryGBps: host.memoryGBps * Double(host.cores), ramGB: 0, hardwareUSD: 0,
+            source: "measured here: sgemm with one thread and copy bandwidth (HostCalibration)")
+    }
 
     /// Every built-in profile.
     package static let all: [HardwareProfile] = [aciHost, d3v2, d4sv3, f8sv2, pb6s, raspberryPi4, jetsonNano, nuc]

@@ -1,11 +1,12 @@
 import Advisor
 import ArgumentParser
 import Foundation
+import Inference
 import Reporting
 import Targets
 
 extension DeployAdvisor {
-    struct Report: ParsableCommand {
+    struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the report: index.html (self-contained, plots inline), summary.md, results.json and CSV.")
 
@@ -18,7 +19,14 @@ extension DeployAdvisor {
         @Option(help: "A `deploy-advisor load --format json` result to show as a \"measured here\" series.")
         var measured: String?
 
-        func run() throws {
+        @Flag(help: "Also serve the model here and compare the local target's prediction with the measurement (see `validate`).")
+        var validate = false
+        @Option(name: .customLong("validate-levels"), help: "With --validate: load levels, fractions of the predicted capacity.")
+        var validateLevels = "0.3,0.6,0.85"
+        @Option(name: .customLong("validate-duration-s"), help: "With --validate: seconds of measured load per level.")
+        var validateDurationS = 20.0
+
+        func run() async throws {
             let workload = try workloadOptions.resolve()
             let progress = Progress()
             let started = Date()
@@ -29,6 +37,12 @@ extension DeployAdvisor {
                 cacheDirectory: targetOptions.cacheDirectory, progress: progress.step)
             var data = try ReportBuilder.build(try study.evaluate(progress: progress.step), command: command)
             data.measured = measuredSeries
+            if validate {
+                progress.step("validating the local target: serving \(study.model.name) here")
+                data.validation = try await Validate.perform(
+                    study.model, levels: try LocalValidation.levels(validateLevels), durationSeconds: validateDurationS,
+                    seed: workload.seed, cacheDirectory: targetOptions.cacheDirectory)
+            }
             progress.step("rendering plots and writing \(out)")
             let outcome: ReportWriter.Outcome
             do {

@@ -200,3 +200,34 @@ struct WorkloadTests {
         #expect(throws: WorkloadError.self) { try Workload.load(path: dir.appendingPathComponent("missing.yaml").path) }
     }
 }
+
+/// The local target's prediction (`validate`): checked against queueing formulas, not against a measurement.
+@Suite("Local validation")
+struct LocalValidationTests {
+    /// Deterministic service at utilization ρ is M/D/1: mean response `S + ρS / (2(1 − ρ))`
+    /// (Pollaczek–Khinchine); the median lies between S and the mean; throughput is the offered rate.
+    @Test(arguments: [0.3, 0.6, 0.85])
+    func predictionIsMD1(_ rho: Double) {
+        let s = 0.010
+        let st = ServiceTime(meanSeconds: s, samples: [s], scaling: "", steps: [])
+        let rate = rho / s
+        let f = LocalValidation.predict(st, rate: rate, durationSeconds: 2000, seed: 3, replications: 3)
+        let meanMs = (s + rho * s / (2 * (1 - rho))) * 1000
+        #expect(f.p50 >= s * 1000 * 0.999 && f.p50 <= meanMs * 1.02, "p50 \(f.p50) ms, M/D/1 mean \(meanMs) ms")
+        #expect(f.p99 > meanMs, "p99 \(f.p99) ms must exceed the mean \(meanMs) ms")
+        #expect(abs(f.throughputRps / rate - 1) < 0.02, "throughput \(f.throughputRps) vs offered \(rate)")
+    }
+
+    @Test func levelsAreParsedAndChecked() throws {
+        #expect(try LocalValidation.levels("0.3, 0.6,0.85") == [0.3, 0.6, 0.85])
+        #expect(throws: WorkloadError.self) { try LocalValidation.levels("0.3,1.2") }
+        #expect(throws: WorkloadError.self) { try LocalValidation.levels("half") }
+        #expect(throws: WorkloadError.self) { try LocalValidation.levels("") }
+    }
+
+    @Test func errorIsRelativeToTheMeasurement() {
+        let e = LocalValidation.Figures.errorPct(
+            predicted: .init(p50: 9, p95: 20, p99: 30, throughputRps: 10), measured: .init(p50: 10, p95: 20, p99: 25, throughputRps: 10))
+        #expect(abs(e.p50 - 10) < 1e-9 && e.p95 == 0 && abs(e.p99 + 20) < 1e-9 && e.throughputRps == 0)
+    }
+}

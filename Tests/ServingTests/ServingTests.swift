@@ -224,3 +224,16 @@ struct ScoringJSONTests {
         #expect(back?["result"] == [[0.5, 1], [2, 3]])
     }
 }
+
+@Suite("CPU affinity")
+struct CPUAffinityTests {
+    /// Pinning the calling thread restricts it to that CPU, and restoring gives every CPU back.
+    @Test func pinsAndRestoresTheCallingThread() throws {
+        let all = CPUAffinity.allowed
+        try #require(!all.isEmpty, "sched_getaffinity is unavailable here")
+        #expect(CPUAffinity.pinCurrentThread(to: [all.last!]))
+        #expect(CPUAffinity.allowed == [all.last!])
+        #expect(CPUAffinity.pinCurrentThread(to: all))
+        #expect(CPUAffinity.allowed == all)
+    }
+}
