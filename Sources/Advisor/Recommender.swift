@@ -284,7 +284,7 @@ package struct Recommender: Sendable {
                     AnswerBoundary(
                         requirement: .budget, target: w.target, value: v.plan.costPerMonthUSD,
                         text: String(
-                            format: "with a budget of USD %.2f/month or more (yours: USD %.4g) the answer becomes %@ (%@)",
+                            format: "with a budget of ≥ USD %.2f/month (yours: USD %.4g) the answer is %@ (%@)",
                             v.plan.costPerMonthUSD, budget, w.target.rawValue, w.plan.summary)))
                 break
             }
@@ -430,7 +430,7 @@ enum RecommendationSummary {
             if !out.isEmpty {
                 summary += " Ruled out: " + out.map { "\($0.target.rawValue) (\($0.blockers.first!.text))" }.joined(separator: "; ") + "."
             }
-            if !boundaries.isEmpty { summary += " The answer changes " + boundaries.map(\.text).joined(separator: "; ") + "." }
+            if !boundaries.isEmpty { summary += " Where the answer changes: " + boundaries.map(\.text).joined(separator: "; ") + "." }
             return summary
         }
         var summary =

@@ -144,11 +144,11 @@ package struct Study: Sendable {
                 }
             }
             let rps = peak * far
-            let becomes = other.map { "the answer becomes \($0.rawValue)" } ?? "no target qualifies"
+            let becomes = other.map { "the answer is \($0.rawValue)" } ?? "no target qualifies"
             out.append(
                 AnswerBoundary(
                     requirement: .peakRps, target: other, value: rps,
-                    text: String(format: "at a peak of %.4g requests/s or %@ %@", rps, up ? "more" : "less", becomes)))
+                    text: String(format: "at a peak of %@ %.4g requests/s %@", up ? "≥" : "≤", rps, becomes)))
         }
         return out
     }
