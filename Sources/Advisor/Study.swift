@@ -49,7 +49,7 @@ package struct Study: Sendable {
         _ workload: Workload, configurations: TargetConfigurations = .init(), pricing: Pricing = .defaults, cacheDirectory: String?,
         quick: Bool = false, progress: (String) -> Void = { _ in }
     ) throws -> Study {
-        let model = try ModelSource.load(workload.model)
+        let model = try ModelSource.load(workload.model, inputShapes: workload.modelInputShapes)
         if quick {
             // Always the profile's estimate, never a cached measurement: a quick answer must not
             // depend on what this machine happened to measure before.

@@ -10,6 +10,7 @@ extension Workload {
     package static let allowedKeys: [String] = [
         "name", "model", "batch", "payloadBytes", "load", "latency", "environment", "requestsFrom", "connectivity", "privacy",
         "dataMBps", "deployDeadlineMinutes", "existingCluster", "budgetUSDPerMonth", "devices", "devicesInstalled", "network", "seed",
+        "inputShapes",
     ]
     static let loadKeys = ["rps", "peakRps", "pattern", "traceFile", "durationSeconds"]
     static let latencyKeys = ["p50Ms", "p95Ms", "p99Ms"]
@@ -87,6 +88,27 @@ extension Workload {
         if let n = top["budgetUSDPerMonth"] { w.budgetUSDPerMonth = try reader.double(n, "budgetUSDPerMonth") }
         if let n = top["devices"] { w.devices = try reader.int(n, "devices") }
         if let n = top["devicesInstalled"] { w.devicesInstalled = try reader.bool(n, "devicesInstalled") }
+        if let n = top["inputShapes"] {
+            let allowed = "a mapping from input name to its full shape, e.g. { images: [1, 3, 640, 640] }"
+            guard let m = n.mapping else { throw reader.typeError(n, "inputShapes", allowed) }
+            for (k, v) in m {
+                guard let name = k.scalar?.string, !name.isEmpty else { throw reader.typeError(k, "inputShapes", allowed) }
+                guard let seq = v.sequence, !seq.isEmpty else { throw reader.typeError(v, "inputShapes.\(name)", allowed) }
+                var dims: [Int] = []
+                for d in seq {
+                    let x = try reader.int(d, "inputShapes.\(name)")
+                    guard x > 0, x <= 1 << 30 else {
+                        throw WorkloadError(
+                            "\(reader.location(d)): key 'inputShapes.\(name)': value \(x) is not allowed; allowed: sizes from 1 to 2^30")
+                    }
+                    dims.append(x)
+                }
+                guard w.inputShapes[name] == nil else {
+                    throw WorkloadError("\(reader.location(k)): key 'inputShapes.\(name)' appears twice")
+                }
+                w.inputShapes[name] = dims
+            }
+        }
         if let n = top["network"] {
             guard let m = n.mapping else { throw reader.typeError(n, "network", "a mapping such as { rttMs: 40, uplinkMbps: 20 }") }
             let net = try reader.mapping(m, path: "network.", allowed: networkKeys)

@@ -1,6 +1,8 @@
 import Foundation
 import Targets
 
+import struct Inference.InputShapes
+
 // MARK: - Validation and flag overrides
 
 /// Values given on the command line; each one set overrides the workload file.
@@ -25,6 +27,8 @@ package struct WorkloadOverrides: Sendable, Equatable {
     package var rttMs: Double?
     package var uplinkMbps: Double?
     package var seed: UInt64?
+    /// `--input-shape` values; they replace the file's `inputShapes` entries they name.
+    package var inputShapes: InputShapes?
 
     package init() {}
 }
@@ -55,6 +59,10 @@ extension Workload {
         if let v = o.rttMs { w.network.rttMs = v }
         if let v = o.uplinkMbps { w.network.uplinkMbps = v }
         if let v = o.seed { w.seed = v }
+        if let v = o.inputShapes {
+            for (name, dims) in v.byName { w.inputShapes[name] = dims }
+            if let dims = v.unnamed { w.inputShapes[""] = dims }
+        }
         try w.validate(source: source)
         return w
     }

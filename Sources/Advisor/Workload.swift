@@ -1,5 +1,7 @@
 import Targets
 
+import struct Inference.InputShapes
+
 /// How requests arrive over time.
 package enum LoadPattern: String, Sendable, Codable, CaseIterable {
     /// Poisson arrivals at `rps`.
@@ -65,6 +67,9 @@ package struct Workload: Sendable, Codable, Equatable {
     package var name: String = "workload"
     /// A built-in model name (`resnet50`, `gru:h=1024,t=50`, …) or a path to an `.onnx` file.
     package var model: String
+    /// The full shape of one request's tensor for ONNX inputs with symbolic dimensions other
+    /// than the batch, by input name (`inputShapes: {images: [1, 3, 640, 640]}`; default none).
+    package var inputShapes: [String: [Int]] = [:]
     /// Samples per request (default 1).
     package var batch: Int = 1
     /// Bytes sent per request (default: the input tensor's size, resolved with the model).
@@ -127,5 +132,14 @@ package struct Workload: Sendable, Codable, Equatable {
     package var effectiveP99Ms: Double? {
         if latency.p99Ms == nil && latency.p95Ms == nil && latency.p50Ms == nil { return 100 }
         return latency.p99Ms
+    }
+}
+
+extension Workload {
+    /// `inputShapes` for the importer (the entry named "" is a shape given without a name).
+    package var modelInputShapes: InputShapes {
+        var byName = inputShapes
+        let unnamed = byName.removeValue(forKey: "")
+        return InputShapes(byName: byName, unnamed: unnamed)
     }
 }

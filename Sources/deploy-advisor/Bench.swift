@@ -14,6 +14,8 @@ extension DeployAdvisor {
         @Argument(help: "A workload file (.yaml/.yml/.json) or a model (built-in name or .onnx path).")
         var subject: String
 
+        @OptionGroup var shapes: InputShapeOptions
+
         @Option(help: "Where to write the result (JSON).")
         var output: String
 
@@ -54,7 +56,10 @@ extension DeployAdvisor {
             }
             let n = batch ?? workload?.batch ?? 1
             let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-            let graph = try ModelSource.load(spec).weighted()
+            var given = workload?.modelInputShapes ?? InputShapes()
+            for (name, dims) in try shapes.shapes().byName { given.byName[name] = dims }
+            if let dims = try shapes.shapes().unnamed { given.unnamed = dims }
+            let graph = try ModelSource.load(spec, inputShapes: given).weighted()
             let executor = try CPUExecutor(graph: graph, batch: n, threads: threadCount)
             var bench = LatencyBench()
             bench.maxIterations = iterations

@@ -9,6 +9,8 @@ extension DeployAdvisor {
         @Argument(help: "A built-in model name (or an .onnx file to re-export).")
         var model: String
 
+        @OptionGroup var shapes: InputShapeOptions
+
         @Option(help: "Seed for the built-in model's weights.")
         var seed: UInt64 = 1
 
@@ -16,7 +18,7 @@ extension DeployAdvisor {
         var output: String
 
         func run() throws {
-            let graph = try ModelSource.load(model).weighted(seed: seed)
+            let graph = try ModelSource.load(model, inputShapes: try shapes.shapes()).weighted(seed: seed)
             let data = try ONNXExporter.export(graph)
             do {
                 try data.write(to: URL(fileURLWithPath: output), options: .atomic)

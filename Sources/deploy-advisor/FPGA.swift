@@ -12,6 +12,8 @@ extension DeployAdvisor {
         @Argument(help: "A built-in model name or a path to an .onnx file.")
         var model: String
 
+        @OptionGroup var shapes: InputShapeOptions
+
         @Option(help: "NPU preset: \(NPUConfiguration.presets.map(\.name).joined(separator: ", ")).")
         var preset: String = "brainwave-s10"
 
@@ -52,7 +54,7 @@ extension DeployAdvisor {
         func run() throws {
             let npu = try NPUConfiguration.named(preset)
             let format = try NumberFormat.named(numberFormat ?? npu.defaultFormat).native(to: npu)
-            let source = try ModelSource.load(model)
+            let source = try ModelSource.load(model, inputShapes: try shapes.shapes())
             let graph = source.architecture
             let estimate = try NPUCycleModel.estimate(graph, preset: npu, format: format, batch: batch)
             var accuracy: EmulationAccuracy?

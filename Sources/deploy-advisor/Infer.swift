@@ -12,6 +12,8 @@ extension DeployAdvisor {
         @Argument(help: "A built-in model name or a path to an .onnx file.")
         var model: String
 
+        @OptionGroup var shapes: InputShapeOptions
+
         @Option(help: "Input array (.npy, float32, shape [N, ...input] or [...input]); default: seeded random input.")
         var input: String?
 
@@ -39,19 +41,40 @@ extension DeployAdvisor {
         }
 
         func run() throws {
-            let graph = try ModelSource.load(model).weighted(seed: seed)
+            var given = try shapes.shapes()
+            var array: Tensor?
+            if let input {
+                let t = try NPYFile.read(path: input)
+                array = t
+                // An ONNX model's symbolic dimensions come from the array (one sample, or a batch).
+                if given.isEmpty && ModelSource.isONNXPath(model) { given.unnamed = t.shape }
+            }
+            var source: ModelSource
+            do {
+                source = try ModelSource.load(model, inputShapes: given)
+            } catch let first {
+                guard let t = array, try shapes.shapes().isEmpty, ModelSource.isONNXPath(model),
+                    let retry = try? ModelSource.load(model, inputShapes: InputShapes(unnamed: [1] + t.shape))
+                else { throw first }
+                source = retry
+            }
+            let graph = try source.weighted(seed: seed)
             let perSample = graph.inputShape.reduce(1, *)
             var data: [Float]
             var n = batch
-            if let input {
-                let t = try NPYFile.read(path: input)
+            if var t = array {
+                if t.shape.count == graph.inputShape.count + 1, graph.inputBatchAxis != 0 {
+                    // Batch where the model puts it (time-major [T, N, I]): the engine takes it first.
+                    let moved = ModelGraph.moveBatchAxis(t.data, shape: t.shape, from: graph.inputBatchAxis, to: 0)
+                    t = Tensor(shape: moved.shape, data: moved.data)
+                }
                 if t.shape == graph.inputShape {
                     n = 1
                 } else if t.shape.count == graph.inputShape.count + 1 && Array(t.shape.dropFirst()) == graph.inputShape && t.shape[0] >= 1 {
                     n = t.shape[0]
                 } else {
                     throw InferenceError(
-                        "\(input): array shape \(Show.shape(t.shape)) does not fit model '\(graph.name)'; expected [N, \(graph.inputShape.map(String.init).joined(separator: ", "))] or \(Show.shape(graph.inputShape))"
+                        "\(input ?? ""): array shape \(Show.shape(t.shape)) does not fit model '\(graph.name)'; expected [N, \(graph.inputShape.map(String.init).joined(separator: ", "))] or \(Show.shape(graph.inputShape))"
                     )
                 }
                 data = t.data
@@ -64,14 +87,16 @@ extension DeployAdvisor {
                 quantizer = BlockFormatOperands(format: try NumberFormat.named(numberFormat).native(to: try NPUConfiguration.named(preset)))
             }
             let executor = try CPUExecutor(graph: graph, batch: n, threads: threads, quantizer: quantizer)
-            let y = try executor.run(data)
+            let moved = ModelGraph.moveBatchAxis(
+                try executor.run(data), shape: [n] + executor.outputShape, from: 0,
+                to: min(graph.outputBatchAxis, executor.outputShape.count))
             do {
-                try NPYFile.write(Tensor(shape: [n] + executor.outputShape, data: y), path: output)
+                try NPYFile.write(Tensor(shape: moved.shape, data: moved.data), path: output)
             } catch {
                 throw EnvironmentFailure(error.message)
             }
             print(
-                "wrote \(output): shape \(Show.shape([n] + executor.outputShape)), float32\(quantizer.map { ", emulated in \($0.name)" } ?? "")"
+                "wrote \(output): shape \(Show.shape(moved.shape)), float32\(quantizer.map { ", emulated in \($0.name)" } ?? "")"
             )
         }
     }

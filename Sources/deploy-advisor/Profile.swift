@@ -10,6 +10,8 @@ extension DeployAdvisor {
         @Argument(help: "A built-in model name or a path to an .onnx file.")
         var model: String
 
+        @OptionGroup var shapes: InputShapeOptions
+
         @Option(help: "Samples per inference (1-4096).")
         var batch: Int = 1
 
@@ -65,7 +67,7 @@ extension DeployAdvisor {
         }
 
         func run() throws {
-            let graph = try ModelSource.load(model).architecture
+            let graph = try ModelSource.load(model, inputShapes: try shapes.shapes()).architecture
             let profile = try graph.profile()
             var report = Report(
                 model: profile.model, batch: batch, inputShape: profile.inputShape, outputShape: profile.outputShape,

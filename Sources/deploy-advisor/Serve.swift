@@ -13,6 +13,8 @@ extension DeployAdvisor {
         @Argument(help: "A built-in model name or a path to an .onnx file.")
         var model: String
 
+        @OptionGroup var shapes: InputShapeOptions
+
         @Option(help: "Address to bind.") var host = "127.0.0.1"
         @Option(help: "Port (0 picks a free one).") var port = 8080
         @Option(help: "OpenBLAS threads per inference.") var threads = 1
@@ -33,7 +35,7 @@ extension DeployAdvisor {
         }
 
         func run() async throws {
-            let graph = try ModelSource.load(model).weighted(seed: seed)
+            let graph = try ModelSource.load(model, inputShapes: try shapes.shapes()).weighted(seed: seed)
             let scoring = try ScoringModel(graph: graph, slots: maxConcurrentRequests, threads: threads)
             var c = ScoringServer.Configuration()
             c.host = host

@@ -21,6 +21,8 @@ extension DeployAdvisor {
                 """)
 
         @Argument(help: "A built-in model name or a path to an .onnx file.") var model: String
+
+        @OptionGroup var shapes: InputShapeOptions
         @Option(help: "Load levels, fractions of the predicted capacity, comma-separated.") var levels = "0.3,0.6,0.85"
         @Option(name: .customLong("duration-s"), help: "Seconds of measured load per level.") var durationS = 30.0
         @Option(help: "Seed of the arrivals (prediction and load generator).") var seed: UInt64 = 1
@@ -42,7 +44,8 @@ extension DeployAdvisor {
 
         func run() async throws {
             let report = try await Self.perform(
-                try ModelSource.load(model), levels: try LocalValidation.levels(levels), durationSeconds: durationS, seed: seed,
+                try ModelSource.load(model, inputShapes: try shapes.shapes()), levels: try LocalValidation.levels(levels),
+                durationSeconds: durationS, seed: seed,
                 cacheDirectory: cacheDir, pinInference: pinInference)
             if output.format == .json {
                 try printJSON(report)

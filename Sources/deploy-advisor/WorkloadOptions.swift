@@ -53,6 +53,7 @@ struct WorkloadOptions: ParsableArguments {
     @Option(name: .customLong("rtt-ms"), help: "Client-cloud round trip, ms.") var rttMs: Double?
     @Option(name: .customLong("uplink-mbps"), help: "Client uplink, Mbit/s.") var uplinkMbps: Double?
     @Option(help: "Seed of every random stream.") var seed: UInt64?
+    @OptionGroup var shapes: InputShapeOptions
 
     /// The workload from the file (if any) with the flags applied.
     func resolve() throws -> Workload {
@@ -86,6 +87,8 @@ struct WorkloadOptions: ParsableArguments {
         o.rttMs = rttMs
         o.uplinkMbps = uplinkMbps
         o.seed = seed
+        let given = try shapes.shapes()
+        if !given.isEmpty { o.inputShapes = given }
         if o.pattern == .trace && base.load.traceFile == nil {
             throw ValidationError("--pattern trace needs a workload file with load.traceFile")
         }
@@ -121,5 +124,22 @@ struct TargetOptions: ParsableArguments {
     func loadPricing() throws -> Pricing {
         guard let pricing else { return .defaults }
         return try Pricing.load(path: pricing)
+    }
+}
+
+/// `--input-shape [NAME=]DIMS`, on every command that takes a model.
+struct InputShapeOptions: ParsableArguments {
+    @Option(
+        name: .customLong("input-shape"),
+        help: ArgumentHelp(
+            "The full shape of one request's tensor for an ONNX input with symbolic dimensions, batch axis included (1x3x640x640, or NAME=DIMS; repeatable).",
+            valueName: "[NAME=]DIMS"))
+    var inputShape: [String] = []
+
+    /// The parsed shapes (exit 2 with the problem on a malformed value).
+    func shapes() throws -> InputShapes {
+        var s = InputShapes()
+        for text in inputShape { try s.add(text) }
+        return s
     }
 }

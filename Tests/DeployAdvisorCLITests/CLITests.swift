@@ -277,6 +277,39 @@ struct ONNXPipelineCLITests {
         #expect(missing.status == 2 && missing.stderr.contains("m.onnx"))
     }
 
+    /// A detector-like file with symbolic height and width: every command that takes it
+    /// needs the shape (exit 2 naming the input, the axis and the flag), takes it from
+    /// `--input-shape` or the workload's `inputShapes`, and `infer` takes it from the array.
+    @Test func symbolicDimensionsThroughTheCommands() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("InferenceTests/Fixtures/onnx")
+        let model = fixtures.appendingPathComponent("dynamic_hw_head.onnx").path
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = try CLI.run(["profile", model])
+        #expect(missing.status == 2 && missing.stderr.contains("axis 2 ('height') is symbolic") && missing.stderr.contains("--input-shape"))
+        let bad = try CLI.run(["profile", model, "--input-shape", "1x3x0x8"])
+        #expect(bad.status == 2 && bad.stderr.contains("'0' is not a dimension"), "\(bad.stderr)")
+        let profile = try CLI.json(["profile", model, "--input-shape", "x=1x3x32x48", "--format", "json"])
+        #expect(profile["inputShape"] as? [Int] == [3, 32, 48])
+        let out = dir.appendingPathComponent("y.npy").path
+        let infer = try CLI.run([
+            "infer", model, "--input", fixtures.appendingPathComponent("dynamic_hw_head.input.npy").path, "--output", out,
+        ])
+        #expect(infer.status == 0 && infer.stdout.contains("shape [2, 3]"), "\(infer.stderr)")
+        let workload = dir.appendingPathComponent("w.yaml").path
+        try "model: \(model)\ninputShapes: { x: [1, 3, 64, 64] }\nload: { rps: 5 }\nlatency: { p99Ms: 500 }\n".write(
+            toFile: workload, atomically: true, encoding: .utf8)
+        let rec = try CLI.json(["recommend", workload, "--quick", "--no-cache", "--format", "json"])
+        #expect((rec["ranking"] as? [[String: Any]])?.count == 4)
+        // The flag replaces the file's shape for the input it names.
+        let bigger = try CLI.json(["recommend", workload, "--input-shape", "x=1x3x640x640", "--quick", "--no-cache", "--format", "json"])
+        #expect(Self.decision(rec) != Self.decision(bigger), "a 100× larger input must change the plans")
+        try "model: \(model)\ninputShapes: { x: [1, 3, 0] }\n".write(toFile: workload, atomically: true, encoding: .utf8)
+        let badFile = try CLI.run(["recommend", workload, "--quick"])
+        #expect(badFile.status == 2 && badFile.stderr.contains("inputShapes.x"), "\(badFile.stderr)")
+    }
+
     /// `fpga FILE.onnx` measures accuracy on the file's weights: a file exported with seed 1
     /// agrees with the zoo model's seed-1 weights, one exported with seed 2 does not.
     @Test func fpgaAccuracyUsesTheFilesWeights() throws {

@@ -11,8 +11,19 @@ package struct ModelGraph: Sendable, Equatable {
     package var nodes: [Node]
     /// The value id of the output (by default the last node's).
     package var output: Int
+    /// Where the batch axis is in the ONNX input (1 for a time-major `[T, N, I]` recurrent
+    /// input); the engine keeps the batch first in memory, so batches over 1 of such a model
+    /// are transposed on the way in.
+    package var inputBatchAxis: Int
+    /// Where the batch axis is in the ONNX output (1 for a recurrent layer's `Y_h`, `[1, N, H]`).
+    package var outputBatchAxis: Int
 
-    package init(name: String, inputName: String = "input", inputShape: [Int], nodes: [Node], output: Int? = nil) {
+    package init(
+        name: String, inputName: String = "input", inputShape: [Int], nodes: [Node], output: Int? = nil, inputBatchAxis: Int = 0,
+        outputBatchAxis: Int = 0
+    ) {
+        self.inputBatchAxis = inputBatchAxis
+        self.outputBatchAxis = outputBatchAxis
         self.name = name
         self.inputName = inputName
         self.inputShape = inputShape
@@ -63,5 +74,40 @@ package struct ModelGraph: Sendable, Equatable {
             throw InferenceError("model '\(name)': output value \(output) does not exist (0...\(shapes.count - 1))")
         }
         return shapes
+    }
+}
+
+extension ModelGraph {
+    /// A batch laid out with its batch axis at `from` (of the full shape `shape`) moved to `to`:
+    /// how data crosses between ONNX's layout (batch where the model puts it) and the
+    /// engine's (batch first).
+    package static func moveBatchAxis(_ data: [Float], shape: [Int], from: Int, to: Int) -> (data: [Float], shape: [Int]) {
+        guard from != to, from < shape.count, to < shape.count, shape[from] > 1 else {
+            var s = shape
+            if from < s.count, to < s.count { s.insert(s.remove(at: from), at: to) }
+            return (data, s)
+        }
+        var outShape = shape
+        outShape.insert(outShape.remove(at: from), at: to)
+        // Source strides, permuted to the output's axis order.
+        var strides = [Int](repeating: 1, count: shape.count)
+        for k in stride(from: shape.count - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * shape[k + 1] }
+        var permuted = strides
+        permuted.insert(permuted.remove(at: from), at: to)
+        var out = [Float](repeating: 0, count: data.count)
+        var index = [Int](repeating: 0, count: shape.count)
+        for i in 0..<data.count {
+            var src = 0
+            for k in 0..<shape.count { src += index[k] * permuted[k] }
+            out[i] = data[src]
+            var k = shape.count - 1
+            while k >= 0 {
+                index[k] += 1
+                if index[k] < outShape[k] { break }
+                index[k] = 0
+                k -= 1
+            }
+        }
+        return (out, outShape)
     }
 }

@@ -19,6 +19,8 @@ package struct ModelSource: Sendable {
     package static let calibrationSeed: UInt64 = 1
 
     package let origin: Origin
+    /// The shapes given for the model's inputs (`--input-shape`, `inputShapes`).
+    package var inputShapes = InputShapes()
     /// The architecture (with the file's weights for ONNX models; without weights for zoo models).
     package let architecture: ModelGraph
 
@@ -36,7 +38,7 @@ package struct ModelSource: Sendable {
     package var cacheKey: String {
         switch origin {
         case .zoo(let spec): spec
-        case .onnx(_, let sha256): "onnx-sha256-" + sha256
+        case .onnx(_, let sha256): "onnx-sha256-" + sha256 + (inputShapes.isEmpty ? "" : "|" + inputShapes.canonical)
         }
     }
 
@@ -46,16 +48,23 @@ package struct ModelSource: Sendable {
     ///   - spec: a built-in name with options (`resnet50`, `gru:h=1024,t=50`) or a path ending in `.onnx`.
     ///   - baseDirectory: relative ONNX paths are resolved against it (the workload file's folder); nil: the working directory.
     /// - Throws: ``InferenceError`` for an unknown name, a missing or unreadable file, or a model the importer cannot read.
-    package static func load(_ spec: String, baseDirectory: String? = nil) throws(InferenceError) -> ModelSource {
+    ///   - inputShapes: shapes for ONNX inputs with symbolic dimensions (`--input-shape`).
+    package static func load(
+        _ spec: String, baseDirectory: String? = nil, inputShapes: InputShapes = InputShapes()
+    ) throws(InferenceError) -> ModelSource {
         guard isONNXPath(spec) else {
+            guard inputShapes.isEmpty else {
+                throw InferenceError(
+                    "--input-shape (inputShapes) applies to ONNX models; the built-in '\(spec)' has fixed shapes (its options set them)")
+            }
             let graph = try ModelZoo.graph(spec)
             return ModelSource(origin: .zoo(spec: graph.name), architecture: graph)
         }
         let path = resolve(spec, against: baseDirectory)
         // One read: the bytes that are decoded are the bytes that are hashed.
         let data = try ONNXImporter.read(path: path)
-        let graph = try ONNXImporter.decode(data, name: ONNXImporter.modelName(path: path), source: path)
-        return ModelSource(origin: .onnx(path: path, sha256: SHA256Digest.hex(of: data)), architecture: graph)
+        let graph = try ONNXImporter.decode(data, name: ONNXImporter.modelName(path: path), source: path, inputShapes: inputShapes)
+        return ModelSource(origin: .onnx(path: path, sha256: SHA256Digest.hex(of: data)), inputShapes: inputShapes, architecture: graph)
     }
 
     /// Whether a MODEL value names an ONNX file rather than a built-in architecture.

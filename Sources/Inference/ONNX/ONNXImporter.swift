@@ -17,18 +17,23 @@ import SwiftProtobuf
 /// op type with the nodes using it; external data, non-float32 weights, malformed files and
 /// sizes that do not add up are reported before anything large is allocated.
 package enum ONNXImporter {
-    package static let supportedOps: Set<String> = [
+    /// Ops run by the engine (some only in the patterns listed above).
+    package static let runtimeOps: Set<String> = [
         "Conv", "Gemm", "MatMul", "Add", "Sum", "Mul", "Sub", "Div", "Relu", "Clip", "Sigmoid", "Tanh", "Gelu", "Erf", "MaxPool",
         "AveragePool", "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
         "Concat", "Softmax", "LSTM", "GRU", "Identity", "Dropout", "Constant", "Pad",
         "Gather",  // of the last entry along the first axis after the batch (a sequence's final state)
     ]
+    /// Every op the importer accepts: the engine's, and those folded at import when their
+    /// inputs are known (shape arithmetic, ``ONNXFolding``), with `If` inlined when its
+    /// condition folds.
+    package static let supportedOps: Set<String> = runtimeOps.union(ONNXFolding.ops).union(["If"])
     /// Largest tensor accepted, elements (4 GiB of float32).
     static let maxElements = 1 << 30
 
     /// Loads a model file.
-    package static func load(path: String) throws(InferenceError) -> ModelGraph {
-        try decode(try read(path: path), name: modelName(path: path), source: path)
+    package static func load(path: String, inputShapes: InputShapes = InputShapes()) throws(InferenceError) -> ModelGraph {
+        try decode(try read(path: path), name: modelName(path: path), source: path, inputShapes: inputShapes)
     }
 
     /// The model's name from its file: the file name without `.onnx`.
@@ -52,7 +57,9 @@ package enum ONNXImporter {
     }
 
     /// Decodes ONNX bytes.
-    package static func decode(_ data: Data, name: String, source: String = "model.onnx") throws(InferenceError) -> ModelGraph {
+    package static func decode(
+        _ data: Data, name: String, source: String = "model.onnx", inputShapes: InputShapes = InputShapes()
+    ) throws(InferenceError) -> ModelGraph {
         let model: Onnx_ModelProto
         do {
             var options = BinaryDecodingOptions()
@@ -67,7 +74,7 @@ package enum ONNXImporter {
             throw InferenceError("\(source): opset \(opset) is not supported (opsets 11–21 are; 7–23 are tried)")
         }
         var builder = Builder(source: source, opset: Int(opset), graphName: name)
-        return try builder.build(model.graph)
+        return try builder.build(model.graph, inputShapes: inputShapes)
     }
 
     // MARK: - Builder
@@ -76,10 +83,9 @@ package enum ONNXImporter {
     enum Value {
         /// A model value: its id and ONNX dims with the batch axis marked as -1.
         case tensor(id: Int, dims: [Int])
-        /// A float constant (initializer or Constant).
-        case constant(Tensor)
-        /// An int64 constant (shapes, axes, pads).
-        case ints([Int64], dims: [Int])
+        /// A tensor known at import: an initializer, a Constant, or folded from them and from
+        /// shapes (``ONNXFolding``).
+        case known(KnownTensor)
         /// Zero padding waiting to be folded into the next Conv: ONNX pads for the spatial axes.
         case padded(id: Int, dims: [Int], pads: [Int])
     }
@@ -142,22 +148,44 @@ package enum ONNXImporter {
                 count = m
             }
             let dims = p.dims.map(Int.init)
+            func ints<T: BinaryInteger & BitwiseCopyable>(_ type: T.Type, typed: [Int64]) throws(InferenceError) -> Value {
+                if let v = try raw(p, count: count, of: T.self) { return .known(KnownTensor(ints: v.map { Int64($0) }, dims: dims)) }
+                guard typed.count == count else {
+                    throw fail("initializer '\(p.name)': holds \(typed.count) values, its dims \(dims) need \(count)")
+                }
+                return .known(KnownTensor(ints: typed, dims: dims))
+            }
             switch Onnx_TensorProto.DataType(rawValue: Int(p.dataType)) {
             case .float?:
-                if let v = try raw(p, count: count, of: Float.self) {
-                    return .constant(Tensor(shape: dims.isEmpty ? [1] : dims, data: v))
-                }
+                if let v = try raw(p, count: count, of: Float.self) { return .known(KnownTensor(dims: dims, elements: .float(v))) }
                 guard p.floatData.count == count else {
                     throw fail("initializer '\(p.name)': float_data has \(p.floatData.count) values, its dims \(dims) need \(count)")
                 }
-                return .constant(Tensor(shape: dims.isEmpty ? [1] : dims, data: p.floatData))
-            case .int64?:
-                if let v = try raw(p, count: count, of: Int64.self) { return .ints(v, dims: dims) }
-                guard p.int64Data.count == count else { throw fail("initializer '\(p.name)': int64_data size does not match dims \(dims)") }
-                return .ints(p.int64Data, dims: dims)
+                return .known(KnownTensor(dims: dims, elements: .float(p.floatData)))
+            case .double?:
+                if let v = try raw(p, count: count, of: Double.self) {
+                    return .known(KnownTensor(dims: dims, elements: .float(v.map(Float.init))))
+                }
+                guard p.doubleData.count == count else {
+                    throw fail("initializer '\(p.name)': double_data size does not match dims \(dims)")
+                }
+                return .known(KnownTensor(dims: dims, elements: .float(p.doubleData.map(Float.init))))
+            case .int64?: return try ints(Int64.self, typed: p.int64Data)
+            case .int32?: return try ints(Int32.self, typed: p.int32Data.map(Int64.init))
+            case .int16?: return try ints(Int16.self, typed: p.int32Data.map(Int64.init))
+            case .int8?: return try ints(Int8.self, typed: p.int32Data.map(Int64.init))
+            case .uint8?: return try ints(UInt8.self, typed: p.int32Data.map(Int64.init))
+            case .uint16?: return try ints(UInt16.self, typed: p.int32Data.map(Int64.init))
+            case .uint32?: return try ints(UInt32.self, typed: p.uint64Data.map { Int64(truncatingIfNeeded: $0) })
+            case .bool?:
+                let v = try ints(UInt8.self, typed: p.int32Data.map(Int64.init))
+                guard case .known(let t) = v, case .int(let e) = t.elements else { return v }
+                return .known(KnownTensor(dims: dims, elements: .bool(e.map { $0.offset != 0 })))
             default:
                 let typeName = Onnx_TensorProto.DataType(rawValue: Int(p.dataType)).map { "\($0)" } ?? "\(p.dataType)"
-                throw fail("tensor '\(p.name)' has data type \(typeName); only float32 (and int64 for shapes and axes) are supported")
+                throw fail(
+                    "tensor '\(p.name)' has data type \(typeName); supported: float32 and float64 (as float32), integers and bool (for shapes, indices and masks)"
+                )
             }
         }
 
@@ -176,18 +204,30 @@ package enum ONNXImporter {
             return v
         }
 
+        /// A known float tensor as a ``Tensor`` (a scalar as shape `[1]`).
+        static func floatTensor(_ v: Value?) -> Tensor? {
+            guard case .known(let k)? = v, let f = k.floats else { return nil }
+            return Tensor(shape: k.dims.isEmpty ? [1] : k.dims, data: f)
+        }
+
         func constant(_ name: String, node: String) throws(InferenceError) -> Tensor {
-            guard case .constant(let t)? = values[name] else {
+            guard let t = Self.floatTensor(values[name]) else {
                 throw fail("node '\(node)': input '\(name)' must be a constant float tensor (an initializer)")
             }
             return t
         }
 
+        /// The known integers of a small tensor (none may depend on the batch size).
         func ints(_ name: String, node: String) throws(InferenceError) -> [Int64] {
-            guard case .ints(let v, _)? = values[name] else {
-                throw fail("node '\(node)': input '\(name)' must be a constant int64 tensor")
+            guard case .known(let k)? = values[name], case .int(let v) = k.elements else {
+                throw fail("node '\(node)': input '\(name)' must be a constant integer tensor")
             }
-            return v
+            var out: [Int64] = []
+            for e in v {
+                guard let c = e.constant else { throw fail("node '\(node)': input '\(name)' (\(v)) depends on the batch size") }
+                out.append(c)
+            }
+            return out
         }
 
         func value(_ name: String, node: String) throws(InferenceError) -> (id: Int, dims: [Int]) {
@@ -201,26 +241,25 @@ package enum ONNXImporter {
 
         // MARK: Graph
 
-        mutating func build(_ g: Onnx_GraphProto) throws(InferenceError) -> ModelGraph {
-            // One error listing every unsupported op.
+        mutating func build(_ g: Onnx_GraphProto, inputShapes: InputShapes) throws(InferenceError) -> ModelGraph {
+            // One error listing every unsupported op (in If branches too).
             var unsupported: [String: [String]] = [:]
-            // Gather is supported only as "the last timestep" (one constant index); any other
-            // Gather is listed with the unsupported ops.
-            let singleValueInitializers = Set(g.initializer.filter { $0.dims.reduce(1, *) == 1 }.map(\.name))
-            func gatherOfOne(_ n: Onnx_NodeProto) -> Bool { n.input.count > 1 && singleValueInitializers.contains(n.input[1]) }
-            for (i, n) in g.node.enumerated()
-            where !(n.domain.isEmpty || n.domain == "ai.onnx") || !ONNXImporter.supportedOps.contains(n.opType)
-                || (n.opType == "Gather" && !gatherOfOne(n))
-            {
-                let key = n.domain.isEmpty || n.domain == "ai.onnx" ? n.opType : "\(n.domain).\(n.opType)"
-                unsupported[key, default: []].append(n.name.isEmpty ? "#\(i)" : n.name)
+            func scan(_ graph: Onnx_GraphProto) {
+                for (i, n) in graph.node.enumerated() {
+                    if !(n.domain.isEmpty || n.domain == "ai.onnx") || !ONNXImporter.supportedOps.contains(n.opType) {
+                        let key = n.domain.isEmpty || n.domain == "ai.onnx" ? n.opType : "\(n.domain).\(n.opType)"
+                        unsupported[key, default: []].append(n.name.isEmpty ? "#\(i)" : n.name)
+                    }
+                    consumed.formUnion(n.input)
+                    for a in n.attribute where a.hasG { scan(a.g) }
+                }
             }
+            scan(g)
             if !unsupported.isEmpty {
                 let list = unsupported.keys.sorted().map { "\($0) (\(unsupported[$0]!.joined(separator: ", ")))" }.joined(separator: "; ")
                 throw fail("unsupported ONNX ops: \(list); supported ops: \(ONNXImporter.supportedOps.sorted().joined(separator: ", "))")
             }
             for p in g.initializer { values[p.name] = try tensor(p) }
-            for n in g.node { consumed.formUnion(n.input) }
             consumed.formUnion(g.output.map(\.name))
             let inputs = g.input.filter { values[$0.name] == nil }
             guard inputs.count == 1, let input = inputs.first else {
@@ -228,35 +267,184 @@ package enum ONNXImporter {
                     "the model must have exactly one non-initializer input, found \(inputs.count): \(inputs.map(\.name).joined(separator: ", "))"
                 )
             }
+            for name in inputShapes.byName.keys where name != input.name {
+                throw fail("--input-shape names input '\(name)', which the model does not have (its input: '\(input.name)')")
+            }
             guard input.type.tensorType.elemType == Int32(Onnx_TensorProto.DataType.float.rawValue) else {
                 throw fail("input '\(input.name)' must be float32")
             }
+            let dims = try resolveInput(input, graph: g, given: inputShapes.byName[input.name] ?? inputShapes.unnamed)
+            shapes = [Self.perSample(dims)]
+            values[input.name] = .tensor(id: 0, dims: dims)
+            let gelu = geluPatterns(g)
+            try convertNodes(g.node, gelu: gelu)
+            guard let outputName = g.output.first?.name, case .tensor(let id, let outDims)? = values[outputName] else {
+                throw fail("the graph output '\(g.output.first?.name ?? "?")' is not a model value")
+            }
+            guard id > 0 else { throw fail("the graph output is its input; there is nothing to run") }
+            var output = id
+            if Self.perSample(outDims) != shapes[id], Self.perSample(outDims).reduce(1, *) == shapes[id].reduce(1, *) {
+                // The engine's value has the ONNX output's elements in another per-sample shape
+                // (a recurrent state kept as [H] for ONNX's [1, N, H]): give it the output's shape.
+                output = try add(.reshape(Self.perSample(outDims)), [id], name: outputName + ".shape")
+            }
+            return ModelGraph(
+                name: graphName, inputName: input.name, inputShape: shapes[0], nodes: nodes, output: output,
+                inputBatchAxis: dims.firstIndex(of: -1) ?? 0, outputBatchAxis: outDims.firstIndex(of: -1) ?? 0)
+        }
+
+        /// The input's ONNX dims with its batch axis marked -1. The batch axis is the one an
+        /// LSTM/GRU reading the input directly puts it on (axis 1 of time-major `[T, N, I]`,
+        /// axis 0 with `layout = 1`), else the first symbolic axis, else axis 0. Every other
+        /// axis must be fixed, by the model or by `given` (the full shape of one request's
+        /// tensor, batch axis included).
+        func resolveInput(_ input: Onnx_ValueInfoProto, graph g: Onnx_GraphProto, given: [Int]?) throws(InferenceError) -> [Int] {
             let dims = input.type.tensorType.shape.dim
             guard dims.count >= 2 else {
                 throw fail("input '\(input.name)' must have a batch axis and at least one more axis, got \(dims.count) axes")
             }
-            var perSample: [Int] = []
-            for (k, d) in dims.enumerated().dropFirst() {
-                guard d.dimValue > 0 else {
-                    throw fail("input '\(input.name)' axis \(k) must have a fixed size (only the batch axis may be symbolic)")
-                }
-                perSample.append(Int(d.dimValue))
+            let declared = dims.map { $0.dimValue > 0 ? Int($0.dimValue) : nil }
+            var batchAxis = declared.firstIndex(where: { $0 == nil }) ?? 0
+            if let rnn = g.node.first(where: { ($0.opType == "LSTM" || $0.opType == "GRU") && $0.input.first == input.name }) {
+                batchAxis = int(rnn, "layout", 0) == 0 ? 1 : 0
             }
-            shapes = [perSample]
-            values[input.name] = .tensor(id: 0, dims: [-1] + perSample)
-            let gelu = geluPatterns(g)
-            for n in g.node {
+            if let given {
+                guard given.count == dims.count else {
+                    throw fail(
+                        "--input-shape gives \(given.count) dims (\(given.map(String.init).joined(separator: "x"))) for input '\(input.name)', which has \(dims.count) axes"
+                    )
+                }
+                for (k, d) in declared.enumerated() {
+                    guard given[k] > 0 else {
+                        throw fail("--input-shape for input '\(input.name)': axis \(k) must be positive, got \(given[k])")
+                    }
+                    if let d, d != given[k], k != batchAxis {
+                        throw fail("--input-shape gives axis \(k) of input '\(input.name)' as \(given[k]); the model fixes it at \(d)")
+                    }
+                }
+            }
+            var out: [Int] = []
+            for (k, d) in declared.enumerated() {
+                if k == batchAxis {
+                    out.append(-1)
+                } else if let v = given?[k] ?? d {
+                    out.append(v)
+                } else {
+                    let symbol = dims[k].dimParam.isEmpty ? "" : " ('\(dims[k].dimParam)')"
+                    var example = declared.map { $0.map(String.init) ?? "?" }
+                    example[batchAxis] = "1"
+                    throw fail(
+                        "input '\(input.name)' axis \(k)\(symbol) is symbolic; give the input's full shape with --input-shape \(input.name)=\(example.joined(separator: "x")) (each ? a size), or inputShapes: {\(input.name): [...]} in the workload file"
+                    )
+                }
+            }
+            return out
+        }
+
+        /// Converts nodes in order (a graph's, or the branch an `If` takes).
+        mutating func convertNodes(_ list: [Onnx_NodeProto], gelu: GeluPatterns) throws(InferenceError) {
+            for n in list {
                 if let skip = gelu.skip[n.name.isEmpty ? n.output.first ?? "" : n.name], skip { continue }
                 try convert(n, gelu: gelu)
             }
-            guard let outputName = g.output.first?.name, case .tensor(let id, let outDims)? = values[outputName] else {
-                throw fail("the graph output '\(g.output.first?.name ?? "?")' is not a model value")
+        }
+
+        /// Inlines the branch an `If` takes when its condition is known at import.
+        mutating func inlineIf(_ n: Onnx_NodeProto, name: String, gelu: GeluPatterns) throws(InferenceError) {
+            guard case .known(let c)? = values[n.input[0]], c.count == 1 else {
+                throw fail(
+                    "node '\(name)': If whose condition depends on the model's input is not supported (it is inlined when its condition is known at import)"
+                )
             }
-            if outDims.first != -1 && outDims.contains(-1) {
-                // Batch not first (e.g. sequence-first): same per-sample order, which is fine.
+            let taken: Bool
+            switch c.elements {
+            case .bool(let b): taken = b[0]
+            case .int(let v):
+                guard let k = v[0].constant else { throw fail("node '\(name)': If's condition \(v[0]) depends on the batch size") }
+                taken = k != 0
+            case .float(let f): taken = f[0] != 0
             }
-            guard id > 0 else { throw fail("the graph output is its input; there is nothing to run") }
-            return ModelGraph(name: graphName, inputName: input.name, inputShape: shapes[0], nodes: nodes, output: id)
+            guard let branch = attribute(n, taken ? "then_branch" : "else_branch"), branch.hasG else {
+                throw fail("node '\(name)': If has no \(taken ? "then_branch" : "else_branch")")
+            }
+            for p in branch.g.initializer { values[p.name] = try tensor(p) }
+            try convertNodes(branch.g.node, gelu: gelu)
+            guard branch.g.output.count >= n.output.count else {
+                throw fail("node '\(name)': the taken branch has \(branch.g.output.count) outputs for \(n.output.count)")
+            }
+            for (o, b) in zip(n.output, branch.g.output) where !o.isEmpty {
+                guard let v = values[b.name] else { throw fail("node '\(name)': branch output '\(b.name)' is not computed") }
+                values[o] = v
+            }
+        }
+
+        /// Folds `n` when every input is known (or when it reads only the shape of a model
+        /// value); returns false when the node must run in the engine.
+        mutating func fold(_ n: Onnx_NodeProto, name: String) throws(InferenceError) -> Bool {
+            guard ONNXFolding.ops.contains(n.opType) else { return false }
+            if n.opType == "Shape" || n.opType == "Size", let v = values[n.input.first ?? ""] {
+                var dims: [Int]?
+                if case .tensor(_, let d) = v { dims = d }
+                if case .padded(_, let d, _) = v { dims = d }
+                if let dims {
+                    let symbolic = dims.map { $0 == -1 ? BatchLinear.batch : BatchLinear(offset: Int64($0)) }
+                    let t =
+                        n.opType == "Shape"
+                        ? ONNXFolding.shape(of: symbolic, start: int(n, "start", 0), end: attribute(n, "end").map { Int($0.i) })
+                        : KnownTensor(
+                            dims: [], elements: .int([BatchLinear(perBatch: Int64(Self.perSample(dims).reduce(1, *)), offset: 0)]))
+                    values[n.output[0]] = .known(t)
+                    return true
+                }
+            }
+            var inputs: [KnownTensor?] = []
+            for i in n.input {
+                if i.isEmpty {
+                    inputs.append(nil)
+                    continue
+                }
+                guard case .known(let k)? = values[i] else { return false }
+                inputs.append(k)
+            }
+            let outputs: [KnownTensor]
+            let attributes = try foldingAttributes(n)
+            do throws(FoldingError) {
+                outputs = try ONNXFolding.evaluate(n.opType, inputs: inputs, attributes: attributes, opset: opset)
+            } catch {
+                throw fail("node '\(name)': \(n.opType) cannot be folded at import: \(error.message)")
+            }
+            for (o, t) in zip(n.output, outputs) where !o.isEmpty { values[o] = .known(t) }
+            return true
+        }
+
+        /// A node's attributes for ``ONNXFolding`` (a Constant's `value_*` forms as its `value`).
+        func foldingAttributes(_ n: Onnx_NodeProto) throws(InferenceError) -> ONNXFolding.Attributes {
+            var a = ONNXFolding.Attributes()
+            for attr in n.attribute {
+                switch attr.type {
+                case .int: a.set(attr.name, int: Int(clamping: attr.i))
+                case .ints: a.set(attr.name, ints: attr.ints.map { Int(clamping: $0) })
+                case .float: a.set(attr.name, float: attr.f)
+                case .tensor:
+                    guard case .known(let k) = try tensor(attr.t) else { break }
+                    a.set(attr.name, tensor: k)
+                default: break
+                }
+            }
+            if n.opType == "Constant" {
+                for attr in n.attribute {
+                    switch attr.name {
+                    case "value_float": a.set("value", tensor: KnownTensor(dims: [], elements: .float([attr.f])))
+                    case "value_floats": a.set("value", tensor: KnownTensor(dims: [attr.floats.count], elements: .float(attr.floats)))
+                    case "value_int": a.set("value", tensor: KnownTensor(ints: [attr.i], dims: []))
+                    case "value_ints": a.set("value", tensor: KnownTensor(ints: attr.ints, dims: [attr.ints.count]))
+                    case "value", "sparse_value", "value_string", "value_strings":
+                        if attr.name != "value" { throw fail("node '\(n.name)': Constant \(attr.name) is not supported") }
+                    default: break
+                    }
+                }
+            }
+            return a
         }
 
         struct GeluPatterns {
@@ -311,12 +499,17 @@ package enum ONNXImporter {
         mutating func convert(_ n: Onnx_NodeProto, gelu: GeluPatterns) throws(InferenceError) {
             let name = n.name.isEmpty ? (n.output.first ?? "node\(nodes.count)") : n.name
             func set(_ id: Int, dims: [Int]) { values[n.output[0]] = .tensor(id: id, dims: dims) }
+            guard !n.input.isEmpty || n.opType == "Constant" else { throw fail("node '\(name)': \(n.opType) has no inputs") }
+            guard n.output.contains(where: { !$0.isEmpty }) else { throw fail("node '\(name)': \(n.opType) has no outputs") }
+            guard !n.output[0].isEmpty || n.opType == "LSTM" || n.opType == "GRU" else {
+                throw fail("node '\(name)': \(n.opType)'s first output has no name")
+            }
+            if n.opType == "If" { return try inlineIf(n, name: name, gelu: gelu) }
+            if n.output[0].isEmpty || gelu.outputs[n.output[0]] == nil, try fold(n, name: name) { return }
+            for i in n.input where !i.isEmpty && values[i] == nil && gelu.outputs[n.output[0]] == nil {
+                throw fail("node '\(name)': input '\(i)' is not produced by any earlier node or input")
+            }
             switch n.opType {
-            case "Constant":
-                guard let a = n.attribute.first, a.hasT else {
-                    throw fail("node '\(name)': Constant without a tensor 'value' is not supported")
-                }
-                values[n.output[0]] = try tensor(a.t)
             case "Identity", "Dropout":
                 guard let v = values[n.input[0]] else { throw fail("node '\(name)': input '\(n.input[0])' is unknown") }
                 values[n.output[0]] = v
@@ -355,7 +548,23 @@ package enum ONNXImporter {
                 try convertFlatten(n, name: name)
             case "Reshape":
                 let x = try value(n.input[0], node: name)
-                let target = try ints(n.input[1], node: name).map(Int.init)
+                guard case .known(let k)? = values[n.input[1]], case .int(let entries) = k.elements else {
+                    throw fail("node '\(name)': Reshape's shape must be known at import (an integer constant or folded from shapes)")
+                }
+                // The batch size where the input has its batch axis is a copy of that axis (0).
+                let batchAxis = x.dims.firstIndex(of: -1)
+                var target: [Int] = []
+                for (i, e) in entries.enumerated() {
+                    if let c = e.constant {
+                        target.append(Int(clamping: c))
+                    } else if e == .batch && i == batchAxis {
+                        target.append(0)
+                    } else {
+                        throw fail(
+                            "node '\(name)': Reshape to \(entries) does not keep the batch size N on the input's batch axis (\(batchAxis.map(String.init) ?? "none")); its axis \(i) would be \(e)"
+                        )
+                    }
+                }
                 try reshape(x, to: target, name: name, output: n.output[0])
             case "Transpose", "Squeeze", "Unsqueeze":
                 try convertRelayout(n, name: name)
@@ -368,6 +577,11 @@ package enum ONNXImporter {
             case "Gather":
                 try gatherLast(n, name: name)
             default:
+                if !ONNXImporter.runtimeOps.contains(n.opType) {
+                    throw fail(
+                        "node '\(name)': \(n.opType) of a value computed from the model's input is not supported (it is folded when its inputs are known at import)"
+                    )
+                }
                 throw fail("node '\(name)': op \(n.opType) in this pattern is not supported")
             }
         }
@@ -579,8 +793,18 @@ package enum ONNXImporter {
         /// (`T − 1` or `−1`; a scalar drops the axis, a one-element index keeps it as size 1).
         mutating func gatherLast(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
             let x = try value(n.input[0], node: name)
-            guard n.input.count > 1, case .ints(let index, let indexDims)? = values[n.input[1]], index.count == 1 else {
-                throw fail("node '\(name)': Gather needs a constant int64 index holding one value")
+            guard n.input.count > 1, case .known(let k)? = values[n.input[1]], case .int(let e) = k.elements, e.count == 1,
+                let index = e[0].constant
+            else {
+                let shown: String
+                if case .known(let k)? = values[n.input.count > 1 ? n.input[1] : ""], case .int(let e) = k.elements {
+                    shown = "\(e)"
+                } else {
+                    shown = "computed from the model's input"
+                }
+                throw fail(
+                    "node '\(name)': Gather of a value computed from the model's input is supported only for the last step of a sequence (one constant index); its indices are \(shown)"
+                )
             }
             var axis = int(n, "axis", 0)
             if axis < 0 { axis += x.dims.count }
@@ -588,8 +812,9 @@ package enum ONNXImporter {
                 throw fail("node '\(name)': only Gather along the first axis after the batch is supported (axis \(axis) of \(x.dims))")
             }
             let length = x.dims[axis]
-            guard Int(index[0]) == length - 1 || index[0] == -1 else {
-                throw fail("node '\(name)': only Gather of the last entry (index \(length - 1) or -1) is supported, got \(index[0])")
+            let indexDims = k.dims
+            guard Int(index) == length - 1 || index == -1 else {
+                throw fail("node '\(name)': only Gather of the last entry (index \(length - 1) or -1) is supported, got \(index)")
             }
             guard Self.perSample(x.dims).count >= 2 else {
                 throw fail("node '\(name)': Gather would leave no per-sample axis (\(x.dims))")
@@ -664,7 +889,7 @@ package enum ONNXImporter {
             let tensors = n.input.compactMap { i -> (id: Int, dims: [Int])? in
                 if case .tensor(let id, let d)? = values[i] { return (id, d) } else { return nil }
             }
-            let constants = n.input.compactMap { i -> Tensor? in if case .constant(let t)? = values[i] { return t } else { return nil } }
+            let constants = n.input.compactMap { Self.floatTensor(values[$0]) }
             if constants.isEmpty {
                 guard n.opType == "Add" || n.opType == "Sum", tensors.count >= 2 else {
                     throw fail("node '\(name)': \(n.opType) of two model values is not supported (only Add/Sum)")
