@@ -102,7 +102,10 @@ package enum NPUCycleModel {
             let inShape = shapes[node.inputs[0]]
             let out = shapes[i + 1]
             let macs = profile.layers[i].macs * batch
-            if i >= featurizerEnd {
+            // A product of two computed values has no weights to pin in the MVUs: it runs on the host.
+            var onHost = i >= featurizerEnd
+            if case .matmul = node.op { onHost = true }
+            if onHost {
                 host.append(node.name)
                 hostFlops += 2 * profile.layers[i].macs
                 layers.append(
@@ -159,6 +162,36 @@ package enum NPUCycleModel {
             case .globalAvgPool, .softmax, .concat:
                 cycles = ceilDiv(inShape.reduce(1, *) * batch, preset.lanes) + preset.mfuOpLatencyCycles + preset.dispatchCycles
             case .flatten, .reshape, .lastStep:
+                cycles = 0
+            case .rowDense(let units, _):
+                let k = inShape[inShape.count - 1]
+                let rows = out.reduce(1, *) / units
+                let m = mvuCycles(rows: units, cols: k, vectors: rows * batch)
+                cycles = m.cycles + preset.pipelineFillCycles + preset.dispatchCycles
+                padding = m.padding
+                unit = .mvu
+                npuWeightElements += units * k
+                weightReads += units * k
+            case .convTranspose(let a):
+                // One matrix-vector product per input pixel: R = outC/groups·kH·kW, C = inC/groups.
+                let rows = a.outChannels / a.groups * a.kernelH * a.kernelW
+                let cols = inShape[0] / a.groups
+                let m = mvuCycles(rows: rows, cols: cols, vectors: inShape[1] * inShape[2] * batch * a.groups)
+                cycles = m.cycles + preset.pipelineFillCycles + preset.dispatchCycles
+                padding = m.padding
+                unit = .mvu
+                npuWeightElements += rows * a.groups * cols
+                weightReads += rows * a.groups * cols
+            case .elementwise, .elementwiseConstant, .unary:
+                cycles =
+                    previousWasMatrix
+                    ? preset.mfuOpLatencyCycles
+                    : ceilDiv(out.reduce(1, *) * batch, preset.lanes) + preset.mfuOpLatencyCycles + preset.dispatchCycles
+            case .transpose, .slice, .join, .softmaxAxis, .reduce, .resize:
+                cycles =
+                    ceilDiv(max(inShape.reduce(1, *), out.reduce(1, *)) * batch, preset.lanes) + preset.mfuOpLatencyCycles
+                    + preset.dispatchCycles
+            case .matmul:
                 cycles = 0
             }
             let isMatrix = unit == .mvu

@@ -192,6 +192,8 @@ enum ReferenceInterpreter {
                     }
                     if !a.returnSequences { for j in 0..<hs { y[b * hs + j] = hPrev[j] } }
                 }
+            default:
+                y = general(node.op, xs, node.inputs.map { shapes[$0] }, out, p, n)
             }
             values.append(y)
         }

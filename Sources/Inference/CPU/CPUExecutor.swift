@@ -281,6 +281,8 @@ package final class CPUExecutor: @unchecked Sendable {
                 // [N, H] → the channel-major [H, N].
                 LayoutKernels.swapOuterAxes(last, values[s.y], a: s.batch, b: s.hidden, inner: 1)
             }
+        case .general(let g):
+            GeneralKernels.run(g, values: values, scratch: scratch)
         case .alias:
             break
         case .lastStep(let x, let y, let timesteps, let first, let inner):

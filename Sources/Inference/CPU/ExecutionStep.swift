@@ -27,6 +27,8 @@ enum ExecutionStep: Sendable {
     case alias(x: Int, y: Int)
     /// The last timestep of `[T, N, first, inner]` into the channel-major `[first, N, inner]`.
     case lastStep(x: Int, y: Int, timesteps: Int, first: Int, inner: Int)
+    /// The general ops (broadcasting elementwise, transpose, slice, concat, reduce, …).
+    case general(GeneralStep)
 
     /// The value ids the step reads.
     var inputs: [Int] {
@@ -44,6 +46,7 @@ enum ExecutionStep: Sendable {
         case .lstm(let s), .gru(let s): [s.x]
         case .alias(let x, _): [x]
         case .lastStep(let x, _, _, _, _): [x]
+        case .general(let g): g.inputs
         }
     }
 
@@ -63,6 +66,7 @@ enum ExecutionStep: Sendable {
         case .lstm(let s), .gru(let s): s.y
         case .alias(_, let y): y
         case .lastStep(_, let y, _, _, _): y
+        case .general(let g): g.y
         }
     }
 
@@ -70,6 +74,8 @@ enum ExecutionStep: Sendable {
     var canRunInPlace: Bool {
         switch self {
         case .activation, .sum, .scaleShift, .softmax: true
+        case .general(let g):
+            if case .unary = g.kind { true } else { false }
         default: false
         }
     }

@@ -31,7 +31,7 @@ struct StepPlanner {
         var scratchElements: Int
     }
 
-    private mutating func store(_ values: [Float]) -> UnsafePointer<Float> {
+    mutating func store(_ values: [Float]) -> UnsafePointer<Float> {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, values.count))
         p.initialize(from: values, count: values.count)
         owned.append(UnsafeMutableRawPointer(p))
@@ -245,6 +245,11 @@ struct StepPlanner {
                 steps.append(
                     .lastStep(
                         x: node.inputs[0], y: i + 1, timesteps: inShape[0], first: rest[0], inner: rest.dropFirst().reduce(1, *)))
+            case .elementwise, .elementwiseConstant, .unary, .transpose, .slice, .join, .softmaxAxis, .reduce, .matmul, .rowDense,
+                .resize, .convTranspose:
+                let (step, need) = planGeneral(node, output: i + 1)
+                scratch = max(scratch, need)
+                steps.append(.general(step))
             }
             names.append(name)
             let absorbedHere = absorbed.subtracting(stepNodes.flatMap { $0 }).subtracting([i]).filter { $0 > i }

@@ -8,6 +8,9 @@ extension LayerOp {
         case .conv2d(let a): a.hasBias ? 2 : 1
         case .batchNorm: 4
         case .lstm, .gru: 3
+        case .elementwiseConstant: 1
+        case .rowDense(_, let bias): bias ? 2 : 1
+        case .convTranspose(let a): a.hasBias ? 2 : 1
         default: 0
         }
     }
@@ -117,7 +120,98 @@ extension LayerOp {
             let s = try single()
             guard s.count >= 2 else { throw fail("expects a [timesteps, …] input of rank 2 or more, got \(describe(s))") }
             return Array(s.dropFirst())
+        case .elementwise:
+            guard inputs.count == 2 else { throw fail("takes 2 inputs, got \(inputs.count)") }
+            guard inputs[0].count == inputs[1].count else {
+                throw fail("inputs must have the same rank, got \(describe(inputs[0])) and \(describe(inputs[1]))")
+            }
+            return try Self.broadcast(inputs[0], inputs[1], fail)
+        case .elementwiseConstant(_, let shape, _):
+            let s = try single()
+            guard shape.count <= s.count else {
+                throw fail("constant \(describe(shape)) has more axes than the input \(describe(s))")
+            }
+            return try Self.broadcast(s, Array(repeating: 1, count: s.count - shape.count) + shape, fail)
+        case .unary:
+            return try single()
+        case .transpose(let perm):
+            let s = try single()
+            guard perm.sorted() == Array(0..<s.count) else { throw fail("perm \(perm) is not a permutation of \(s.count) axes") }
+            return perm.map { s[$0] }
+        case .slice(let begin, let step, let size):
+            let s = try single()
+            guard begin.count == s.count, step.count == s.count, size.count == s.count else {
+                throw fail("slice of rank \(begin.count) for input \(describe(s))")
+            }
+            for k in 0..<s.count {
+                let last = begin[k] + (size[k] - 1) * step[k]
+                guard size[k] > 0, step[k] != 0, begin[k] >= 0, begin[k] < s[k], last >= 0, last < s[k] else {
+                    throw fail("slice begin \(begin) step \(step) size \(size) does not fit \(describe(s))")
+                }
+            }
+            return size
+        case .join(let axis):
+            guard let first = inputs.first else { throw fail("takes at least 1 input") }
+            guard axis >= 0, axis < first.count else { throw fail("axis \(axis) for rank \(first.count)") }
+            for s in inputs
+            where s.count != first.count || s.enumerated().contains(where: { $0.offset != axis && $0.element != first[$0.offset] }) {
+                throw fail("inputs must agree on every axis but \(axis), got \(inputs.map(describe).joined(separator: " and "))")
+            }
+            var out = first
+            out[axis] = inputs.reduce(0) { $0 + $1[axis] }
+            return out
+        case .softmaxAxis(let axis, _):
+            let s = try single()
+            guard axis >= 0, axis < s.count else { throw fail("axis \(axis) for \(describe(s))") }
+            return s
+        case .reduce(_, let axes, let keepDims):
+            let s = try single()
+            guard !axes.isEmpty, axes.allSatisfy({ $0 >= 0 && $0 < s.count }), Set(axes).count == axes.count else {
+                throw fail("axes \(axes) for \(describe(s))")
+            }
+            let out =
+                keepDims
+                ? s.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+                : s.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+            return out.isEmpty ? [1] : out
+        case .matmul:
+            guard inputs.count == 2 else { throw fail("takes 2 inputs, got \(inputs.count)") }
+            let (a, b) = (inputs[0], inputs[1])
+            guard a.count >= 2, a.count == b.count, a[a.count - 1] == b[b.count - 2] else {
+                throw fail("cannot multiply \(describe(a)) by \(describe(b))")
+            }
+            let lead = try Self.broadcast(Array(a.dropLast(2)), Array(b.dropLast(2)), fail)
+            return lead + [a[a.count - 2], b[b.count - 1]]
+        case .rowDense(let units, _):
+            let s = try single()
+            guard s.count >= 2, units > 0 else { throw fail("expects an input of rank 2 or more, got \(describe(s))") }
+            return Array(s.dropLast()) + [units]
+        case .resize(let a):
+            let (c, _, _) = try image()
+            guard a.outHeight > 0, a.outWidth > 0, a.outHeight <= 1 << 16, a.outWidth <= 1 << 16 else {
+                throw fail("output size \(a.outHeight)×\(a.outWidth) is out of range")
+            }
+            return [c, a.outHeight, a.outWidth]
+        case .convTranspose(let a):
+            let (c, h, w) = try image()
+            guard a.outChannels > 0, a.kernelH > 0, a.kernelW > 0, a.strideH > 0, a.strideW > 0, a.dilationH > 0, a.dilationW > 0,
+                a.groups > 0, c % a.groups == 0, a.outChannels % a.groups == 0,
+                min(a.padTop, a.padLeft, a.padBottom, a.padRight, a.outputPaddingH, a.outputPaddingW) >= 0
+            else { throw fail("attributes \(a) do not fit input \(describe(inputs[0]))") }
+            let (oh, ow) = a.outputSize(height: h, width: w)
+            guard oh > 0, ow > 0 else { throw fail("output would be empty for input \(describe(inputs[0]))") }
+            return [a.outChannels, oh, ow]
         }
+    }
+
+    /// numpy broadcasting of two shapes of the same rank.
+    static func broadcast(_ a: [Int], _ b: [Int], _ fail: (String) -> InferenceError) throws(InferenceError) -> [Int] {
+        var out: [Int] = []
+        for (x, y) in zip(a, b) {
+            guard x == y || x == 1 || y == 1 else { throw fail("shapes \(describe(a)) and \(describe(b)) do not broadcast") }
+            out.append(x == 1 ? y : x)
+        }
+        return out
     }
 
     /// The shapes of the parameter tensors for the given input shapes (see ``LayerOp``).
@@ -138,6 +232,13 @@ extension LayerOp {
         case .gru(let a):
             let h = a.hiddenSize
             return [[3 * h, s[1]], [3 * h, h], [6 * h]]
+        case .elementwiseConstant(_, let shape, _):
+            return [shape]
+        case .rowDense(let units, let bias):
+            return bias ? [[s[s.count - 1], units], [units]] : [[s[s.count - 1], units]]
+        case .convTranspose(let a):
+            let w = [s[0], a.outChannels / a.groups, a.kernelH, a.kernelW]
+            return a.hasBias ? [w, [a.outChannels]] : [w]
         default:
             return []
         }

@@ -182,6 +182,31 @@ package enum LayerOp: Sendable, Equatable {
     /// The last entry along the first per-sample axis: `[T, …]` → `[…]` (a recurrent layer's
     /// final state taken from its full sequence, as ONNX's `Y_h` beside `Y`).
     case lastStep
+    /// Two model values of the same per-sample rank, numpy broadcasting.
+    case elementwise(ElementwiseOp)
+    /// A model value and a constant (parameter 0, per-sample shape `shape`, broadcast; left-padded
+    /// with 1s to the value's rank); `constantFirst` computes `c ∘ x`.
+    case elementwiseConstant(ElementwiseOp, shape: [Int], constantFirst: Bool)
+    /// An elementwise function with parameters (HardSigmoid, LeakyRelu, Clip, Exp, …).
+    case unary(UnaryFunction)
+    /// A permutation of the per-sample axes.
+    case transpose([Int])
+    /// Per-sample axis `k` keeps `size[k]` entries from `begin[k]`, `step[k]` apart.
+    case slice(begin: [Int], step: [Int], size: [Int])
+    /// Concatenation along any per-sample axis.
+    case join(axis: Int)
+    /// Softmax (or log-softmax) along a per-sample axis.
+    case softmaxAxis(Int, log: Bool)
+    /// A reduction over per-sample axes.
+    case reduce(ReduceKind, axes: [Int], keepDims: Bool)
+    /// `[…, M, K] × […, K, N]` of two model values (leading axes broadcast).
+    case matmul
+    /// The last axis times a constant `[K, units]` (parameter 0) plus an optional bias: a dense
+    /// layer applied to every row of an N-D value.
+    case rowDense(units: Int, bias: Bool)
+    case resize(ResizeAttributes)
+    /// Transposed 2-D convolution: weight `[inC, outC/groups, kH, kW]`, bias `[outC]` when present.
+    case convTranspose(ConvTransposeAttributes)
 
     /// A short name for tables and messages.
     package var kind: String {
@@ -201,6 +226,17 @@ package enum LayerOp: Sendable, Equatable {
         case .lstm: "LSTM"
         case .gru: "GRU"
         case .lastStep: "LastStep"
+        case .elementwise(let op), .elementwiseConstant(let op, _, _): op.rawValue
+        case .unary(let f): f.kind.rawValue
+        case .transpose: "Transpose"
+        case .slice: "Slice"
+        case .join: "Concat"
+        case .softmaxAxis(_, let log): log ? "LogSoftmax" : "Softmax"
+        case .reduce(let r, _, _): r.rawValue
+        case .matmul: "MatMul"
+        case .rowDense: "Dense"
+        case .resize: "Resize"
+        case .convTranspose: "ConvTranspose"
         }
     }
 }

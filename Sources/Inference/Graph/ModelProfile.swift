@@ -60,6 +60,12 @@ extension ModelGraph {
                 macs = inShapes[0][0] * 4 * a.hiddenSize * (inShapes[0][1] + a.hiddenSize)
             case .gru(let a):
                 macs = inShapes[0][0] * 3 * a.hiddenSize * (inShapes[0][1] + a.hiddenSize)
+            case .matmul:
+                macs = out.reduce(1, *) * inShapes[0][inShapes[0].count - 1]
+            case .rowDense:
+                macs = out.reduce(1, *) * inShapes[0][inShapes[0].count - 1]
+            case .convTranspose(let a):
+                macs = inShapes[0].reduce(1, *) * (a.outChannels / a.groups) * a.kernelH * a.kernelW
             default:
                 macs = 0
             }

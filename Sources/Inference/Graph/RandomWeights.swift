@@ -33,6 +33,15 @@ extension ModelGraph {
             case .lstm(let a), .gru(let a):
                 let s = 1 / Float(a.hiddenSize).squareRoot()
                 copy.nodes[i].parameters = paramShapes.map { uniform($0, scale: s) }
+            case .rowDense, .convTranspose:
+                // rowDense's weight is [K, units]; a transposed convolution's [inC, outC/g, kH, kW] reads inC·kH·kW inputs per output.
+                let w = paramShapes[0]
+                let fanIn = w.count == 2 ? w[0] : w[0] * w[2] * w[3] / max(1, w[1])
+                var tensors = [uniform(w, scale: (6.0 / Float(max(1, fanIn))).squareRoot())]
+                if paramShapes.count > 1 { tensors.append(uniform(paramShapes[1], scale: 0.05)) }
+                copy.nodes[i].parameters = tensors
+            case .elementwiseConstant:
+                copy.nodes[i].parameters = [uniform(paramShapes[0], scale: 0.25, offset: 1)]
             default:
                 copy.nodes[i].parameters = []
             }

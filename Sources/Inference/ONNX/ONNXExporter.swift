@@ -127,6 +127,93 @@ private struct GraphWriter {
             // Batch-first [N, T, …]: a scalar index on axis 1 drops that axis.
             int64s(n.name + ".index", [Int64(shapes[n.inputs[0]][0] - 1)], scalar: true)
             node("Gather", [ins[0], n.name + ".index"], [out], name: n.name, [.int("axis", 1)])
+        default:
+            emitGeneral(n, ins, out, shapes: shapes)
+        }
+    }
+
+    /// The general ops, batch-first: per-sample axis `k` is ONNX axis `k + 1`.
+    private mutating func emitGeneral(_ n: Node, _ ins: [String], _ out: String, shapes: [[Int]]) {
+        let p = n.parameters
+        switch n.op {
+        case .elementwise(let op):
+            node(op.rawValue, ins, [out], name: n.name)
+        case .elementwiseConstant(let op, _, let constantFirst):
+            initializer(n.name + ".constant", p[0])
+            let operands = constantFirst ? [n.name + ".constant", ins[0]] : [ins[0], n.name + ".constant"]
+            node(op.rawValue, operands, [out], name: n.name)
+        case .unary(let f):
+            switch f.kind {
+            case .hardSigmoid:
+                node("HardSigmoid", ins, [out], name: n.name, [.float("alpha", f.alpha), .float("beta", f.beta)])
+            case .leakyRelu, .elu:
+                node(f.kind.rawValue, ins, [out], name: n.name, [.float("alpha", f.alpha)])
+            case .clip:
+                scalar(n.name + ".min", f.alpha)
+                scalar(n.name + ".max", f.beta)
+                node("Clip", [ins[0], n.name + ".min", n.name + ".max"], [out], name: n.name)
+            case .silu:
+                let s = fresh(n.name + ".sigmoid")
+                node("Sigmoid", ins, [s], name: s)
+                node("Mul", [ins[0], s], [out], name: n.name)
+            default:
+                node(f.kind.rawValue, ins, [out], name: n.name)
+            }
+        case .transpose(let perm):
+            node("Transpose", ins, [out], name: n.name, [.ints("perm", [0] + perm.map { $0 + 1 })])
+        case .slice(let begin, let step, let size):
+            let ends = zip(zip(begin, step), size).map { (bs, s) -> Int64 in
+                let e = bs.0 + s * bs.1
+                return e < 0 ? Int64.min : Int64(e)
+            }
+            int64s(n.name + ".starts", begin.map(Int64.init))
+            int64s(n.name + ".ends", ends)
+            int64s(n.name + ".axes", (1...begin.count).map(Int64.init))
+            int64s(n.name + ".steps", step.map(Int64.init))
+            node("Slice", [ins[0]] + ["starts", "ends", "axes", "steps"].map { n.name + "." + $0 }, [out], name: n.name)
+        case .join(let axis):
+            node("Concat", ins, [out], name: n.name, [.int("axis", axis + 1)])
+        case .softmaxAxis(let axis, let log):
+            node(log ? "LogSoftmax" : "Softmax", ins, [out], name: n.name, [.int("axis", axis + 1)])
+        case .reduce(let kind, let axes, let keepDims):
+            if kind == .sum {
+                int64s(n.name + ".axes", axes.map { Int64($0 + 1) })
+                node("ReduceSum", [ins[0], n.name + ".axes"], [out], name: n.name, [.int("keepdims", keepDims ? 1 : 0)])
+            } else {
+                node(kind.rawValue, ins, [out], name: n.name, [.ints("axes", axes.map { $0 + 1 }), .int("keepdims", keepDims ? 1 : 0)])
+            }
+        case .matmul:
+            node("MatMul", ins, [out], name: n.name)
+        case .rowDense(_, let bias):
+            initializer(n.name + ".weight", p[0])
+            if bias {
+                let m = fresh(n.name + ".matmul")
+                node("MatMul", [ins[0], n.name + ".weight"], [m], name: m)
+                initializer(n.name + ".bias", p[1])
+                node("Add", [m, n.name + ".bias"], [out], name: n.name)
+            } else {
+                node("MatMul", [ins[0], n.name + ".weight"], [out], name: n.name)
+            }
+        case .resize(let a):
+            let roi = fresh(n.name + ".roi")
+            initializer(roi, Tensor(shape: [0], data: []))
+            initializer(n.name + ".scales", Tensor(shape: [4], data: [1, 1, a.scaleH, a.scaleW]))
+            node(
+                "Resize", [ins[0], roi, n.name + ".scales"], [out], name: n.name,
+                [
+                    .string("mode", a.mode.rawValue), .string("coordinate_transformation_mode", a.coordinates.rawValue),
+                    .string("nearest_mode", a.rounding.rawValue),
+                ])
+        case .convTranspose(let a):
+            node(
+                "ConvTranspose", weighted(n, ins[0], bias: a.hasBias), [out], name: n.name,
+                [
+                    .ints("kernel_shape", [a.kernelH, a.kernelW]), .ints("strides", [a.strideH, a.strideW]),
+                    .ints("pads", [a.padTop, a.padLeft, a.padBottom, a.padRight]), .ints("dilations", [a.dilationH, a.dilationW]),
+                    .ints("output_padding", [a.outputPaddingH, a.outputPaddingW]), .int("group", a.groups),
+                ])
+        default:
+            preconditionFailure("emitGeneral called for \(n.op.kind)")
         }
     }
 
@@ -252,6 +339,14 @@ extension Onnx_AttributeProto {
         a.name = name
         a.type = .int
         a.i = Int64(value)
+        return a
+    }
+
+    fileprivate static func string(_ name: String, _ value: String) -> Onnx_AttributeProto {
+        var a = Onnx_AttributeProto()
+        a.name = name
+        a.type = .string
+        a.s = Data(value.utf8)
         return a
     }
 

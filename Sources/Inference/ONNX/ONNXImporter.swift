@@ -18,12 +18,12 @@ import SwiftProtobuf
 /// sizes that do not add up are reported before anything large is allocated.
 package enum ONNXImporter {
     /// Ops run by the engine (some only in the patterns listed above).
-    package static let runtimeOps: Set<String> = [
+    package static let runtimeOps: Set<String> = Set<String>([
         "Conv", "Gemm", "MatMul", "Add", "Sum", "Mul", "Sub", "Div", "Relu", "Clip", "Sigmoid", "Tanh", "Gelu", "Erf", "MaxPool",
         "AveragePool", "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
         "Concat", "Softmax", "LSTM", "GRU", "Identity", "Dropout", "Constant", "Pad",
         "Gather",  // of the last entry along the first axis after the batch (a sequence's final state)
-    ]
+    ]).union(generalOps)
     /// Every op the importer accepts: the engine's, and those folded at import when their
     /// inputs are known (shape arithmetic, ``ONNXFolding``), with `If` inlined when its
     /// condition folds.
@@ -522,6 +522,16 @@ package enum ONNXImporter {
                 }
                 let x = try value(n.input[0], node: name)
                 set(try add(.activation(.gelu), [x.id], name: name), dims: x.dims)
+            case "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Softplus", "Erf":
+                try convertUnary(n, name: name)
+            case "Slice": try convertSlice(n, name: name)
+            case "Split": try convertSplit(n, name: name)
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin": try convertReduce(n, name: name)
+            case "Resize": try convertResize(n, name: name)
+            case "ConvTranspose": try convertConvTranspose(n, name: name)
+            case "LayerNormalization", "InstanceNormalization": try convertNormalization(n, name: name)
+            case "LogSoftmax": try convertSoftmaxAxis(n, name: name)
+            case "Pow", "Min", "Max": try generalElementwise(n, name: name)
             case "Relu", "Sigmoid", "Tanh":
                 let x = try value(n.input[0], node: name)
                 let a: Activation = n.opType == "Relu" ? .relu : n.opType == "Sigmoid" ? .sigmoid : .tanh
@@ -532,6 +542,8 @@ package enum ONNXImporter {
                 try convertConv(n, name: name)
             case "Pad":
                 try convertPad(n, name: name)
+            case "MatMul" where isTensor(n.input[1]) || Self.perSample((try? value(n.input[0], node: name))?.dims ?? []).count >= 2:
+                try convertGeneralMatMul(n, name: name)
             case "Gemm", "MatMul":
                 try convertDense(n, name: name)
             case "Add", "Sum", "Mul", "Sub", "Div":
@@ -586,6 +598,12 @@ package enum ONNXImporter {
             }
         }
 
+        /// Whether `name` is a value computed from the model's input.
+        func isTensor(_ name: String) -> Bool {
+            if case .tensor? = values[name] { return true }
+            return false
+        }
+
         /// The node's first output is the tensor of layer `id`.
         mutating func set(_ n: Onnx_NodeProto, _ id: Int, dims: [Int]) { values[n.output[0]] = .tensor(id: id, dims: dims) }
         func batchFirst(_ shape: [Int]) -> [Int] { [-1] + shape }
@@ -608,7 +626,7 @@ package enum ONNXImporter {
             } else if lo == 0 && hi == .infinity {
                 a = .relu
             } else {
-                throw fail("node '\(name)': Clip(\(lo), \(hi)) is not supported (only Clip(0, 6) as ReLU6 and Clip(0, ∞) as ReLU)")
+                return try convertGeneralClip(n, name: name, lo: lo, hi: hi)
             }
             set(n, try add(.activation(a), [x.id], name: name), dims: x.dims)
         }
@@ -748,6 +766,11 @@ package enum ONNXImporter {
             case "Transpose":
                 let perm = ints(n, "perm") ?? Array((0..<dims.count).reversed())
                 guard perm.sorted() == Array(0..<dims.count) else { throw fail("node '\(name)': bad perm \(perm)") }
+                // Data moves within a sample unless the axes of size > 1 keep their order.
+                let b = dims.firstIndex(of: -1) ?? 0
+                let shape = Self.perSample(dims)
+                let moved = perm.filter { $0 != b }.map { $0 > b ? $0 - 1 : $0 }.filter { shape[$0] != 1 }
+                if moved != moved.sorted() { return try generalTranspose(x, perm: perm, name: name, output: n.output[0]) }
                 dims = perm.map { dims[$0] }
             case "Squeeze":
                 let axes =
@@ -771,7 +794,7 @@ package enum ONNXImporter {
             var axis = int(n, "axis", 1)
             if axis < 0 { axis += parts[0].dims.count }
             guard parts.allSatisfy({ $0.dims.first == -1 }), axis == 1 else {
-                throw fail("node '\(name)': only Concat along the channel axis (1) of batch-first values is supported")
+                return try generalConcat(parts, axis: axis, name: name, output: n.output[0])
             }
             let id = try add(.concat, parts.map(\.id), name: name)
             set(n, id, dims: batchFirst(shapes[id]))
@@ -782,9 +805,7 @@ package enum ONNXImporter {
             let x = try value(n.input[0], node: name)
             var axis = int(n, "axis", opset >= 13 ? -1 : 1)
             if axis < 0 { axis += x.dims.count }
-            guard axis == x.dims.count - 1 else {
-                throw fail("node '\(name)': only Softmax over the last axis is supported (axis \(axis) of \(x.dims.count))")
-            }
+            guard axis == x.dims.count - 1 else { return try convertSoftmaxAxis(n, name: name) }
             let id = try add(.softmax, [x.id], name: name)
             set(n, id, dims: x.dims)
         }
@@ -891,31 +912,29 @@ package enum ONNXImporter {
             }
             let constants = n.input.compactMap { Self.floatTensor(values[$0]) }
             if constants.isEmpty {
-                guard n.opType == "Add" || n.opType == "Sum", tensors.count >= 2 else {
-                    throw fail("node '\(name)': \(n.opType) of two model values is not supported (only Add/Sum)")
+                guard n.opType == "Add" || n.opType == "Sum", tensors.count >= 2, tensors.allSatisfy({ $0.dims == tensors[0].dims }) else {
+                    return try generalElementwise(n, name: name)
                 }
                 let id = try add(.add, tensors.map(\.id), name: name)
                 values[n.output[0]] = .tensor(id: id, dims: tensors[0].dims)
                 return
             }
-            guard tensors.count == 1, constants.count == 1, n.input.count == 2 else {
-                throw fail("node '\(name)': \(n.opType) needs one model value and one constant, or two model values")
-            }
+            guard tensors.count == 1, constants.count == 1, n.input.count == 2 else { return try generalElementwise(n, name: name) }
             let x = tensors[0]
             let c = constants[0]
             let valueFirst = values[n.input[0]].map { if case .tensor = $0 { return true } else { return false } } ?? true
             let shape = Self.perSample(x.dims)
             let channels = shape[0]
-            // The constant must be a scalar or one value per channel ([C], [1, C], [C, 1, 1], [1, C, 1, 1]).
-            let squeezed = c.shape.filter { $0 != 1 }
-            guard
-                c.count == 1
-                    || (squeezed == [channels] && (c.shape.last == channels && shape.count == 1 || c.shape.count >= 3 || shape.count == 1))
-            else {
-                throw fail(
-                    "node '\(name)': \(n.opType) by a constant of shape \(describe(c.shape)) on \(describe(shape)): only scalars and per-channel constants are supported"
-                )
-            }
+            // A per-channel affine layer when the value is [N, C, H, W] or [N, C] and the constant a
+            // scalar or one value per channel ([C, 1, 1] or [C], right-aligned, leading 1s allowed).
+            let aligned = Array(c.shape.drop(while: { $0 == 1 }))
+            let perChannel =
+                shape.count == 3
+                ? (c.shape.count >= 3 && Array(c.shape.suffix(3)) == [channels, 1, 1] && c.shape.dropLast(3).allSatisfy { $0 == 1 })
+                : aligned == [channels]
+            guard x.dims.first == -1, shape.count == 3 || shape.count == 1, c.count == 1 || perChannel,
+                n.opType != "Div" || valueFirst
+            else { return try generalElementwise(n, name: name) }
             let v = c.count == 1 ? [Float](repeating: c.data[0], count: channels) : c.data
             var scale = [Float](repeating: 1, count: channels)
             var shift = [Float](repeating: 0, count: channels)
