@@ -53,6 +53,12 @@ struct GeneralOpTests {
                 (.slice(begin: [0, 0, 0], step: [1, 1, 1], size: [2, 3, 2]), [0]), (.join(axis: 2), [4, 0]),
             ]),
         graph(
+            "gather", [4, 5, 6],
+            [
+                (.gather(axis: 0, indices: [3, 0, 3]), [0]), (.gather(axis: 2, indices: [5, 1]), [0]),
+                (.gather(axis: 1, indices: [4]), [0]),
+            ]),
+        graph(
             "softmax-axes", [3, 4, 5],
             [
                 (.softmaxAxis(0, log: false), [0]), (.softmaxAxis(1, log: true), [0]), (.softmaxAxis(2, log: false), [0]),

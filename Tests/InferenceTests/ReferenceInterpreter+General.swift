@@ -90,6 +90,12 @@ extension ReferenceInterpreter {
                 for k in 0..<begin.count { src[k + 1] = begin[k] + ix[k + 1] * step[k] }
                 y[i] = xs[0][flat(src, inDims)]
             }
+        case .gather(let axis, let indices):
+            for i in 0..<count {
+                var ix = index(i, outDims)
+                ix[axis + 1] = indices[ix[axis + 1]]
+                y[i] = xs[0][flat(ix, [n] + ins[0])]
+            }
         case .join(let axis):
             for i in 0..<count {
                 var ix = index(i, outDims)

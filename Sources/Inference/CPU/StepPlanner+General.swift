@@ -57,6 +57,23 @@ extension StepPlanner {
                 start += s[axis]
             }
             return (step(.copy(parts, outputCount: outCount)), 0)
+        case .gather(let axis, let indices):
+            // One strided copy per index: the input's slab at that index to the output's.
+            let inDims = Layout.dims(ins[0], batch: n)
+            let inStrides = Layout.strides(inDims)
+            let outStrides = Layout.strides(outDims)
+            let p = Layout.physicalAxis(axis)
+            var slab = inDims
+            slab[p] = 1
+            var parts: [CopyPart] = []
+            for (k, index) in indices.enumerated() {
+                let c = GeneralKernels.coalesce(slab, [inStrides, outStrides])
+                parts.append(
+                    CopyPart(
+                        input: 0, dims: c.dims, source: StridedView(offset: index * inStrides[p], strides: c.views[0]),
+                        destination: StridedView(offset: k * outStrides[p], strides: c.views[1])))
+            }
+            return (step(.copy(parts, outputCount: outCount)), 0)
         case .softmaxAxis(let axis, let log):
             return (step(.softmax(dims: outDims, axis: Layout.physicalAxis(axis), log: log)), 0)
         case .reduce(let kind, let axes, let keepDims):

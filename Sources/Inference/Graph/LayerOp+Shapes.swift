@@ -160,6 +160,14 @@ extension LayerOp {
             var out = first
             out[axis] = inputs.reduce(0) { $0 + $1[axis] }
             return out
+        case .gather(let axis, let indices):
+            let s = try single()
+            guard axis >= 0, axis < s.count, !indices.isEmpty, indices.allSatisfy({ $0 >= 0 && $0 < s[axis] }) else {
+                throw fail("indices \(indices.prefix(8)) along axis \(axis) do not fit \(describe(s))")
+            }
+            var out = s
+            out[axis] = indices.count
+            return out
         case .softmaxAxis(let axis, _):
             let s = try single()
             guard axis >= 0, axis < s.count else { throw fail("axis \(axis) for \(describe(s))") }

@@ -193,6 +193,8 @@ package enum LayerOp: Sendable, Equatable {
     case transpose([Int])
     /// Per-sample axis `k` keeps `size[k]` entries from `begin[k]`, `step[k]` apart.
     case slice(begin: [Int], step: [Int], size: [Int])
+    /// Entries `indices` of per-sample axis `axis`, in that order (ONNX Gather with constant indices).
+    case gather(axis: Int, indices: [Int])
     /// Concatenation along any per-sample axis.
     case join(axis: Int)
     /// Softmax (or log-softmax) along a per-sample axis.
@@ -231,6 +233,7 @@ package enum LayerOp: Sendable, Equatable {
         case .transpose: "Transpose"
         case .slice: "Slice"
         case .join: "Concat"
+        case .gather: "Gather"
         case .softmaxAxis(_, let log): log ? "LogSoftmax" : "Softmax"
         case .reduce(let r, _, _): r.rawValue
         case .matmul: "MatMul"

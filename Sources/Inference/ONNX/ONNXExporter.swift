@@ -171,6 +171,9 @@ private struct GraphWriter {
             int64s(n.name + ".axes", (1...begin.count).map(Int64.init))
             int64s(n.name + ".steps", step.map(Int64.init))
             node("Slice", [ins[0]] + ["starts", "ends", "axes", "steps"].map { n.name + "." + $0 }, [out], name: n.name)
+        case .gather(let axis, let indices):
+            int64s(n.name + ".indices", indices.map(Int64.init))
+            node("Gather", [ins[0], n.name + ".indices"], [out], name: n.name, [.int("axis", axis + 1)])
         case .join(let axis):
             node("Concat", ins, [out], name: n.name, [.int("axis", axis + 1)])
         case .softmaxAxis(let axis, let log):

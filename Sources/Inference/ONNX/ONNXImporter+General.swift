@@ -453,4 +453,46 @@ extension ONNXImporter.Builder {
         }
         values[n.output[0]] = .tensor(id: y, dims: x.dims)
     }
+
+    /// Whether a Gather takes the last step of a sequence (the recurrent `lastStep` pattern).
+    func isLastStepGather(_ n: Onnx_NodeProto, _ dims: [Int]) -> Bool {
+        guard n.input.count > 1, case .known(let k)? = values[n.input[1]], case .int(let e) = k.elements, e.count == 1,
+            let index = e[0].constant, let first = dims.firstIndex(where: { $0 != -1 }), dims.count >= 2,
+            Self.perSample(dims).count >= 2
+        else { return false }
+        var axis = int(n, "axis", 0)
+        if axis < 0 { axis += dims.count }
+        return axis == first && (Int(index) == dims[axis] - 1 || index == -1)
+    }
+
+    /// `Gather` of a computed value with indices known at import (a scalar index drops the axis).
+    mutating func convertGather(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+        let x = try value(n.input[0], node: name)
+        guard n.input.count > 1, case .known(let k)? = values[n.input[1]], case .int = k.elements else {
+            throw fail(
+                "node '\(name)': Gather of a value computed from the model's input needs indices known at import (these are computed from the input)"
+            )
+        }
+        guard k.dims.count <= 1 else { throw fail("node '\(name)': Gather with \(k.dims.count)-D indices is not supported") }
+        let raw = try ints(n.input[1], node: name)
+        let a = try perSampleAxis(int(n, "axis", 0), x.dims, node: name)
+        let shape = Self.perSample(x.dims)
+        var indices: [Int] = []
+        for i in raw {
+            let j = i < 0 ? Int(i) + shape[a] : Int(i)
+            guard j >= 0, j < shape[a] else { throw fail("node '\(name)': Gather index \(i) is out of range for an axis of \(shape[a])") }
+            indices.append(j)
+        }
+        let id = try add(.gather(axis: a, indices: indices), [x.id], name: name)
+        let b = x.dims.firstIndex(of: -1) ?? 0
+        let kept = Self.withBatch(shapes[id], at: b)
+        guard k.dims.isEmpty else {
+            values[n.output[0]] = .tensor(id: id, dims: kept)
+            return
+        }
+        // A scalar index drops the axis.
+        var dims = kept
+        dims.remove(at: a >= b ? a + 1 : a)
+        try relayout((id, kept), to: dims, name: name + ".squeeze", output: n.output[0])
+    }
 }

@@ -814,6 +814,7 @@ package enum ONNXImporter {
         /// (`T − 1` or `−1`; a scalar drops the axis, a one-element index keeps it as size 1).
         mutating func gatherLast(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
             let x = try value(n.input[0], node: name)
+            if !isLastStepGather(n, x.dims) { return try convertGather(n, name: name) }
             guard n.input.count > 1, case .known(let k)? = values[n.input[1]], case .int(let e) = k.elements, e.count == 1,
                 let index = e[0].constant
             else {
