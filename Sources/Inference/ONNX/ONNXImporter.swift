@@ -33,7 +33,8 @@ package enum ONNXImporter {
 
     /// Loads a model file.
     package static func load(path: String, inputShapes: InputShapes = InputShapes()) throws(InferenceError) -> ModelGraph {
-        try decode(try read(path: path), name: modelName(path: path), source: path, inputShapes: inputShapes)
+        let data = try read(path: path)
+        return try decode(consume data, name: modelName(path: path), source: path, inputShapes: inputShapes)
     }
 
     /// The model's name from its file: the file name without `.onnx`.
@@ -57,10 +58,13 @@ package enum ONNXImporter {
     }
 
     /// Decodes ONNX bytes.
+    ///
+    /// Memory: the file's bytes are released once parsed (pass them with `consume`), and each
+    /// initializer's bytes once converted, so a model's weights are held at most twice at once.
     package static func decode(
-        _ data: Data, name: String, source: String = "model.onnx", inputShapes: InputShapes = InputShapes()
+        _ data: consuming Data, name: String, source: String = "model.onnx", inputShapes: InputShapes = InputShapes()
     ) throws(InferenceError) -> ModelGraph {
-        let model: Onnx_ModelProto
+        var model: Onnx_ModelProto
         do {
             var options = BinaryDecodingOptions()
             options.messageDepthLimit = 64
@@ -68,13 +72,17 @@ package enum ONNXImporter {
         } catch {
             throw InferenceError("\(source): not a valid ONNX model (protobuf decoding failed: \(error))")
         }
+        data = Data()
         guard model.hasGraph, !model.graph.node.isEmpty else { throw InferenceError("\(source): the ONNX model has no graph nodes") }
         let opset = model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version ?? 0
         guard (7...23).contains(opset) else {
             throw InferenceError("\(source): opset \(opset) is not supported (opsets 11–21 are; 7–23 are tried)")
         }
         var builder = Builder(source: source, opset: Int(opset), graphName: name)
-        return try builder.build(model.graph, inputShapes: inputShapes)
+        // The graph alone, uniquely held, so converted initializers can be released.
+        var graph = model.graph
+        model = Onnx_ModelProto()
+        return try builder.build(&graph, inputShapes: inputShapes)
     }
 
     // MARK: - Builder
@@ -244,7 +252,7 @@ package enum ONNXImporter {
 
         // MARK: Graph
 
-        mutating func build(_ g: Onnx_GraphProto, inputShapes: InputShapes) throws(InferenceError) -> ModelGraph {
+        mutating func build(_ g: inout Onnx_GraphProto, inputShapes: InputShapes) throws(InferenceError) -> ModelGraph {
             // One error listing every unsupported op (in If branches too).
             var unsupported: [String: [String]] = [:]
             func scan(_ graph: Onnx_GraphProto) {
@@ -262,7 +270,12 @@ package enum ONNXImporter {
                 let list = unsupported.keys.sorted().map { "\($0) (\(unsupported[$0]!.joined(separator: ", ")))" }.joined(separator: "; ")
                 throw fail("unsupported ONNX ops: \(list); supported ops: \(ONNXImporter.supportedOps.sorted().joined(separator: ", "))")
             }
-            for p in g.initializer { values[p.name] = try tensor(p) }
+            for k in g.initializer.indices {
+                values[g.initializer[k].name] = try tensor(g.initializer[k])
+                // The converted values are the only copy kept.
+                g.initializer[k].rawData = Data()
+                g.initializer[k].floatData = []
+            }
             consumed.formUnion(g.output.map(\.name))
             let inputs = g.input.filter { values[$0.name] == nil }
             guard inputs.count == 1, let input = inputs.first else {
@@ -468,10 +481,8 @@ package enum ONNXImporter {
                 for i in n.input { consumers[i, default: []].append(n) }
             }
             func scalarValue(_ name: String) -> Float? {
-                if let p = g.initializer.first(where: { $0.name == name }) {
-                    if p.floatData.count == 1 { return p.floatData[0] }
-                    if p.rawData.count == 4 { return p.rawData.withUnsafeBytes { $0.load(as: Float.self) } }
-                }
+                // Initializers are already converted (and their bytes released).
+                if case .known(let k)? = values[name], let f = k.floats, f.count == 1 { return f[0] }
                 if let c = producer[name], c.opType == "Constant", let a = c.attribute.first, a.hasT {
                     if a.t.floatData.count == 1 { return a.t.floatData[0] }
                     if a.t.rawData.count == 4 { return a.t.rawData.withUnsafeBytes { $0.load(as: Float.self) } }
