@@ -14,8 +14,11 @@ extension DeployAdvisor {
 
         @OptionGroup var shapes: InputShapeOptions
 
-        @Option(help: "Input array (.npy, float32, shape [N, ...input] or [...input]); default: seeded random input.")
-        var input: String?
+        @Option(
+            help: ArgumentHelp(
+                "Input array (.npy, float32): FILE for the model's input ([N, ...input] or [...input]), or NAME=FILE for any graph input (repeatable); default: a seeded random input, other inputs zeros.",
+                valueName: "[NAME=]FILE"))
+        var input: [String] = []
 
         @Option(help: "Seed for built-in weights and for the random input.")
         var seed: UInt64 = 1
@@ -23,8 +26,11 @@ extension DeployAdvisor {
         @Option(help: "Batch size of the random input (ignored with --input).")
         var batch: Int = 1
 
-        @Option(help: "Where to write the output array (.npy).")
-        var output: String
+        @Option(
+            help: ArgumentHelp(
+                "Where to write an output (.npy): FILE for the first graph output, NAME=FILE for any other (repeatable).",
+                valueName: "[NAME=]FILE"))
+        var output: [String] = []
 
         @Option(help: "OpenBLAS threads (default: all cores).")
         var threads: Int?
@@ -38,9 +44,39 @@ extension DeployAdvisor {
 
         func validate() throws {
             guard (1...4096).contains(batch) else { throw ValidationError("--batch must be 1 to 4096, got \(batch)") }
+            guard !output.isEmpty else { throw ValidationError("give --output FILE (the first graph output) or --output NAME=FILE") }
+        }
+
+        /// `FILE` or `NAME=FILE` (a name never contains '/', so paths with '=' in a folder stay paths).
+        static func split(_ text: String) -> (name: String?, path: String) {
+            guard let eq = text.firstIndex(of: "="), !text[..<eq].contains("/"), eq != text.startIndex else { return (nil, text) }
+            return (String(text[..<eq]), String(text[text.index(after: eq)...]))
         }
 
         func run() throws {
+            var named: [String: Tensor] = [:]
+            var unnamed: String?
+            for text in input {
+                let (name, path) = Self.split(text)
+                if let name {
+                    guard named[name] == nil else { throw ValidationError("--input gives '\(name)' twice") }
+                    named[name] = try NPYFile.read(path: path)
+                } else {
+                    guard unnamed == nil else { throw ValidationError("--input FILE is given twice; name the inputs (NAME=FILE)") }
+                    unnamed = path
+                }
+            }
+            var seen = Set<String>()
+            for text in output {
+                let (name, path) = Self.split(text)
+                guard seen.insert(name ?? "").inserted else {
+                    throw ValidationError("--output names '\(name ?? "the first output")' twice")
+                }
+                try run(input: unnamed, named: named, output: name, to: path)
+            }
+        }
+
+        func run(input: String?, named: [String: Tensor], output selected: String?, to output: String) throws {
             var given = try shapes.shapes()
             var array: Tensor?
             if let input {
@@ -51,14 +87,16 @@ extension DeployAdvisor {
             }
             var source: ModelSource
             do {
-                source = try ModelSource.load(model, inputShapes: given)
+                source = try ModelSource.load(model, inputShapes: given, inputValues: named, output: selected)
             } catch let first {
                 guard let t = array, try shapes.shapes().isEmpty, ModelSource.isONNXPath(model),
-                    let retry = try? ModelSource.load(model, inputShapes: InputShapes(unnamed: [1] + t.shape))
+                    let retry = try? ModelSource.load(
+                        model, inputShapes: InputShapes(unnamed: [1] + t.shape), inputValues: named, output: selected)
                 else { throw first }
                 source = retry
             }
             let graph = try source.weighted(seed: seed)
+            if array == nil, let t = named[graph.inputName] { array = t }
             let perSample = graph.inputShape.reduce(1, *)
             var data: [Float]
             var n = batch

@@ -310,6 +310,30 @@ struct ONNXPipelineCLITests {
         #expect(badFile.status == 2 && badFile.stderr.contains("inputShapes.x"), "\(badFile.stderr)")
     }
 
+    /// `infer --input NAME=FILE` (repeatable) and `--output FILE` / `--output NAME=FILE`; the
+    /// other commands feed the extra inputs zeros.
+    @Test func severalInputsAndOutputsThroughInfer() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("InferenceTests/Fixtures/onnx")
+        func f(_ s: String) -> String { fixtures.appendingPathComponent(s).path }
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let y = dir.appendingPathComponent("y.npy").path
+        let state = dir.appendingPathComponent("state.npy").path
+        let r = try CLI.run([
+            "infer", f("several_inputs.onnx"), "--input", "x=" + f("several_inputs.x.npy"), "--input",
+            "mask=" + f("several_inputs.mask.npy"),
+            "--output", y, "--output", "state=" + state,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("shape [3, 4, 6]") && r.stdout.contains("shape [1, 3, 5]"), "\(r.stdout)")
+        #expect(FileManager.default.fileExists(atPath: y) && FileManager.default.fileExists(atPath: state))
+        let profile = try CLI.run(["profile", f("several_inputs.onnx")])
+        #expect(profile.status == 0, "\(profile.stderr)")
+        let twice = try CLI.run(["infer", f("several_inputs.onnx"), "--output", y, "--output", y + "2"])
+        #expect(twice.status != 0 && twice.stderr.contains("twice"), "\(twice.stderr)")
+    }
+
     /// `fpga FILE.onnx` measures accuracy on the file's weights: a file exported with seed 1
     /// agrees with the zoo model's seed-1 weights, one exported with seed 2 does not.
     @Test func fpgaAccuracyUsesTheFilesWeights() throws {

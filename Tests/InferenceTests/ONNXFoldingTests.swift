@@ -74,10 +74,40 @@ struct ONNXExporterPatternTests {
         let fixed = message { _ = try ONNXImporter.load(path: path, inputShapes: InputShapes(unnamed: [1, 4, 10, 10])) }
         #expect(fixed.contains("axis 1 of input 'x' as 4; the model fixes it at 3"), "\(fixed)")
         let unknown = message { _ = try ONNXImporter.load(path: path, inputShapes: InputShapes(byName: ["images": [1, 3, 8, 8]])) }
-        #expect(unknown.contains("names input 'images', which the model does not have (its input: 'x')"), "\(unknown)")
+        #expect(unknown.contains("names input 'images', which the model does not have (its inputs: 'x')"), "\(unknown)")
         // A size for which the reshape arithmetic does not hold (odd spatial sizes still fold).
         let g = try ONNXImporter.load(path: path, inputShapes: InputShapes(byName: ["x": [1, 3, 7, 9]]))
         #expect(g.inputShape == [3, 7, 9])
+    }
+
+    /// Several inputs and outputs: the mask is given, the recurrent state h0 (which follows the
+    /// batch) is fed zeros, and each output can be selected; all match ONNX Runtime.
+    @Test func severalInputsAndOutputs() throws {
+        let path = Self.fixtures.appendingPathComponent("several_inputs.onnx").path
+        func npy(_ s: String) throws -> Tensor {
+            try NPYFile.read(path: Self.fixtures.appendingPathComponent("several_inputs.\(s).npy").path)
+        }
+        let x = try npy("x")
+        let mask = try npy("mask")
+        for (output, name) in [(nil, "y"), ("z", "z"), ("state", "state")] as [(String?, String)] {
+            let g = try ONNXImporter.load(path: path, inputValues: ["mask": mask], output: output)
+            #expect(g.inputName == "x" && g.inputShape == [4, 6])
+            let e = try CPUExecutor(graph: g, batch: 3)
+            let y = ModelGraph.moveBatchAxis(try e.run(x.data), shape: [3] + e.outputShape, from: 0, to: g.outputBatchAxis)
+            let expected = try npy(name)
+            #expect(y.shape == expected.shape, "\(name): \(y.shape) vs \(expected.shape)")
+            #expect(ReferenceInterpreter.relativeError(y.data, expected.data) <= 1e-5, "\(name)")
+        }
+        // Without a value the mask is zeros: y is then all zeros (Relu(x·0)).
+        let zeros = try ONNXImporter.load(path: path)
+        let e = try CPUExecutor(graph: zeros, batch: 3)
+        #expect(try e.run(x.data).allSatisfy { $0 == 0 })
+        let unknownInput = message { _ = try ONNXImporter.load(path: path, inputValues: ["masks": mask]) }
+        #expect(unknownInput.contains("--input names input 'masks', which the model does not have"), "\(unknownInput)")
+        let unknownOutput = message { _ = try ONNXImporter.load(path: path, output: "w") }
+        #expect(unknownOutput.contains("the model has no output 'w' (its outputs: 'y', 'z', 'state')"), "\(unknownOutput)")
+        let badShape = message { _ = try ONNXImporter.load(path: path, inputValues: ["mask": Tensor(zeros: [2, 6])]) }
+        #expect(badShape.contains("--input mask: array shape [2, 6] does not match"), "\(badShape)")
     }
 
     @Test func parsingInputShapes() throws {

@@ -49,11 +49,14 @@ package struct ModelSource: Sendable {
     ///   - baseDirectory: relative ONNX paths are resolved against it (the workload file's folder); nil: the working directory.
     /// - Throws: ``InferenceError`` for an unknown name, a missing or unreadable file, or a model the importer cannot read.
     ///   - inputShapes: shapes for ONNX inputs with symbolic dimensions (`--input-shape`).
+    ///   - inputValues: values for ONNX inputs other than the model's input (`infer --input NAME=FILE`); the others are fed zeros.
+    ///   - output: the ONNX graph output the model computes (default: the first).
     package static func load(
-        _ spec: String, baseDirectory: String? = nil, inputShapes: InputShapes = InputShapes()
+        _ spec: String, baseDirectory: String? = nil, inputShapes: InputShapes = InputShapes(), inputValues: [String: Tensor] = [:],
+        output: String? = nil
     ) throws(InferenceError) -> ModelSource {
         guard isONNXPath(spec) else {
-            guard inputShapes.isEmpty else {
+            guard inputShapes.isEmpty, inputValues.isEmpty, output == nil else {
                 throw InferenceError(
                     "--input-shape (inputShapes) applies to ONNX models; the built-in '\(spec)' has fixed shapes (its options set them)")
             }
@@ -64,7 +67,9 @@ package struct ModelSource: Sendable {
         // One read: the bytes that are decoded are the bytes that are hashed.
         let data = try ONNXImporter.read(path: path)
         let sha256 = SHA256Digest.hex(of: data)
-        let graph = try ONNXImporter.decode(consume data, name: ONNXImporter.modelName(path: path), source: path, inputShapes: inputShapes)
+        let graph = try ONNXImporter.decode(
+            consume data, name: ONNXImporter.modelName(path: path), source: path, inputShapes: inputShapes, inputValues: inputValues,
+            output: output)
         return ModelSource(origin: .onnx(path: path, sha256: sha256), inputShapes: inputShapes, architecture: graph)
     }
 

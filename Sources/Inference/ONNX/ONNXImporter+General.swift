@@ -495,4 +495,54 @@ extension ONNXImporter.Builder {
         dims.remove(at: a >= b ? a + 1 : a)
         try relayout((id, kept), to: dims, name: name + ".squeeze", output: n.output[0])
     }
+
+    /// Binds an input other than the model's: the value given (`infer --input NAME=FILE`), else
+    /// zeros of its declared shape (fixed by `--input-shape NAME=DIMS` when symbolic). A
+    /// dimension named like the model input's batch makes zeros that follow the batch
+    /// (a recurrent state), usable where zeros are the default.
+    mutating func bindExtraInput(_ v: Onnx_ValueInfoProto, given: [Int]?, batchSymbol: String) throws(InferenceError) {
+        let dims = v.type.tensorType.shape.dim
+        let type = Onnx_TensorProto.DataType(rawValue: Int(v.type.tensorType.elemType))
+        if let t = bound[v.name] {
+            for (k, d) in dims.enumerated() where d.dimValue > 0 && (k >= t.dims.count || t.dims[k] != Int(d.dimValue)) {
+                throw fail(
+                    "--input \(v.name): array shape \(t.dims) does not match the input's declared \(dims.map { $0.dimValue > 0 ? "\($0.dimValue)" : $0.dimParam })"
+                )
+            }
+            guard t.dims.count == dims.count else {
+                throw fail("--input \(v.name): array of \(t.dims.count) axes for an input of \(dims.count)")
+            }
+            values[v.name] = .known(t)
+            return
+        }
+        var shape: [Int] = []
+        var followsBatch = false
+        for (k, d) in dims.enumerated() {
+            if let g = given, k < g.count {
+                shape.append(g[k])
+            } else if d.dimValue > 0 {
+                shape.append(Int(d.dimValue))
+            } else if !batchSymbol.isEmpty && d.dimParam == batchSymbol && !followsBatch {
+                followsBatch = true
+                shape.append(-1)
+            } else {
+                throw fail(
+                    "input '\(v.name)' axis \(k)\(d.dimParam.isEmpty ? "" : " ('\(d.dimParam)')") is symbolic; extra inputs are fed zeros of their declared shape: give it with --input-shape \(v.name)=DIMS, or the values with infer --input \(v.name)=FILE.npy"
+                )
+            }
+        }
+        if followsBatch {
+            guard type == .float else { throw fail("input '\(v.name)': an integer input that follows the batch is not supported") }
+            values[v.name] = .batchZeros(dims: shape)
+            return
+        }
+        let count = shape.reduce(1, *)
+        guard count <= ONNXFolding.maxElements else { throw fail("input '\(v.name)': \(shape) is too large to feed zeros") }
+        switch type {
+        case .float?, .double?, .float16?:
+            values[v.name] = .known(KnownTensor(dims: shape, elements: .float(Array(repeating: 0, count: count))))
+        case .bool?: values[v.name] = .known(KnownTensor(dims: shape, elements: .bool(Array(repeating: false, count: count))))
+        default: values[v.name] = .known(KnownTensor(ints: Array(repeating: 0, count: count), dims: shape))
+        }
+    }
 }

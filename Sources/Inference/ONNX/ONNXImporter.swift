@@ -32,9 +32,12 @@ package enum ONNXImporter {
     static let maxElements = 1 << 30
 
     /// Loads a model file.
-    package static func load(path: String, inputShapes: InputShapes = InputShapes()) throws(InferenceError) -> ModelGraph {
+    package static func load(
+        path: String, inputShapes: InputShapes = InputShapes(), inputValues: [String: Tensor] = [:], output: String? = nil
+    ) throws(InferenceError) -> ModelGraph {
         let data = try read(path: path)
-        return try decode(consume data, name: modelName(path: path), source: path, inputShapes: inputShapes)
+        return try decode(
+            consume data, name: modelName(path: path), source: path, inputShapes: inputShapes, inputValues: inputValues, output: output)
     }
 
     /// The model's name from its file: the file name without `.onnx`.
@@ -62,7 +65,8 @@ package enum ONNXImporter {
     /// Memory: the file's bytes are released once parsed (pass them with `consume`), and each
     /// initializer's bytes once converted, so a model's weights are held at most twice at once.
     package static func decode(
-        _ data: consuming Data, name: String, source: String = "model.onnx", inputShapes: InputShapes = InputShapes()
+        _ data: consuming Data, name: String, source: String = "model.onnx", inputShapes: InputShapes = InputShapes(),
+        inputValues: [String: Tensor] = [:], output: String? = nil
     ) throws(InferenceError) -> ModelGraph {
         var model: Onnx_ModelProto
         do {
@@ -79,6 +83,8 @@ package enum ONNXImporter {
             throw InferenceError("\(source): opset \(opset) is not supported (opsets 11–21 are; 7–23 are tried)")
         }
         var builder = Builder(source: source, opset: Int(opset), graphName: name)
+        builder.bound = inputValues.mapValues { KnownTensor(dims: $0.shape, elements: .float($0.data)) }
+        builder.selectedOutput = output
         // The graph alone, uniquely held, so converted initializers can be released.
         var graph = model.graph
         model = Onnx_ModelProto()
@@ -94,6 +100,10 @@ package enum ONNXImporter {
         /// A tensor known at import: an initializer, a Constant, or folded from them and from
         /// shapes (``ONNXFolding``).
         case known(KnownTensor)
+        /// Zeros whose shape includes the batch (a recurrent state input fed zeros), ONNX dims with
+        /// the batch marked -1: usable only where zeros are the default (a recurrent layer's
+        /// initial state).
+        case batchZeros(dims: [Int])
         /// Zero padding waiting to be folded into the next Conv: ONNX pads for the spatial axes.
         case padded(id: Int, dims: [Int], pads: [Int])
     }
@@ -106,6 +116,10 @@ package enum ONNXImporter {
         var values: [String: Value] = [:]
         var shapes: [[Int]] = []
         var usedNames = Set<String>()
+        /// Values for inputs other than the model's input (`infer --input NAME=FILE`); the others are zeros.
+        var bound: [String: KnownTensor] = [:]
+        /// The graph output the model computes (default: the first).
+        var selectedOutput: String?
         /// Names some node or the graph output reads.
         var consumed = Set<String>()
         /// The model declares its batch as a fixed 1 (exported for one sample): a literal 1 on
@@ -245,6 +259,10 @@ package enum ONNXImporter {
             switch values[name] {
             case .tensor(let id, let dims)?: return (id, dims)
             case .padded?: throw fail("node '\(node)': Pad can only be folded into a following Conv")
+            case .batchZeros?:
+                throw fail(
+                    "node '\(node)': input '\(name)' is an extra input fed zeros that follow the batch; it can only be a recurrent layer's initial state"
+                )
             case nil: throw fail("node '\(node)': input '\(name)' is not produced by any earlier node or input")
             default: throw fail("node '\(node)': input '\(name)' is a constant; this node needs a model value there")
             }
@@ -278,25 +296,40 @@ package enum ONNXImporter {
             }
             consumed.formUnion(g.output.map(\.name))
             let inputs = g.input.filter { values[$0.name] == nil }
-            guard inputs.count == 1, let input = inputs.first else {
+            // The model's input is the first float input; every other input is bound at import.
+            let floatType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+            guard let input = inputs.first(where: { $0.type.tensorType.elemType == floatType }) ?? inputs.first else {
+                throw fail("the model has no input")
+            }
+            for name in inputShapes.byName.keys where !inputs.contains(where: { $0.name == name }) {
                 throw fail(
-                    "the model must have exactly one non-initializer input, found \(inputs.count): \(inputs.map(\.name).joined(separator: ", "))"
+                    "--input-shape names input '\(name)', which the model does not have (its inputs: \(inputs.map { "'\($0.name)'" }.joined(separator: ", ")))"
                 )
             }
-            for name in inputShapes.byName.keys where name != input.name {
-                throw fail("--input-shape names input '\(name)', which the model does not have (its input: '\(input.name)')")
+            for name in bound.keys where !inputs.contains(where: { $0.name == name }) {
+                throw fail("--input names input '\(name)', which the model does not have")
+            }
+            if let wanted = selectedOutput, !g.output.contains(where: { $0.name == wanted }) {
+                throw fail("the model has no output '\(wanted)' (its outputs: \(g.output.map { "'\($0.name)'" }.joined(separator: ", ")))")
             }
             guard input.type.tensorType.elemType == Int32(Onnx_TensorProto.DataType.float.rawValue) else {
                 throw fail("input '\(input.name)' must be float32")
             }
-            let dims = try resolveInput(input, graph: g, given: inputShapes.byName[input.name] ?? inputShapes.unnamed)
+            let dims = try resolveInput(
+                input, graph: g, given: inputShapes.byName[input.name] ?? inputShapes.unnamed ?? bound.removeValue(forKey: input.name)?.dims
+            )
+            bound.removeValue(forKey: input.name)
+            let batchSymbol = input.type.tensorType.shape.dim[dims.firstIndex(of: -1) ?? 0].dimParam
+            for extra in inputs where extra.name != input.name {
+                try bindExtraInput(extra, given: inputShapes.byName[extra.name], batchSymbol: batchSymbol)
+            }
             if let b = dims.firstIndex(of: -1) { staticBatch = input.type.tensorType.shape.dim[b].dimValue == 1 }
             shapes = [Self.perSample(dims)]
             values[input.name] = .tensor(id: 0, dims: dims)
             let gelu = geluPatterns(g)
             try convertNodes(g.node, gelu: gelu)
-            guard let outputName = g.output.first?.name, case .tensor(let id, let outDims)? = values[outputName] else {
-                throw fail("the graph output '\(g.output.first?.name ?? "?")' is not a model value")
+            guard let outputName = selectedOutput ?? g.output.first?.name, case .tensor(let id, let outDims)? = values[outputName] else {
+                throw fail("the graph output '\(selectedOutput ?? g.output.first?.name ?? "?")' is not computed from the model's input")
             }
             guard id > 0 else { throw fail("the graph output is its input; there is nothing to run") }
             var output = id
@@ -403,6 +436,7 @@ package enum ONNXImporter {
                 var dims: [Int]?
                 if case .tensor(_, let d) = v { dims = d }
                 if case .padded(_, let d, _) = v { dims = d }
+                if case .batchZeros(let d) = v { dims = d }
                 if let dims {
                     let symbolic = dims.map { $0 == -1 ? BatchLinear.batch : BatchLinear(offset: Int64($0)) }
                     let t =
@@ -996,7 +1030,15 @@ package enum ONNXImporter {
             if attribute(n, "clip") != nil { throw fail("node '\(name)': clip is not supported") }
             if isLSTM, int(n, "input_forget", 0) != 0 { throw fail("node '\(name)': input_forget is not supported") }
             for k in 4..<n.input.count where !n.input[k].isEmpty {
-                throw fail("node '\(name)': input \(k) (sequence_lens / initial states / peepholes) is not supported")
+                // Zero initial states (an input fed zeros, or a zero constant) are the default.
+                if k == 5 || (k == 6 && isLSTM) {
+                    if case .batchZeros? = values[n.input[k]] { continue }
+                    if case .known(let t)? = values[n.input[k]], let f = t.floats, f.allSatisfy({ $0 == 0 }) { continue }
+                    throw fail(
+                        "node '\(name)': a non-zero initial state (input \(k), '\(n.input[k])') is not supported; the state inputs are fed zeros"
+                    )
+                }
+                throw fail("node '\(name)': input \(k) (sequence_lens / peepholes) is not supported")
             }
             guard x.dims.count == 3, x.dims[1] == -1 else {
                 throw fail("node '\(name)': X must be [T, N, I] with the batch on axis 1, got \(x.dims) (batch marked -1)")

@@ -132,3 +132,37 @@ save("gru_time_major", nodes, inits, [T, 1, I], [1, 1, H], [T, 1, I], opset=14)
 inits = [init("W", w(1, 3 * H, I)), init("R", w(1, 3 * H, H)), init("B", w(1, 6 * H))]
 nodes = [helper.make_node("GRU", ["x", "W", "R", "B"], ["", "y"], name="gru", hidden_size=H, linear_before_reset=1)]
 save("gru_time_major_batch", nodes, inits, [T, "N", I], [1, "N", H], [T, 3, I], opset=14)
+
+# 5. Several inputs and outputs: the model's input x, a mask given with the request, a
+# recurrent state h0 fed zeros (follows the batch N), and three outputs (y, z, state).
+H5 = 5
+inits = [init("W", w(1, 3 * H5, 6)), init("R", w(1, 3 * H5, H5)), init("B", w(1, 6 * H5))]
+nodes = [helper.make_node("Mul", ["x", "mask"], ["xm"], name="apply_mask"),
+         helper.make_node("Relu", ["xm"], ["y"], name="relu"),
+         helper.make_node("Sigmoid", ["x"], ["z"], name="sigmoid"),
+         helper.make_node("Transpose", ["x"], ["xt"], name="time_major", perm=[1, 0, 2]),
+         helper.make_node("GRU", ["xt", "W", "R", "B", "", "h0"], ["", "state"], name="gru", hidden_size=H5,
+                          linear_before_reset=1)]
+graph = helper.make_graph(
+    nodes, "several_inputs",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4, 6]),
+     helper.make_tensor_value_info("mask", TensorProto.FLOAT, [1, 6]),
+     helper.make_tensor_value_info("h0", TensorProto.FLOAT, [1, "N", H5])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4, 6]),
+     helper.make_tensor_value_info("z", TensorProto.FLOAT, ["N", 4, 6]),
+     helper.make_tensor_value_info("state", TensorProto.FLOAT, [1, "N", H5])],
+    initializer=inits)
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)], producer_name="make_exporter_fixtures")
+model.ir_version = 7
+onnx.checker.check_model(model, full_check=True)
+path = os.path.join(HERE, "several_inputs.onnx")
+onnx.save(model, path)
+x = rng.uniform(-1, 1, size=[3, 4, 6]).astype(np.float32)
+mask = rng.uniform(0, 2, size=[1, 6]).astype(np.float32)
+outs = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+    None, {"x": x, "mask": mask, "h0": np.zeros([1, 3, H5], np.float32)})
+np.save(os.path.join(HERE, "several_inputs.x.npy"), x)
+np.save(os.path.join(HERE, "several_inputs.mask.npy"), mask)
+for name, y in zip(["y", "z", "state"], outs):
+    np.save(os.path.join(HERE, f"several_inputs.{name}.npy"), y.astype(np.float32))
+print("several_inputs opset 14", x.shape, "->", [o.shape for o in outs])
