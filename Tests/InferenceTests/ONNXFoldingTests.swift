@@ -27,12 +27,25 @@ struct ONNXExporterPatternTests {
 
     @Test(
         "exporter patterns match ONNX Runtime",
-        arguments: ["torch_view_flatten", "dynamic_hw_head", "gru_time_major", "gru_time_major_batch"])
+        arguments: ["torch_view_flatten", "dynamic_hw_head", "gru_time_major", "gru_time_major_batch", "general_ops"])
     func matchesONNXRuntime(_ name: String) throws {
         let r = try run(name)
         #expect(r.shape == r.expected.shape, "\(name): shape \(r.shape) vs ONNX Runtime's \(r.expected.shape)")
         let err = ReferenceInterpreter.relativeError(r.output, r.expected.data)
         #expect(err <= 1e-4, "\(name): relative error \(err)")
+    }
+
+    /// `export` writes what the importer reads: each fixture imported, exported, imported again
+    /// computes the same outputs.
+    @Test("export writes every imported op", arguments: ["torch_view_flatten", "dynamic_hw_head", "general_ops"])
+    func exportRoundTrip(_ name: String) throws {
+        let r = try run(name)
+        let data = try ONNXExporter.export(r.graph)
+        let again = try ONNXImporter.decode(data, name: name)
+        let x = try NPYFile.read(path: Self.fixtures.appendingPathComponent("\(name).input.npy").path)
+        let a = try CPUExecutor(graph: r.graph, batch: x.shape[0]).run(x.data)
+        let b = try CPUExecutor(graph: again, batch: x.shape[0]).run(x.data)
+        #expect(ReferenceInterpreter.relativeError(b, a) <= 1e-6, "\(name)")
     }
 
     /// Folding leaves only the layers that compute on data: the shape arithmetic, the If and

@@ -166,3 +166,47 @@ np.save(os.path.join(HERE, "several_inputs.mask.npy"), mask)
 for name, y in zip(["y", "z", "state"], outs):
     np.save(os.path.join(HERE, f"several_inputs.{name}.npy"), y.astype(np.float32))
 print("several_inputs opset 14", x.shape, "->", [o.shape for o in outs])
+
+# 6. The general ops in one graph, each as ONNX writes it: linear Resize (half_pixel and
+# align_corners), LeakyRelu, Elu, Exp, Log, Softplus, Neg, Abs, Reciprocal, HardSwish,
+# InstanceNormalization, LayerNormalization, LogSoftmax, ReduceMax/Min, data Gather, Min/Max
+# between values, ConvTranspose with groups and output_padding, Split, a channel Transpose.
+C6 = 4
+inits = [init("ct.w", w(C6, 3, 3, 3)), init("ct.b", w(6)), init("in.s", w(6)), init("in.b", w(6)),
+         init("ln.s", w(9)), init("ln.b", w(9)), init("scales", np.array([1, 1, 1.5, 2], dtype=np.float32)),
+         init("roi", np.array([], dtype=np.float32)), init("scales_ac", np.array([1, 1, 0.875, 1], dtype=np.float32)),
+         i64("idx", [2, 0]),
+         i64("split", [2, 4]), init("one_f", np.array(1.0, dtype=np.float32))]
+nodes = [
+    helper.make_node("ConvTranspose", ["x", "ct.w", "ct.b"], ["ct"], name="deconv", strides=[2, 2], pads=[1, 1, 1, 1],
+                     output_padding=[1, 0], group=2),
+    helper.make_node("LeakyRelu", ["ct"], ["lr"], name="leaky", alpha=0.1),
+    helper.make_node("InstanceNormalization", ["lr", "in.s", "in.b"], ["inorm"], name="inorm", epsilon=1e-4),
+    helper.make_node("Resize", ["inorm", "roi", "scales_ac"], ["rs"], name="resize_ac", mode="linear",
+                     coordinate_transformation_mode="align_corners"),
+    helper.make_node("Resize", ["rs", "roi", "scales"], ["rs2"], name="resize_hp", mode="linear",
+                     coordinate_transformation_mode="half_pixel"),
+    helper.make_node("Elu", ["rs2"], ["elu"], name="elu", alpha=0.7),
+    helper.make_node("HardSwish", ["elu"], ["hs"], name="hardswish"),
+    helper.make_node("Abs", ["hs"], ["ab"], name="abs"),
+    helper.make_node("Add", ["ab", "one_f"], ["ab1"], name="plus_one"),
+    helper.make_node("Log", ["ab1"], ["lg"], name="log"),
+    helper.make_node("Reciprocal", ["ab1"], ["rc"], name="reciprocal"),
+    helper.make_node("Softplus", ["hs"], ["sp"], name="softplus"),
+    helper.make_node("Neg", ["sp"], ["ng"], name="neg"),
+    helper.make_node("Exp", ["ng"], ["ex"], name="exp"),
+    helper.make_node("Min", ["lg", "rc"], ["mn"], name="min"),
+    helper.make_node("Max", ["mn", "ex"], ["mx"], name="max"),
+    helper.make_node("Split", ["mx", "split"], ["s1", "s2"], name="split", axis=1),
+    helper.make_node("Gather", ["s2", "idx"], ["g"], name="gather_channels", axis=1),
+    helper.make_node("Concat", ["s1", "g"], ["cc"], name="concat", axis=1),
+    helper.make_node("Transpose", ["cc"], ["tr"], name="hw_swap", perm=[0, 1, 3, 2]),
+    helper.make_node("Slice", ["tr", "sl_s", "sl_e", "sl_a"], ["sl"], name="slice_w"),
+    helper.make_node("LayerNormalization", ["sl", "ln.s", "ln.b"], ["ln"], name="layernorm", axis=-1, epsilon=1e-5),
+    helper.make_node("LogSoftmax", ["ln"], ["ls"], name="logsoftmax", axis=2),
+    helper.make_node("ReduceMax", ["ls"], ["rmax"], name="reduce_max", axes=[3], keepdims=1),
+    helper.make_node("ReduceMin", ["ls"], ["rmin"], name="reduce_min", axes=[3], keepdims=1),
+    helper.make_node("Sub", ["rmax", "rmin"], ["y"], name="range"),
+]
+inits += [i64("sl_s", [0]), i64("sl_e", [9]), i64("sl_a", [3])]
+save("general_ops", nodes, inits, ["N", C6, 4, 5], ["N", 4, 18, 1], [2, C6, 4, 5], opset=17)
