@@ -46,6 +46,7 @@ struct ONNXTests {
             gather.input = [m.graph.node[0].output[0], "idx"]
             gather.output = ["picked"]
             m.graph.node.append(gather)
+            m.graph.output[0].name = "picked"
         }
         #expect(
             message(bad).contains("node 'pick_two': operating along the batch axis (0) is not supported"),

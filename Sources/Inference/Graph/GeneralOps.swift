@@ -145,7 +145,8 @@ package struct ResizeAttributes: Sendable, Equatable {
         case .floor: i = x.rounded(.down)
         case .ceil: i = x.rounded(.up)
         }
-        return Swift.min(Swift.max(Int(i), 0), inSize - 1)
+        guard i.isFinite else { return i > 0 ? inSize - 1 : 0 }
+        return Int(Swift.min(Swift.max(i, 0), Float(inSize - 1)))
     }
 }
 

@@ -202,6 +202,11 @@ extension LayerOp {
             return [c, a.outHeight, a.outWidth]
         case .convTranspose(let a):
             let (c, h, w) = try image()
+            let limit = 1 << 16
+            guard
+                [a.kernelH, a.kernelW, a.strideH, a.strideW, a.dilationH, a.dilationW, a.padTop, a.padLeft, a.padBottom, a.padRight]
+                    .allSatisfy({ $0 <= limit }), a.outputPaddingH <= limit, a.outputPaddingW <= limit, h <= limit, w <= limit
+            else { throw fail("attributes \(a) are beyond \(limit)") }
             guard a.outChannels > 0, a.kernelH > 0, a.kernelW > 0, a.strideH > 0, a.strideW > 0, a.dilationH > 0, a.dilationW > 0,
                 a.groups > 0, c % a.groups == 0, a.outChannels % a.groups == 0,
                 min(a.padTop, a.padLeft, a.padBottom, a.padRight, a.outputPaddingH, a.outputPaddingW) >= 0

@@ -327,7 +327,13 @@ package enum ONNXImporter {
             shapes = [Self.perSample(dims)]
             values[input.name] = .tensor(id: 0, dims: dims)
             let gelu = geluPatterns(g)
-            try convertNodes(g.node, gelu: gelu)
+            // Only the nodes the selected output depends on are converted (auxiliary outputs such
+            // as a recurrent model's next state may use ops the model's answer does not need).
+            let wanted = selectedOutput ?? g.output.first?.name ?? ""
+            let live = Self.liveNodes(g, output: wanted)
+            consumed = [wanted]
+            for k in live { consumed.formUnion(Self.reads(g.node[k])) }
+            try convertNodes(live.map { g.node[$0] }, gelu: gelu)
             guard let outputName = selectedOutput ?? g.output.first?.name, case .tensor(let id, let outDims)? = values[outputName] else {
                 throw fail("the graph output '\(selectedOutput ?? g.output.first?.name ?? "?")' is not computed from the model's input")
             }
@@ -389,6 +395,27 @@ package enum ONNXImporter {
                 }
             }
             return out
+        }
+
+        /// Every name a node reads, its subgraphs' outer references included.
+        static func reads(_ n: Onnx_NodeProto) -> Set<String> {
+            var r = Set(n.input.filter { !$0.isEmpty })
+            for a in n.attribute where a.hasG {
+                for m in a.g.node { r.formUnion(reads(m)) }
+                r.formUnion(a.g.output.map(\.name))
+            }
+            return r
+        }
+
+        /// The indices, in order, of the nodes `output` depends on.
+        static func liveNodes(_ g: Onnx_GraphProto, output: String) -> [Int] {
+            var needed: Set<String> = [output]
+            var live: [Int] = []
+            for k in g.node.indices.reversed() where g.node[k].output.contains(where: { needed.contains($0) }) {
+                live.append(k)
+                needed.formUnion(reads(g.node[k]))
+            }
+            return live.reversed()
         }
 
         /// Converts nodes in order (a graph's, or the branch an `If` takes).
@@ -832,7 +859,12 @@ package enum ONNXImporter {
                 dims = dims.enumerated().filter { !norm.contains($0.offset) }.map(\.element)
             default:
                 let axes = opset >= 13 && n.input.count > 1 ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? [])
-                for a in axes.sorted() { dims.insert(1, at: a < 0 ? a + dims.count + 1 : a) }
+                let rank = dims.count + axes.count
+                let normalized = axes.map { $0 < 0 ? $0 + rank : $0 }
+                guard normalized.allSatisfy({ $0 >= 0 && $0 < rank }), Set(normalized).count == normalized.count else {
+                    throw fail("node '\(name)': Unsqueeze axes \(axes) are out of range for a result of \(rank) axes")
+                }
+                for a in normalized.sorted() { dims.insert(1, at: a) }
             }
             try relayout(x, to: dims, name: name, output: n.output[0])
         }
