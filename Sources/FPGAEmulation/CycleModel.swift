@@ -187,7 +187,7 @@ package enum NPUCycleModel {
                     previousWasMatrix
                     ? preset.mfuOpLatencyCycles
                     : ceilDiv(out.reduce(1, *) * batch, preset.lanes) + preset.mfuOpLatencyCycles + preset.dispatchCycles
-            case .transpose, .slice, .join, .gather, .softmaxAxis, .reduce, .resize:
+            case .transpose, .slice, .join, .gather, .pad, .softmaxAxis, .reduce, .resize:
                 cycles =
                     ceilDiv(max(inShape.reduce(1, *), out.reduce(1, *)) * batch, preset.lanes) + preset.mfuOpLatencyCycles
                     + preset.dispatchCycles

@@ -53,6 +53,13 @@ struct GeneralOpTests {
                 (.slice(begin: [0, 0, 0], step: [1, 1, 1], size: [2, 3, 2]), [0]), (.join(axis: 2), [4, 0]),
             ]),
         graph(
+            "pad", [3, 4, 5],
+            [
+                (.pad(begin: [0, 2, 1], end: [1, 3, 4], mode: .reflect, value: 0), [0]),
+                (.pad(begin: [2, 0, 3], end: [0, 5, 1], mode: .edge, value: 0), [0]),
+                (.pad(begin: [1, 1, 0], end: [0, 2, 2], mode: .constant, value: -0.5), [0]),
+            ]),
+        graph(
             "gather", [4, 5, 6],
             [
                 (.gather(axis: 0, indices: [3, 0, 3]), [0]), (.gather(axis: 2, indices: [5, 1]), [0]),

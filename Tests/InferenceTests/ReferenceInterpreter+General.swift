@@ -90,6 +90,25 @@ extension ReferenceInterpreter {
                 for k in 0..<begin.count { src[k + 1] = begin[k] + ix[k + 1] * step[k] }
                 y[i] = xs[0][flat(src, inDims)]
             }
+        case .pad(let begin, _, let mode, let value):
+            let inDims = [n] + ins[0]
+            for i in 0..<count {
+                var ix = index(i, outDims)
+                var inside = true
+                for k in 0..<begin.count {
+                    let size = ins[0][k]
+                    var j = ix[k + 1] - begin[k]
+                    if j < 0 || j >= size {
+                        switch mode {
+                        case .constant: inside = false
+                        case .edge: j = Swift.min(Swift.max(j, 0), size - 1)
+                        case .reflect: j = j < 0 ? -j : 2 * (size - 1) - j
+                        }
+                    }
+                    ix[k + 1] = Swift.min(Swift.max(j, 0), size - 1)
+                }
+                y[i] = inside ? xs[0][flat(ix, inDims)] : Double(value)
+            }
         case .gather(let axis, let indices):
             for i in 0..<count {
                 var ix = index(i, outDims)

@@ -32,6 +32,8 @@ struct GeneralStep: @unchecked Sendable {
         case rowDense(rows: Int, k: Int, units: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?)
         case resize(ResizePlan)
         case convTranspose(ConvTransposePlan)
+        /// Output physical `dims`; per physical axis the input extent, the leading pad and the input stride.
+        case pad(dims: [Int], inDims: [Int], begin: [Int], inStrides: [Int], mode: PadMode, value: Float)
     }
 
     var inputs: [Int]
@@ -226,6 +228,35 @@ enum GeneralKernels {
             resize(p, UnsafePointer(values[s.inputs[0]]), y)
         case .convTranspose(let p):
             convTranspose(p, UnsafePointer(values[s.inputs[0]]), y, scratch: scratch)
+        case .pad(let dims, let inDims, let begin, let inStrides, let mode, let value):
+            let x = values[s.inputs[0]]
+            let r = dims.count
+            var index = [Int](repeating: 0, count: r)
+            let total = dims.reduce(1, *)
+            for i in 0..<total {
+                var src = 0
+                var inside = true
+                for k in 0..<r {
+                    var j = index[k] - begin[k]
+                    let n = inDims[k]
+                    if j < 0 || j >= n {
+                        switch mode {
+                        case .constant: inside = false
+                        case .edge: j = j < 0 ? 0 : n - 1
+                        case .reflect: j = j < 0 ? -j : 2 * (n - 1) - j
+                        }
+                    }
+                    src += j * inStrides[k]
+                }
+                y[i] = inside ? x[src] : value
+                var k = r - 1
+                while k >= 0 {
+                    index[k] += 1
+                    if index[k] < dims[k] { break }
+                    index[k] = 0
+                    k -= 1
+                }
+            }
         }
     }
 

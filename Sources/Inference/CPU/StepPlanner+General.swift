@@ -57,6 +57,16 @@ extension StepPlanner {
                 start += s[axis]
             }
             return (step(.copy(parts, outputCount: outCount)), 0)
+        case .pad(let begin, _, let mode, let value):
+            let inDims = Layout.dims(ins[0], batch: n)
+            var physicalBegin = [Int](repeating: 0, count: outDims.count)
+            for k in 0..<begin.count { physicalBegin[Layout.physicalAxis(k)] = begin[k] }
+            return (
+                step(
+                    .pad(
+                        dims: outDims, inDims: inDims, begin: physicalBegin, inStrides: Layout.strides(inDims), mode: mode, value: value)),
+                0
+            )
         case .gather(let axis, let indices):
             // One strided copy per index: the input's slab at that index to the output's.
             let inDims = Layout.dims(ins[0], batch: n)

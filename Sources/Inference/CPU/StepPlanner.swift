@@ -245,7 +245,8 @@ struct StepPlanner {
                 steps.append(
                     .lastStep(
                         x: node.inputs[0], y: i + 1, timesteps: inShape[0], first: rest[0], inner: rest.dropFirst().reduce(1, *)))
-            case .elementwise, .elementwiseConstant, .unary, .transpose, .slice, .join, .gather, .softmaxAxis, .reduce, .matmul, .rowDense,
+            case .elementwise, .elementwiseConstant, .unary, .transpose, .slice, .join, .gather, .pad, .softmaxAxis, .reduce, .matmul,
+                .rowDense,
                 .resize, .convTranspose:
                 let (step, need) = planGeneral(node, output: i + 1)
                 scratch = max(scratch, need)

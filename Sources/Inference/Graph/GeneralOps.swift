@@ -78,6 +78,11 @@ package struct UnaryFunction: Sendable, Equatable {
     }
 }
 
+/// How `Pad` fills (ONNX `mode`).
+package enum PadMode: String, Sendable, Equatable {
+    case constant, reflect, edge
+}
+
 /// A reduction over per-sample axes.
 package enum ReduceKind: String, Sendable, Equatable, CaseIterable {
     case mean = "ReduceMean"

@@ -160,6 +160,17 @@ extension LayerOp {
             var out = first
             out[axis] = inputs.reduce(0) { $0 + $1[axis] }
             return out
+        case .pad(let begin, let end, let mode, _):
+            let s = try single()
+            guard begin.count == s.count, end.count == s.count, begin.allSatisfy({ $0 >= 0 && $0 <= 1 << 16 }),
+                end.allSatisfy({ $0 >= 0 && $0 <= 1 << 16 })
+            else { throw fail("pads \(begin) / \(end) for \(describe(s)) (non-negative, at most 2^16)") }
+            if mode == .reflect {
+                for k in 0..<s.count where begin[k] >= s[k] || end[k] >= s[k] {
+                    throw fail("reflect padding of \(max(begin[k], end[k])) needs an axis longer than that, got \(s[k])")
+                }
+            }
+            return zip(s, zip(begin, end)).map { $0 + $1.0 + $1.1 }
         case .gather(let axis, let indices):
             let s = try single()
             guard axis >= 0, axis < s.count, !indices.isEmpty, indices.allSatisfy({ $0 >= 0 && $0 < s[axis] }) else {

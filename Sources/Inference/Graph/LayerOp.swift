@@ -193,6 +193,9 @@ package enum LayerOp: Sendable, Equatable {
     case transpose([Int])
     /// Per-sample axis `k` keeps `size[k]` entries from `begin[k]`, `step[k]` apart.
     case slice(begin: [Int], step: [Int], size: [Int])
+    /// Padding of the per-sample axes: `begin[k]` entries before and `end[k]` after axis `k`,
+    /// filled with `value` (`constant`), mirrored without the edge (`reflect`) or repeating it (`edge`).
+    case pad(begin: [Int], end: [Int], mode: PadMode, value: Float)
     /// Entries `indices` of per-sample axis `axis`, in that order (ONNX Gather with constant indices).
     case gather(axis: Int, indices: [Int])
     /// Concatenation along any per-sample axis.
@@ -234,6 +237,7 @@ package enum LayerOp: Sendable, Equatable {
         case .slice: "Slice"
         case .join: "Concat"
         case .gather: "Gather"
+        case .pad: "Pad"
         case .softmaxAxis(_, let log): log ? "LogSoftmax" : "Softmax"
         case .reduce(let r, _, _): r.rawValue
         case .matmul: "MatMul"

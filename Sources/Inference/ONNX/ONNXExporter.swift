@@ -171,6 +171,10 @@ private struct GraphWriter {
             int64s(n.name + ".axes", (1...begin.count).map(Int64.init))
             int64s(n.name + ".steps", step.map(Int64.init))
             node("Slice", [ins[0]] + ["starts", "ends", "axes", "steps"].map { n.name + "." + $0 }, [out], name: n.name)
+        case .pad(let begin, let end, let mode, let value):
+            int64s(n.name + ".pads", ([0] + begin + [0] + end).map(Int64.init))
+            scalar(n.name + ".value", value)
+            node("Pad", [ins[0], n.name + ".pads", n.name + ".value"], [out], name: n.name, [.string("mode", mode.rawValue)])
         case .gather(let axis, let indices):
             int64s(n.name + ".indices", indices.map(Int64.init))
             node("Gather", [ins[0], n.name + ".indices"], [out], name: n.name, [.int("axis", axis + 1)])

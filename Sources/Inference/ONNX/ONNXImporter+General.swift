@@ -545,4 +545,85 @@ extension ONNXImporter.Builder {
         default: values[v.name] = .known(KnownTensor(ints: Array(repeating: 0, count: count), dims: shape))
         }
     }
+
+    /// `Pad` of a computed value (constant, reflect or edge; non-negative pads, none on the batch axis).
+    mutating func generalPad(
+        _ x: (id: Int, dims: [Int]), pads: [Int], mode: String, value: Float, name: String, output: String
+    ) throws(InferenceError) {
+        let r = x.dims.count
+        guard pads.count == 2 * r, pads.allSatisfy({ $0 >= 0 }) else {
+            throw fail("node '\(name)': Pad needs \(2 * r) non-negative pads for \(r) axes, got \(pads)")
+        }
+        guard let padMode = PadMode(rawValue: mode) else { throw fail("node '\(name)': Pad mode '\(mode)' is not supported") }
+        let b = x.dims.firstIndex(of: -1) ?? 0
+        guard pads[b] == 0, pads[b + r] == 0 else { throw fail("node '\(name)': padding the batch axis is not supported") }
+        let begin = pads[0..<r].enumerated().filter { $0.offset != b }.map(\.element)
+        let end = pads[r...].enumerated().filter { $0.offset != b }.map(\.element)
+        let id = try add(.pad(begin: begin, end: end, mode: padMode, value: value), [x.id], name: name)
+        values[output] = .tensor(id: id, dims: Self.withBatch(shapes[id], at: b))
+    }
+
+    /// A 1-D `Conv` over `[N, C, L]` as a 2-D one over `[N, C, 1, L]`.
+    mutating func convertConv1d(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
+        let x = try value(n.input[0], node: name)
+        let w = try constant(n.input[1], node: name)
+        let shape = Self.perSample(x.dims)
+        guard x.dims.first == -1, shape.count == 2, w.shape.count == 3 else {
+            throw fail("node '\(name)': a 1-D convolution needs an [N, C, L] input, got \(x.dims) (batch marked -1)")
+        }
+        let as2d = name + ".as2d"
+        try relayout(x, to: [-1, shape[0], 1, shape[1]], name: name + ".to2d", output: as2d)
+        values[name + ".weight2d"] = .known(KnownTensor(dims: [w.shape[0], w.shape[1], 1, w.shape[2]], elements: .float(w.data)))
+        var m = n
+        m.input[0] = as2d
+        m.input[1] = name + ".weight2d"
+        m.output = [name + ".out2d"]
+        m.attribute = n.attribute.map { a in
+            var b = a
+            switch a.name {
+            case "kernel_shape", "strides": b.ints = [1] + a.ints
+            case "dilations": b.ints = [1] + a.ints
+            case "pads" where a.ints.count == 2: b.ints = [0, a.ints[0], 0, a.ints[1]]
+            default: break
+            }
+            return b
+        }
+        try convertConv(m, name: name)
+        let y = try value(name + ".out2d", node: name)
+        let out = Self.perSample(y.dims)
+        try relayout(y, to: [-1, out[0], out[2]], name: name + ".to1d", output: n.output[0])
+    }
+
+    /// The dims of zeros that follow the batch after a Gather, Squeeze or Unsqueeze that keeps
+    /// the batch (still zeros); nil for any other op.
+    func zerosReshaped(_ n: Onnx_NodeProto, _ dims: [Int]) throws(InferenceError) -> [Int]? {
+        func axesInput() throws(InferenceError) -> [Int]? {
+            if opset >= 13, n.input.count > 1, !n.input[1].isEmpty { return try ints(n.input[1], node: n.name).map { Int(clamping: $0) } }
+            return ints(n, "axes")
+        }
+        var out = dims
+        switch n.opType {
+        case "Identity", "Dropout": return dims
+        case "Gather":
+            guard n.input.count > 1, case .known(let k)? = values[n.input[1]], k.dims.count <= 1 else { return nil }
+            var a = int(n, "axis", 0)
+            if a < 0 { a += dims.count }
+            guard a >= 0, a < dims.count, dims[a] != -1 else { return nil }
+            if k.dims.isEmpty { out.remove(at: a) } else { out[a] = k.count }
+            return out
+        case "Squeeze":
+            guard let axes = try axesInput() else { return out.filter { $0 != 1 } }
+            let drop = Set(axes.map { $0 < 0 ? $0 + dims.count : $0 })
+            guard drop.allSatisfy({ $0 >= 0 && $0 < dims.count && dims[$0] == 1 }) else { return nil }
+            return dims.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+        case "Unsqueeze":
+            guard let axes = try axesInput() else { return nil }
+            let rank = dims.count + axes.count
+            let norm = axes.map { $0 < 0 ? $0 + rank : $0 }
+            guard norm.allSatisfy({ $0 >= 0 && $0 < rank }) else { return nil }
+            for a in norm.sorted() { out.insert(1, at: a) }
+            return out
+        default: return nil
+        }
+    }
 }

@@ -408,8 +408,11 @@ package enum ONNXImporter {
         }
 
         /// The indices, in order, of the nodes `output` depends on.
-        static func liveNodes(_ g: Onnx_GraphProto, output: String) -> [Int] {
-            var needed: Set<String> = [output]
+        static func liveNodes(_ g: Onnx_GraphProto, output: String) -> [Int] { liveNodes(g, outputs: [output]) }
+
+        /// The indices, in order, of the nodes any of `outputs` depends on.
+        static func liveNodes(_ g: Onnx_GraphProto, outputs: Set<String>) -> [Int] {
+            var needed = outputs
             var live: [Int] = []
             for k in g.node.indices.reversed() where g.node[k].output.contains(where: { needed.contains($0) }) {
                 live.append(k)
@@ -445,14 +448,17 @@ package enum ONNXImporter {
                 throw fail("node '\(name)': If has no \(taken ? "then_branch" : "else_branch")")
             }
             for p in branch.g.initializer { values[p.name] = try tensor(p) }
-            try convertNodes(branch.g.node, gelu: gelu)
+            // Only what the used outputs of the If depend on.
+            let used = Set(zip(n.output, branch.g.output).filter { consumed.contains($0.0) }.map(\.1.name))
+            let live = Self.liveNodes(branch.g, outputs: used)
+            for k in live { consumed.formUnion(Self.reads(branch.g.node[k])) }
+            try convertNodes(live.map { branch.g.node[$0] }, gelu: gelu)
             guard branch.g.output.count >= n.output.count else {
                 throw fail("node '\(name)': the taken branch has \(branch.g.output.count) outputs for \(n.output.count)")
             }
-            for (o, b) in zip(n.output, branch.g.output) where !o.isEmpty {
-                guard let v = values[b.name] else { throw fail("node '\(name)': branch output '\(b.name)' is not computed") }
-                values[o] = v
-            }
+            // Branch outputs that were not computed (a recurrent cell state) stay unset: a node
+            // that reads one fails naming it.
+            for (o, b) in zip(n.output, branch.g.output) where !o.isEmpty { values[o] = values[b.name] }
         }
 
         /// Folds `n` when every input is known (or when it reads only the shape of a model
@@ -474,6 +480,10 @@ package enum ONNXImporter {
                     values[n.output[0]] = .known(t)
                     return true
                 }
+            }
+            if case .batchZeros(let dims)? = values[n.input.first ?? ""], let shaped = try zerosReshaped(n, dims) {
+                values[n.output[0]] = .batchZeros(dims: shaped)
+                return true
             }
             var inputs: [KnownTensor?] = []
             for i in n.input {
@@ -586,6 +596,9 @@ package enum ONNXImporter {
                 throw fail("node '\(name)': input '\(i)' is not produced by any earlier node or input")
             }
             switch n.opType {
+            case "Cast" where int(n, "to", 1) == 1 || int(n, "to", 1) == 11:
+                // A computed value is float already: casting it to float (or double) changes nothing.
+                values[n.output[0]] = .tensor(id: try value(n.input[0], node: name).id, dims: try value(n.input[0], node: name).dims)
             case "Identity", "Dropout":
                 guard let v = values[n.input[0]] else { throw fail("node '\(name)': input '\(n.input[0])' is unknown") }
                 values[n.output[0]] = v
@@ -718,8 +731,9 @@ package enum ONNXImporter {
                 x = try value(n.input[0], node: name)
             }
             let w = try constant(n.input[1], node: name)
+            if w.shape.count == 3 { return try convertConv1d(n, name: name) }
             guard w.shape.count == 4 else {
-                throw fail("node '\(name)': only 2-D convolutions are supported (weight \(describe(w.shape)))")
+                throw fail("node '\(name)': only 1-D and 2-D convolutions are supported (weight \(describe(w.shape)))")
             }
             let strides = ints(n, "strides") ?? [1, 1]
             let dil = ints(n, "dilations") ?? [1, 1]
@@ -757,10 +771,14 @@ package enum ONNXImporter {
             let x = try value(n.input[0], node: name)
             let mode = attribute(n, "mode").map { String(decoding: $0.s, as: UTF8.self) } ?? "constant"
             var pads: [Int]
-            if opset < 11 { pads = ints(n, "pads") ?? [] } else { pads = try ints(n.input[1], node: name).map(Int.init) }
-            if n.input.count > 2, !n.input[2].isEmpty, (try constant(n.input[2], node: name)).data.first != 0 {
-                throw fail("node '\(name)': Pad with a non-zero value is not supported")
-            }
+            if opset < 11 { pads = ints(n, "pads") ?? [] } else { pads = try ints(n.input[1], node: name).map { Int(clamping: $0) } }
+            var fill: Float = opset < 11 ? float(n, "value", 0) : 0
+            if n.input.count > 2, !n.input[2].isEmpty { fill = (try constant(n.input[2], node: name)).data.first ?? 0 }
+            if n.input.count > 3, !n.input[3].isEmpty { throw fail("node '\(name)': Pad with an axes input is not supported") }
+            let zeroSpatial =
+                mode == "constant" && fill == 0 && pads.count == 8 && x.dims.first == -1 && pads[0] == 0 && pads[1] == 0 && pads[4] == 0
+                && pads[5] == 0 && pads.allSatisfy({ $0 >= 0 })
+            guard zeroSpatial else { return try generalPad(x, pads: pads, mode: mode, value: fill, name: name, output: n.output[0]) }
             guard mode == "constant", pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0,
                 pads.allSatisfy({ $0 >= 0 })
             else {
@@ -1098,9 +1116,7 @@ package enum ONNXImporter {
             ]
             let wantSequence = n.output.count > 0 && !n.output[0].isEmpty && consumed.contains(n.output[0])
             let wantLast = n.output.count > 1 && !n.output[1].isEmpty && consumed.contains(n.output[1])
-            if n.output.count > 2 && !n.output[2].isEmpty && consumed.contains(n.output[2]) {
-                throw fail("node '\(name)': the Y_c output is not supported")
-            }
+            // Y_c (the final cell state) is not computed: a node that reads it fails naming it.
             let a = RecurrentAttributes(hiddenSize: hidden, returnSequences: true, linearBeforeReset: int(n, "linear_before_reset", 0) != 0)
             if wantSequence {
                 let id = try add(isLSTM ? .lstm(a) : .gru(a), [x.id], name: name, parameters: params)

@@ -210,3 +210,15 @@ nodes = [
 ]
 inits += [i64("sl_s", [0]), i64("sl_e", [9]), i64("sl_a", [3])]
 save("general_ops", nodes, inits, ["N", C6, 4, 5], ["N", 4, 18, 1], [2, C6, 4, 5], opset=17)
+
+# 7. Audio-style front end: reflect Pad of a [N, C, L] signal, 1-D convolutions (strided,
+# padded, dilated), edge and constant Pad.
+inits = [init("c1.w", w(6, 3, 5)), init("c1.b", w(6)), init("c2.w", w(4, 6, 3)), i64("p_reflect", [0, 0, 4, 0, 0, 3]),
+         i64("p_edge", [0, 0, 1, 0, 0, 2]), i64("p_const", [0, 1, 0, 0, 0, 2]), init("half", np.array(0.5, dtype=np.float32))]
+nodes = [helper.make_node("Pad", ["x", "p_reflect"], ["a"], name="reflect", mode="reflect"),
+         helper.make_node("Conv", ["a", "c1.w", "c1.b"], ["b"], name="conv1d_a", strides=[2], pads=[1, 1]),
+         helper.make_node("Relu", ["b"], ["c"], name="relu"),
+         helper.make_node("Pad", ["c", "p_edge"], ["d"], name="edge", mode="edge"),
+         helper.make_node("Conv", ["d", "c2.w"], ["e"], name="conv1d_b", dilations=[2]),
+         helper.make_node("Pad", ["e", "p_const", "half"], ["y"], name="constant", mode="constant")]
+save("conv1d_pad", nodes, inits, ["N", 3, 20], ["N", 5, 14], [2, 3, 20], opset=13)
