@@ -329,6 +329,26 @@ package enum ONNXFolding {
         return result
     }
 
+    /// `source(index)` for every multi-index of `dims`, in row-major order.
+    static func positions(_ dims: [Int], _ source: ([Int]) -> Int) -> [Int] {
+        let r = dims.count
+        let total = dims.reduce(1, *)
+        var out: [Int] = []
+        out.reserveCapacity(total)
+        var index = [Int](repeating: 0, count: r)
+        for _ in 0..<total {
+            out.append(source(index))
+            var k = r - 1
+            while k >= 0 {
+                index[k] += 1
+                if index[k] < dims[k] { break }
+                index[k] = 0
+                k -= 1
+            }
+        }
+        return out
+    }
+
     /// Picks elements by index, keeping the element type.
     static func pick(_ e: KnownTensor.Elements, _ indices: [Int]) -> KnownTensor.Elements {
         switch e {
@@ -609,22 +629,12 @@ package enum ONNXFolding {
             begin[a] = b
             step[a] = s
         }
-        let total = try checkedCount(count)
+        _ = try checkedCount(count)
         let st = strides(x.dims)
-        var picks: [Int] = []
-        picks.reserveCapacity(total)
-        var index = [Int](repeating: 0, count: r)
-        for _ in 0..<total {
+        let picks = positions(count) { index in
             var src = 0
             for k in 0..<r { src += (begin[k] + index[k] * step[k]) * st[k] }
-            picks.append(src)
-            var k = r - 1
-            while k >= 0 {
-                index[k] += 1
-                if index[k] < count[k] { break }
-                index[k] = 0
-                k -= 1
-            }
+            return src
         }
         return KnownTensor(dims: count, elements: pick(x.elements, picks))
     }
@@ -717,20 +727,10 @@ package enum ONNXFolding {
         guard perm.sorted() == Array(0..<r) else { throw FoldingError("Transpose perm \(perm) for rank \(r)") }
         let outDims = perm.map { x.dims[$0] }
         let st = strides(x.dims)
-        var picks: [Int] = []
-        picks.reserveCapacity(x.count)
-        var index = [Int](repeating: 0, count: r)
-        for _ in 0..<x.count {
+        let picks = positions(outDims) { index in
             var src = 0
             for k in 0..<r { src += index[k] * st[perm[k]] }
-            picks.append(src)
-            var k = r - 1
-            while k >= 0 {
-                index[k] += 1
-                if index[k] < outDims[k] { break }
-                index[k] = 0
-                k -= 1
-            }
+            return src
         }
         return KnownTensor(dims: outDims, elements: pick(x.elements, picks))
     }
@@ -771,23 +771,12 @@ package enum ONNXFolding {
             throw FoldingError("Tile repeats \(repeats) for \(x.dims)")
         }
         let out = zip(x.dims, repeats).map { $0 * $1 }
-        let total = try checkedCount(out)
+        _ = try checkedCount(out)
         let st = strides(x.dims)
-        let r = out.count
-        var picks: [Int] = []
-        picks.reserveCapacity(total)
-        var index = [Int](repeating: 0, count: r)
-        for _ in 0..<total {
+        let picks = positions(out) { index in
             var src = 0
-            for k in 0..<r { src += (index[k] % x.dims[k]) * st[k] }
-            picks.append(src)
-            var k = r - 1
-            while k >= 0 {
-                index[k] += 1
-                if index[k] < out[k] { break }
-                index[k] = 0
-                k -= 1
-            }
+            for k in 0..<out.count { src += (index[k] % x.dims[k]) * st[k] }
+            return src
         }
         return KnownTensor(dims: out, elements: pick(x.elements, picks))
     }
