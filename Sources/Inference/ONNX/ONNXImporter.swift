@@ -598,7 +598,8 @@ package enum ONNXImporter {
             switch n.opType {
             case "Cast" where int(n, "to", 1) == 1 || int(n, "to", 1) == 11:
                 // A computed value is float already: casting it to float (or double) changes nothing.
-                values[n.output[0]] = .tensor(id: try value(n.input[0], node: name).id, dims: try value(n.input[0], node: name).dims)
+                let x = try value(n.input[0], node: name)
+                values[n.output[0]] = .tensor(id: x.id, dims: x.dims)
             case "Identity", "Dropout":
                 guard let v = values[n.input[0]] else { throw fail("node '\(name)': input '\(n.input[0])' is unknown") }
                 values[n.output[0]] = v
