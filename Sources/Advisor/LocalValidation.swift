@@ -82,7 +82,7 @@ package enum LocalValidation {
     /// The `local` target's service time in the model's slot: the one-thread measurement scaled
     /// to this machine (a factor of 1 by construction) with one core.
     package static func serviceTime(_ calibration: ModelCalibration) -> ServiceTime {
-        ServiceTimeModel.scale(calibration, to: .local(calibration.host), cores: 1)
+        ServiceTimeModel.scale(calibration, to: .local(calibration.host), cores: 1, engine: .thisEngine)
     }
 
     /// Predicted figures at `rate` requests/s for a run like the measured one: the serving

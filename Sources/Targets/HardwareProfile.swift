@@ -50,6 +50,15 @@ extension HardwareProfile {
         source:
             "Azure Fsv2 series: 8 vCPU (hyperthreads of 4 cores), 16 GiB, Xeon Platinum 8168 2.7 GHz, AVX-512 (64 FP32 FLOP/cycle per core, 60% efficiency assumed for licence-downclocking)"
     )
+    /// Standard_D4as_v5: 4 vCPU (2 Zen 3 cores, SMT), 16 GiB, AMD EPYC 7763v, AVX2. Not an AKS
+    /// node size the planner offers (yet): it is here because a published measurement on this
+    /// kind of VM checks the vCPU convention (``PublishedLatency``).
+    package static let d4asv5 = HardwareProfile(
+        id: "Standard_D4as_v5", name: "Azure Standard_D4as_v5", cores: 4, clockGHz: 3.0, perCoreGflops: 3.0 * 32 * 0.7 / 2,
+        memoryGBps: 20, ramGB: 16, hardwareUSD: 0,
+        source:
+            "Azure Dasv5 series: 4 vCPU (hyperthreads of 2 cores), 16 GiB, AMD EPYC 7763v (Zen 3: two 256-bit FMA pipes, 32 FP32 FLOP/cycle per core), ~3.0 GHz all-core assumed (3.5 GHz maximum boost); 70% sgemm efficiency and ~20 GB/s attainable memory bandwidth assumed"
+    )
     /// Standard_PB6s: the FPGA VM (6 vCPU, 112 GiB, one Arria 10); its CPU runs what the NPU does not.
     package static let pb6s = HardwareProfile(
         id: "Standard_PB6s", name: "Azure Standard_PB6s (host CPU)", cores: 6, clockGHz: 2.6, perCoreGflops: 2.6 * 32 * 0.7 / 2,
@@ -98,7 +107,7 @@ extension HardwareProfile {
     }
 
     /// Every built-in profile.
-    package static let all: [HardwareProfile] = [aciHost, d3v2, d4sv3, f8sv2, pb6s, raspberryPi4, jetsonNano, nuc]
+    package static let all: [HardwareProfile] = [aciHost, d3v2, d4sv3, f8sv2, d4asv5, pb6s, raspberryPi4, jetsonNano, nuc]
 
     /// The AKS node sizes.
     package static let aksNodes: [HardwareProfile] = [d3v2, d4sv3, f8sv2]
