@@ -51,7 +51,15 @@ extension ModelCalibration {
     /// own steps (what it fuses), each at the host's roofline, `max(FLOPs / sgemm rate, bytes /
     /// bandwidth)`, no run-to-run variation. Nothing is timed, so it describes no machine's
     /// momentary state: tests of the profiles use it, as `--quick` uses ``estimated(_:batch:)``.
-    package static func roofline(_ graph: ModelGraph, modelKey: String, batch: Int, host: HostCalibration) throws -> ModelCalibration {
+    /// A nominal host for ``roofline(_:modelKey:batch:host:)``: the target's time does not depend
+    /// on it (a step at the host's roofline scales to the target's roofline), only which steps
+    /// count as compute-bound does, through the host's FLOP-per-byte balance (5 here).
+    package static let nominalRooflineHost = HostCalibration(
+        cpuModel: "nominal (roofline)", cores: 1, openblas: "none", sgemmGflops1: 100, sgemmGflopsAll: 100, memoryGBps: 20)
+
+    package static func roofline(
+        _ graph: ModelGraph, modelKey: String, batch: Int, host: HostCalibration = nominalRooflineHost
+    ) throws -> ModelCalibration {
         let executor = try CPUExecutor(graph: graph, batch: batch, threads: 1)
         let profile = try graph.profile()
         let shapes = try graph.inferShapes()
@@ -59,7 +67,7 @@ extension ModelCalibration {
         var total = 0.0
         for (k, name) in executor.stepNames.enumerated() {
             let nodes = executor.stepNodes[k]
-            let flops = nodes.reduce(0.0) { $0 + Double(profile.layers[$1].macs * 2 * batch) }
+            let flops = ServiceTimeModel.stepFlops(profile: profile, nodes: nodes, batch: batch)
             let bytes = ServiceTimeModel.stepBytes(graph, shapes: shapes, profile: profile, nodes: nodes, batch: batch)
             let t = max(flops / (host.sgemmGflops1 * 1e9), bytes / (host.memoryGBps * 1e9))
             total += t

@@ -103,8 +103,9 @@ package enum ServiceTimeModel {
     /// engine's gap to them. ONNX Runtime's CPU kernels (MLAS) run each layer at about this
     /// host's roofline — its sgemm rate for compute-bound layers, its memory bandwidth for the
     /// others: measured here (2026-11-24, one thread, `Benchmarks/peers/onnxruntime_bench.py`)
-    /// ResNet-50 batch 1 at 75.6 ms against a summed per-layer roofline of 77.9 ms, MobileNetV2
-    /// at 7.40 ms against 8.66 ms, while this engine took 99.5 and 12.9 ms. So
+    /// ResNet-50 batch 1 at 75.6 ms against a summed per-layer roofline of 79.8 ms, MobileNetV2
+    /// at 7.40 ms against 6.43 ms, while this engine took 101 and 12.6 ms (README, "How it
+    /// decides"). So
     /// `.productionRuntime` takes each step at the lesser of its measurement and the roofline
     /// here (a step this engine runs faster than the roofline, e.g. from cache, keeps its
     /// measurement); `.thisEngine` keeps the measurement (the `local` target of `validate`,
@@ -267,12 +268,11 @@ package enum ServiceTimeModel {
         let shapes = try graph.inferShapes()
         var steps: [StepMeasurement] = []
         for (k, name) in names.enumerated() {
-            var flops = 0.0
-            for n in nodes[k] { flops += Double(profile.layers[n].macs * 2 * batch) }
-            let bytes = stepBytes(graph, shapes: shapes, profile: profile, nodes: nodes[k], batch: batch)
             steps.append(
                 StepMeasurement(
-                    name: name, flops: flops, bytes: bytes, seconds1: median(stepTimes[1]![k]),
+                    name: name, flops: stepFlops(profile: profile, nodes: nodes[k], batch: batch),
+                    bytes: stepBytes(graph, shapes: shapes, profile: profile, nodes: nodes[k], batch: batch),
+                    seconds1: median(stepTimes[1]![k]),
                     secondsAll: median(stepTimes[cores]![k])))
         }
         BLAS.setThreads(cores)
@@ -293,6 +293,11 @@ package enum ServiceTimeModel {
             }
         }
         return calibration
+    }
+
+    /// FLOPs of a fused step for the whole batch (2 per multiply-add of its nodes).
+    static func stepFlops(profile: ModelProfile, nodes: [Int], batch: Int) -> Double {
+        nodes.reduce(0.0) { $0 + Double(profile.layers[$1].macs * 2 * batch) }
     }
 
     /// Bytes a fused step moves: the values it reads from outside the step, the value it

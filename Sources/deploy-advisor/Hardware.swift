@@ -26,11 +26,7 @@ extension DeployAdvisor {
         @Flag(help: "Predict from the layers' FLOPs and bytes at the roofline (no measurement here).")
         var roofline = false
 
-        @Option(help: "Calibration cache directory (default: $DEPLOY_ADVISOR_CACHE or ~/.cache/deploy-advisor).")
-        var cacheDir: String?
-
-        @Flag(help: "Measure again even when a cached calibration exists.")
-        var noCache = false
+        @OptionGroup var cache: CacheOptions
 
         @OptionGroup var output: FormatOption
 
@@ -67,14 +63,10 @@ extension DeployAdvisor {
             if let spec = model {
                 let source = try ModelSource.load(spec, inputShapes: try shapes.shapes())
                 modelName = source.name
-                if roofline {
-                    let nominal = HostCalibration(
-                        cpuModel: "nominal (roofline)", cores: 1, openblas: "none", sgemmGflops1: 100, sgemmGflopsAll: 100, memoryGBps: 20)
-                    calibration = try ModelCalibration.roofline(try source.weighted(), modelKey: source.cacheKey, batch: 1, host: nominal)
-                } else {
-                    calibration = try Study.measure(
-                        source, batch: 1, cacheDirectory: noCache ? nil : (cacheDir ?? ServiceTimeModel.defaultCacheDirectory))
-                }
+                calibration =
+                    roofline
+                    ? try ModelCalibration.roofline(try source.weighted(), modelKey: source.cacheKey, batch: 1)
+                    : try Study.measure(source, batch: 1, cacheDirectory: cache.cacheDirectory)
             }
             let zooName = model.map { ModelSource.isONNXPath($0) ? "" : $0.lowercased() }
             let rows = HardwareProfile.all.map { p -> Row in

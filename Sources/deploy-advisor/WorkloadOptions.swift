@@ -106,14 +106,10 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "A pricing file (YAML) overriding the default prices.")
     var pricing: String?
 
-    @Option(help: "Calibration cache directory (default: $DEPLOY_ADVISOR_CACHE or ~/.cache/deploy-advisor).")
-    var cacheDir: String?
-
-    @Flag(help: "Measure again even when a cached calibration exists.")
-    var noCache = false
+    @OptionGroup var cache: CacheOptions
 
     /// The calibration cache to use (nil with `--no-cache`).
-    var cacheDirectory: String? { noCache ? nil : (cacheDir ?? ServiceTimeModel.defaultCacheDirectory) }
+    var cacheDirectory: String? { cache.cacheDirectory }
 
     func configurations() throws -> TargetConfigurations {
         var c = TargetConfigurations()
@@ -142,4 +138,16 @@ struct InputShapeOptions: ParsableArguments {
         for text in inputShape { try s.add(text) }
         return s
     }
+}
+
+/// The calibration cache: `--cache-dir`, `--no-cache`.
+struct CacheOptions: ParsableArguments {
+    @Option(help: "Calibration cache directory (default: $DEPLOY_ADVISOR_CACHE or ~/.cache/deploy-advisor).")
+    var cacheDir: String?
+
+    @Flag(help: "Measure again even when a cached calibration exists.")
+    var noCache = false
+
+    /// The calibration cache to use (nil with `--no-cache`).
+    var cacheDirectory: String? { noCache ? nil : (cacheDir ?? ServiceTimeModel.defaultCacheDirectory) }
 }

@@ -9,8 +9,7 @@ import Testing
 /// step at a nominal host's roofline), so the test depends on no machine's timing.
 @Suite("Hardware profiles against published latencies")
 struct PublishedLatencyTests {
-    static let nominal = HostCalibration(
-        cpuModel: "nominal", cores: 1, openblas: "none", sgemmGflops1: 100, sgemmGflopsAll: 100, memoryGBps: 20)
+    static let nominal = ModelCalibration.nominalRooflineHost
 
     static func predictedMs(_ model: String, on profile: HardwareProfile, cores: Double) throws -> Double {
         let graph = try ModelZoo.graph(model).withRandomWeights(seed: 1)

@@ -249,13 +249,7 @@ enum GeneralKernels {
                     src += j * inStrides[k]
                 }
                 y[i] = inside ? x[src] : value
-                var k = r - 1
-                while k >= 0 {
-                    index[k] += 1
-                    if index[k] < dims[k] { break }
-                    index[k] = 0
-                    k -= 1
-                }
+                Layout.advance(&index, in: dims)
             }
         }
     }

@@ -223,6 +223,19 @@ package enum Layout {
         return st
     }
 
+    /// Steps the multi-index `index` of `dims` to the next position in row-major order (the
+    /// last axis fastest); after the last position it wraps to all zeros.
+    @inline(__always)
+    package static func advance(_ index: inout [Int], in dims: [Int]) {
+        var k = dims.count - 1
+        while k >= 0 {
+            index[k] += 1
+            if index[k] < dims[k] { return }
+            index[k] = 0
+            k -= 1
+        }
+    }
+
     /// The physical axis of per-sample axis `k`.
     package static func physicalAxis(_ k: Int) -> Int { k == 0 ? 0 : k + 1 }
 

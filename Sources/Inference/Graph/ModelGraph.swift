@@ -100,13 +100,7 @@ extension ModelGraph {
             var src = 0
             for k in 0..<shape.count { src += index[k] * permuted[k] }
             out[i] = data[src]
-            var k = shape.count - 1
-            while k >= 0 {
-                index[k] += 1
-                if index[k] < outShape[k] { break }
-                index[k] = 0
-                k -= 1
-            }
+            Layout.advance(&index, in: outShape)
         }
         return (out, outShape)
     }

@@ -338,13 +338,7 @@ package enum ONNXFolding {
         var index = [Int](repeating: 0, count: r)
         for _ in 0..<total {
             out.append(source(index))
-            var k = r - 1
-            while k >= 0 {
-                index[k] += 1
-                if index[k] < dims[k] { break }
-                index[k] = 0
-                k -= 1
-            }
+            Layout.advance(&index, in: dims)
         }
         return out
     }
