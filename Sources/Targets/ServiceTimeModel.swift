@@ -102,10 +102,10 @@ package enum ServiceTimeModel {
     /// PyTorch, TensorFlow), not this tool's engine, so a target's time must not inherit this
     /// engine's gap to them. ONNX Runtime's CPU kernels (MLAS) run each layer at about this
     /// host's roofline — its sgemm rate for compute-bound layers, its memory bandwidth for the
-    /// others: measured here (2026-11-24, one thread, `Benchmarks/peers/onnxruntime_bench.py`)
-    /// ResNet-50 batch 1 at 75.6 ms against a summed per-layer roofline of 79.8 ms, MobileNetV2
-    /// at 7.40 ms against 6.43 ms, while this engine took 101 and 12.6 ms (README, "How it
-    /// decides"). So
+    /// others: measured here (2026-11-24, one thread, `Benchmarks/peers/onnxruntime_bench.py`,
+    /// three runs) at 0.95–0.96 of the summed per-layer roofline for ResNet-50 batch 1 and
+    /// 1.09–1.17 for MobileNetV2, while this engine took 1.33–1.79× ONNX Runtime's time (README,
+    /// "How it decides"). So
     /// `.productionRuntime` takes each step at the lesser of its measurement and the roofline
     /// here (a step this engine runs faster than the roofline, e.g. from cache, keeps its
     /// measurement); `.thisEngine` keeps the measurement (the `local` target of `validate`,
