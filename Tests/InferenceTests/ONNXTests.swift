@@ -12,7 +12,9 @@ struct ONNXTests {
 
     @Test(
         "our outputs match ONNX Runtime's",
-        arguments: ["convnet_bn", "residual_block", "depthwise_separable", "mlp", "lstm", "gru", "lstm_both_outputs"])
+        arguments: [
+            "convnet_bn", "residual_block", "depthwise_separable", "mlp", "lstm", "gru", "lstm_both_outputs", "if_lstm_state",
+        ])
     func matchesONNXRuntime(_ name: String) throws {
         let graph = try ONNXImporter.load(path: Self.fixtures.appendingPathComponent("\(name).onnx").path)
         let x = try NPYFile.read(path: Self.fixtures.appendingPathComponent("\(name).input.npy").path)

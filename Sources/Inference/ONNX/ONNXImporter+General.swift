@@ -275,7 +275,7 @@ extension ONNXImporter.Builder {
             keep
             ? dims.enumerated().map { onnxAxes.contains($0.offset) ? 1 : $0.element }
             : dims.enumerated().filter { !onnxAxes.contains($0.offset) }.map(\.element)
-        if Self.perSample(dims).isEmpty { dims.append(1) }
+        // A sample reduced to a scalar keeps ONNX's dims (the engine holds it as [1]).
         values[n.output[0]] = .tensor(id: id, dims: dims)
     }
 

@@ -330,16 +330,17 @@ package enum ONNXImporter {
             // Only the nodes the selected output depends on are converted (auxiliary outputs such
             // as a recurrent model's next state may use ops the model's answer does not need).
             let wanted = selectedOutput ?? g.output.first?.name ?? ""
-            let live = Self.liveNodes(g, output: wanted)
-            consumed = [wanted]
-            for k in live { consumed.formUnion(Self.reads(g.node[k])) }
+            let (live, reads) = Self.liveNodes(g, outputs: [wanted])
+            consumed = reads
             try convertNodes(live.map { g.node[$0] }, gelu: gelu)
             guard let outputName = selectedOutput ?? g.output.first?.name, case .tensor(let id, let outDims)? = values[outputName] else {
                 throw fail("the graph output '\(selectedOutput ?? g.output.first?.name ?? "?")' is not computed from the model's input")
             }
             guard id > 0 else { throw fail("the graph output is its input; there is nothing to run") }
             var output = id
-            if Self.perSample(outDims) != shapes[id], Self.perSample(outDims).reduce(1, *) == shapes[id].reduce(1, *) {
+            if !Self.perSample(outDims).isEmpty, Self.perSample(outDims) != shapes[id],
+                Self.perSample(outDims).reduce(1, *) == shapes[id].reduce(1, *)
+            {
                 // The engine's value has the ONNX output's elements in another per-sample shape
                 // (a recurrent state kept as [H] for ONNX's [1, N, H]): give it the output's shape.
                 output = try add(.reshape(Self.perSample(outDims)), [id], name: outputName + ".shape")
@@ -397,31 +398,36 @@ package enum ONNXImporter {
             return out
         }
 
-        /// Every name a node reads, its subgraphs' outer references included.
-        static func reads(_ n: Onnx_NodeProto) -> Set<String> {
+        /// Every name `n` reads to compute the outputs in `needed`, its subgraphs' outer
+        /// references included. An `If` reads, in each branch, only what the branch outputs
+        /// behind its needed outputs depend on (a recurrent cell's final state that feeds only an
+        /// unused graph output is not computed); any other node reads all its inputs.
+        static func reads(_ n: Onnx_NodeProto, for needed: Set<String>) -> Set<String> {
             var r = Set(n.input.filter { !$0.isEmpty })
             for a in n.attribute where a.hasG {
-                for m in a.g.node { r.formUnion(reads(m)) }
-                r.formUnion(a.g.output.map(\.name))
+                let outputs: Set<String>
+                if n.opType == "If" {
+                    outputs = Set(zip(n.output, a.g.output).filter { needed.contains($0.0) }.map(\.1.name))
+                } else {
+                    outputs = Set(a.g.output.map(\.name))
+                }
+                r.formUnion(liveNodes(a.g, outputs: outputs).reads)
             }
             return r
         }
 
-        /// The indices, in order, of the nodes `output` depends on.
-        static func liveNodes(_ g: Onnx_GraphProto, output: String) -> [Int] { liveNodes(g, outputs: [output]) }
-
-        /// The indices, in order, of the nodes any of `outputs` depends on.
-        static func liveNodes(_ g: Onnx_GraphProto, outputs: Set<String>) -> [Int] {
+        /// The indices, in order, of the nodes any of `outputs` depends on, and every name those
+        /// nodes read (the outputs included).
+        static func liveNodes(_ g: Onnx_GraphProto, outputs: Set<String>) -> (nodes: [Int], reads: Set<String>) {
             var needed = outputs
             var live: [Int] = []
             for k in g.node.indices.reversed() where g.node[k].output.contains(where: { needed.contains($0) }) {
                 live.append(k)
-                needed.formUnion(reads(g.node[k]))
+                needed.formUnion(reads(g.node[k], for: needed))
             }
-            return live.reversed()
+            return (live.reversed(), needed)
         }
 
-        /// Converts nodes in order (a graph's, or the branch an `If` takes).
         mutating func convertNodes(_ list: [Onnx_NodeProto], gelu: GeluPatterns) throws(InferenceError) {
             for n in list {
                 if let skip = gelu.skip[n.name.isEmpty ? n.output.first ?? "" : n.name], skip { continue }
@@ -450,8 +456,8 @@ package enum ONNXImporter {
             for p in branch.g.initializer { values[p.name] = try tensor(p) }
             // Only what the used outputs of the If depend on.
             let used = Set(zip(n.output, branch.g.output).filter { consumed.contains($0.0) }.map(\.1.name))
-            let live = Self.liveNodes(branch.g, outputs: used)
-            for k in live { consumed.formUnion(Self.reads(branch.g.node[k])) }
+            let (live, reads) = Self.liveNodes(branch.g, outputs: used)
+            consumed.formUnion(reads)
             try convertNodes(live.map { branch.g.node[$0] }, gelu: gelu)
             guard branch.g.output.count >= n.output.count else {
                 throw fail("node '\(name)': the taken branch has \(branch.g.output.count) outputs for \(n.output.count)")
@@ -1005,7 +1011,8 @@ package enum ONNXImporter {
                 throw fail("node '\(name)': Reshape to \(target) changes the element count")
             }
             var id = x.id
-            if Self.perSample(dims) != shapes[id] { id = try add(.reshape(Self.perSample(dims)), [id], name: name) }
+            let perSample = Self.perSample(dims).isEmpty ? [1] : Self.perSample(dims)
+            if perSample != shapes[id] { id = try add(.reshape(perSample), [id], name: name) }
             values[output] = .tensor(id: id, dims: dims)
         }
 
@@ -1092,6 +1099,13 @@ package enum ONNXImporter {
                 throw fail("node '\(name)': input \(k) (sequence_lens / peepholes) is not supported")
             }
             guard x.dims.count == 3, x.dims[1] == -1 else {
+                if x.dims.count == 3, x.dims[0] == -1 {
+                    // faster-whisper's Silero VAD: [chunks, samples] convolved chunk by chunk,
+                    // then the chunks become the LSTM's time steps with a batch of 1.
+                    throw fail(
+                        "node '\(name)': X is \(x.dims) (time-major [T, N, I]): the axis taken as the model's batch (the input's symbolic axis, marked -1) reaches the LSTM as its time axis, so the requests of a batch would flow into one another's state; a model whose symbolic axis is a sequence of steps with a fixed batch of \(x.dims[1]) is not supported"
+                    )
+                }
                 throw fail("node '\(name)': X must be [T, N, I] with the batch on axis 1, got \(x.dims) (batch marked -1)")
             }
             let hidden = int(n, "hidden_size", 0)

@@ -176,3 +176,50 @@ nodes = [helper.make_node("Transpose", ["x"], ["xt"], name="to_seq_first", perm=
          helper.make_node("Add", ["g", "h"], ["sum"], name="add"),
          helper.make_node("Concat", ["flat", "sum"], ["y"], name="concat", axis=1)]
 save("lstm_both_outputs", nodes, inits, [T, I], [(T + 1) * H], opset=14)
+
+# 9. Silero-VAD's pattern: an If (its condition folds at import: the state input's rank) whose
+#    taken branch runs an LSTM and returns Y_h and Y_c; only Y_h reaches the first graph output
+#    (through a ReduceMean to one value per sample, keepdims 0, then Unsqueeze); Y_c feeds only the
+#    second output, the next state. The state input [2, N, H] is fed zeros.
+T, I, H = 3, 4, 5
+inits = [init("W", w(1, 4 * H, I, scale=0.4)), init("R", w(1, 4 * H, H, scale=0.4)), init("B", w(1, 8 * H, scale=0.1)),
+         init("rank", np.array(3, dtype=np.int64)), init("axes0", np.array([0], dtype=np.int64)),
+         init("axes1", np.array([1], dtype=np.int64))]
+branch = helper.make_graph(
+    [helper.make_node("LSTM", ["xt", "W", "R", "B"], ["", "yh", "yc"], name="lstm", hidden_size=H),
+     helper.make_node("Squeeze", ["yh", "axes0"], ["h"], name="squeeze_h"),
+     helper.make_node("Squeeze", ["yc", "axes0"], ["c"], name="squeeze_c")],
+    "then", [], [helper.make_tensor_value_info("h", TensorProto.FLOAT, None),
+                 helper.make_tensor_value_info("c", TensorProto.FLOAT, None)])
+other = helper.make_graph(
+    [helper.make_node("Gather", ["state", "idx0"], ["h0"], name="gather_h", axis=0),
+     helper.make_node("Gather", ["state", "idx1"], ["c0"], name="gather_c", axis=0)],
+    "else", [], [helper.make_tensor_value_info("h0", TensorProto.FLOAT, None),
+                 helper.make_tensor_value_info("c0", TensorProto.FLOAT, None)])
+inits += [init("idx0", np.array(0, dtype=np.int64)), init("idx1", np.array(1, dtype=np.int64))]
+nodes = [helper.make_node("Transpose", ["x"], ["xt"], name="to_seq_first", perm=[1, 0, 2]),
+         helper.make_node("Shape", ["state"], ["ss"], name="state_shape"),
+         helper.make_node("Size", ["ss"], ["sr"], name="state_rank"),
+         helper.make_node("Equal", ["sr", "rank"], ["cond"], name="is_rank3"),
+         helper.make_node("If", ["cond"], ["hb", "cb"], name="branch", then_branch=branch, else_branch=other),
+         helper.make_node("Relu", ["hb"], ["r"], name="relu"),
+         helper.make_node("ReduceMean", ["r"], ["m"], name="mean", axes=[1], keepdims=0),
+         helper.make_node("Unsqueeze", ["m", "axes1"], ["y"], name="unsqueeze"),
+         helper.make_node("Unsqueeze", ["cb", "axes0"], ["cn"], name="next_state")]
+graph = helper.make_graph(
+    nodes, "if_lstm_state",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", T, I]),
+     helper.make_tensor_value_info("state", TensorProto.FLOAT, [2, "N", H])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 1]),
+     helper.make_tensor_value_info("cn", TensorProto.FLOAT, [1, "N", H])], initializer=inits)
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)], producer_name="make_fixtures")
+model.ir_version = 8
+onnx.checker.check_model(model, full_check=True)
+path = os.path.join(HERE, "if_lstm_state.onnx")
+onnx.save(model, path)
+x = rng.uniform(-1, 1, size=[2, T, I]).astype(np.float32)
+y = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+    ["y"], {"x": x, "state": np.zeros([2, 2, H], np.float32)})[0]
+np.save(os.path.join(HERE, "if_lstm_state.input.npy"), x)
+np.save(os.path.join(HERE, "if_lstm_state.output.npy"), y.astype(np.float32))
+print("if_lstm_state ->", y.shape)
