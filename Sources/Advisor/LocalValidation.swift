@@ -41,6 +41,17 @@ package enum LocalValidation {
         package var errorPct: Figures?
         /// Requests the server refused or that failed, when measured.
         package var failed: Int?
+        /// Mean time the model's slot took per request while this level ran (the executor's
+        /// work, timed in the server), ms: against the prediction's service time it shows how
+        /// much the rest of the machine's work slowed inference down.
+        package var servedInferenceMeanMs: Double?
+        /// Mean time the slot was held per request while this level ran (the inference plus the
+        /// hand-over to the inference thread), ms.
+        package var servedSlotMeanMs: Double?
+        /// The same prediction with the slot's service times scaled to the mean it really had
+        /// during this level (known only afterwards): what remains of the error once the service
+        /// time is right is the serving model's.
+        package var predictedAtServedSlot: Figures?
 
         package init(level: Double, offeredRps: Double, predicted: Figures) {
             self.level = level
@@ -53,9 +64,14 @@ package enum LocalValidation {
     package struct Report: Sendable, Codable, Equatable {
         package var schemaVersion = 1
         package var model: String
-        /// What the prediction assumed: the model's slot on one core, its mean service time, ms.
+        /// What the prediction assumed: the model's slot on one core, its mean service time from
+        /// the calibration (as every target gets it), ms.
         package var serviceMeanMs: Double
-        /// Per-request JSON work measured here (parse the body, render the result), outside the slot, ms.
+        /// The slot's median as served at a light load over the calibration's median (reported,
+        /// not applied).
+        package var servedOverCalibrated: Double?
+        /// What a request's path adds outside the slot (HTTP over loopback, JSON both ways, the
+        /// client), measured at a light load: median latency minus the slot's median, ms.
         package var requestOverheadMs: Double
         package var capacityRps: Double
         package var scaling: String

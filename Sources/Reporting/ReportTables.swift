@@ -8,7 +8,7 @@ import Targets
 enum ValidationTable {
     static let header = [
         "level", "offered/s", "p50 ms pred / meas", "p50 err %", "p95 ms pred / meas", "p95 err %", "p99 ms pred / meas", "p99 err %",
-        "throughput/s pred / meas",
+        "throughput/s pred / meas", "slot ms as served", "p50 / p99 ms pred at served slot",
     ]
 
     static func rows(_ v: LocalValidation.Report) -> [[String]] {
@@ -21,6 +21,8 @@ enum ValidationTable {
                 String(format: "%.2f", l.level), f(l.offeredRps), "\(f(p.p50)) / \(m.map { f($0.p50) } ?? "—")", e(l.errorPct?.p50),
                 "\(f(p.p95)) / \(m.map { f($0.p95) } ?? "—")", e(l.errorPct?.p95), "\(f(p.p99)) / \(m.map { f($0.p99) } ?? "—")",
                 e(l.errorPct?.p99), "\(f(p.throughputRps)) / \(m.map { f($0.throughputRps) } ?? "—")",
+                l.servedSlotMeanMs.map { String(format: "%.3f", $0) } ?? "—",
+                l.predictedAtServedSlot.map { "\(f($0.p50)) / \(f($0.p99))" } ?? "—",
             ]
         }
     }
@@ -28,7 +30,7 @@ enum ValidationTable {
     static func caption(_ v: LocalValidation.Report) -> String {
         String(
             format:
-                "The local target (this machine, scaled by the same model as every target) predicted %@ at %.3f ms per request in the model's slot plus %.3f ms of the server's JSON work outside it, capacity %.1f requests/s; the model was then served here and driven open-loop for %.0f s per level. Error = (measured − predicted) / measured. %@",
+                "The local target (this machine, scaled by the same model as every target) predicted %@ at %.3f ms per request in the model's slot plus %.3f ms that the request path (HTTP over loopback, JSON both ways; measured at a light load) adds outside it, capacity %.1f requests/s; the model was then served here and driven open-loop for %.0f s per level. Error = (measured − predicted) / measured. The last two columns: the slot's mean as served during the level, and the prediction redone with it (what remains of the error once the service time is right). %@",
             v.model, v.serviceMeanMs, v.requestOverheadMs, v.capacityRps, v.durationSeconds, v.notes.joined(separator: " "))
     }
 }

@@ -57,23 +57,75 @@ package final class ScoringModel: @unchecked Sendable {
     }
     private var pinned: (inference: [Int], others: [Int])?
 
+    /// What the model's slot took per request, recorded while ``recordsTimes`` is true.
+    package struct SlotTimes: Sendable {
+        /// The executor's work, seconds.
+        package var inference: [Double] = []
+        /// From `score` being called (the request was just admitted) to the slot being free
+        /// again: the inference plus the hand-over to the inference thread, seconds. This is the
+        /// service time of the server's slot.
+        package var slot: [Double] = []
+    }
+
+    /// When true, every request's ``SlotTimes`` are kept until ``takeTimes()`` (`validate`
+    /// reads what the model's slot really took while the server was under load).
+    package var recordsTimes: Bool {
+        get { lock.withLock { recording } }
+        set { lock.withLock { recording = newValue } }
+    }
+    private var recording = false
+    private var times = SlotTimes()
+
+    /// The times recorded since the last call, in completion order.
+    package func takeTimes() -> SlotTimes {
+        lock.withLock {
+            defer { times = SlotTimes() }
+            return times
+        }
+    }
+
+    /// Runs the samples on `executor`, then frees `slot`, recording the times when asked to.
+    private func run(_ samples: [[Float]], on executor: CPUExecutor, slot: Int, since entry: UInt64) throws -> [[Float]] {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer {
+            let end = DispatchTime.now().uptimeNanoseconds
+            lock.withLock {
+                free.append(slot)
+                if recording {
+                    times.inference.append(Double(end - start) * 1e-9)
+                    times.slot.append(Double(end - entry) * 1e-9)
+                }
+            }
+        }
+        return try samples.map { try executor.run($0) }
+    }
+
     /// Runs `samples` (each `inputShape`-sized, flattened) one after another on a free executor.
-    package func score(_ samples: [[Float]]) async throws -> [[Float]] {
+    ///
+    /// `finished` runs as soon as the executor is done, on the thread that ran it, before the
+    /// caller's task resumes: the server frees its admission slot there, so the next waiting
+    /// request is admitted without first waiting for a cooperative thread to resume this one
+    /// (on a busy 2-core machine that wait, repeated per request, is idle time of the slot).
+    package func score(_ samples: [[Float]], finished: @escaping @Sendable () -> Void = {}) async throws -> [[Float]] {
+        let entry = DispatchTime.now().uptimeNanoseconds
         let slot: Int = lock.withLock { free.popLast() ?? -1 }
-        guard slot >= 0 else { throw InferenceError("no free executor (more concurrent requests than slots)") }
-        defer { lock.withLock { free.append(slot) } }
+        guard slot >= 0 else {
+            finished()
+            throw InferenceError("no free executor (more concurrent requests than slots)")
+        }
         let executor = executors[slot]
-        if runsInline { return try samples.map { try executor.run($0) } }
+        if runsInline {
+            defer { finished() }
+            return try run(samples, on: executor, slot: slot, since: entry)
+        }
         let pin = pinning
         return try await withCheckedThrowingContinuation { c in
             queues[slot].async {
                 if let pin { CPUAffinity.pinCurrentThread(to: pin.inference) }
                 defer { if let pin { CPUAffinity.pinCurrentThread(to: pin.others) } }
-                do {
-                    c.resume(returning: try samples.map { try executor.run($0) })
-                } catch {
-                    c.resume(throwing: error)
-                }
+                let result = Result { try self.run(samples, on: executor, slot: slot, since: entry) }
+                finished()
+                c.resume(with: result)
             }
         }
     }

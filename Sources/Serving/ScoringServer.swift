@@ -81,13 +81,11 @@ package struct ScoringServer: Sendable {
                 break
             }
             do {
-                let outputs = try await model.score(parsed.samples)
-                admission.release()
+                let outputs = try await model.score(parsed.samples, finished: { admission.release() })
                 let body = try ScoringJSON.render(outputs, outputShape: model.outputShape, batched: parsed.batched)
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
             } catch {
-                admission.release()
                 return Self.json(.internalServerError, ["error": "\(error)"])
             }
         }

@@ -77,6 +77,7 @@ extension DeployAdvisor {
         @Option(help: "HTTP connections.") var connections = 16
         @Option(help: "Bearer key to send.") var key: String?
         @Option(help: "Seconds to wait for a response before counting the request as an error.") var timeout = 30.0
+        @Option(help: "Seed of the Poisson send times (the same seed, rate and duration give the same schedule).") var seed: UInt64 = 1
         @OptionGroup var output: FormatOption
 
         func validate() throws {
@@ -111,6 +112,7 @@ extension DeployAdvisor {
             g.distribution = LoadGenerator.Distribution(rawValue: distribution)!
             g.connections = connections
             g.timeoutSeconds = timeout
+            g.seed = seed
             if let key { g.headers.append(("Authorization", "Bearer \(key)")) }
             let r = try await g.run()
             if output.format == .json {
