@@ -143,12 +143,13 @@ package enum NPUCycleModel {
                 let recurrent = mvuCycles(rows: gates, cols: a.hiddenSize, vectors: batch)
                 let chain = (isLSTM ? 7 : 8) * preset.mfuOpLatencyCycles
                 let step = input.cycles + recurrent.cycles + preset.pipelineFillCycles + chain + preset.dispatchCycles
-                cycles = step * inShape[0]
+                // A bidirectional layer runs its two passes one after the other on the matrix units.
+                cycles = step * inShape[0] * a.directions
                 padding =
                     (input.padding * Double(inShape[1]) + recurrent.padding * Double(a.hiddenSize)) / Double(inShape[1] + a.hiddenSize)
                 unit = .mvu
-                npuWeightElements += gates * (inShape[1] + a.hiddenSize)
-                weightReads += gates * (inShape[1] + a.hiddenSize) * inShape[0]
+                npuWeightElements += a.directions * gates * (inShape[1] + a.hiddenSize)
+                weightReads += a.directions * gates * (inShape[1] + a.hiddenSize) * inShape[0]
             case .activation, .batchNorm, .add:
                 if previousWasMatrix {
                     cycles = preset.mfuOpLatencyCycles

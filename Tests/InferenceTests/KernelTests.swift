@@ -222,8 +222,9 @@ struct KernelTests {
         var sequences: Bool
         var linearBeforeReset: Bool
         var batch: Int
+        var bidirectional = false
         var testDescription: String {
-            "\(gru ? "GRU" : "LSTM") h\(hidden) t\(timesteps) i\(inputSize) seq=\(sequences) lbr=\(linearBeforeReset) n\(batch)"
+            "\(gru ? "GRU" : "LSTM") h\(hidden) t\(timesteps) i\(inputSize) seq=\(sequences) lbr=\(linearBeforeReset) n\(batch)\(bidirectional ? " bidirectional" : "")"
         }
     }
 
@@ -237,9 +238,18 @@ struct KernelTests {
             RNNCase(gru: true, hidden: 6, timesteps: 4, inputSize: 9, sequences: true, linearBeforeReset: true, batch: 3),
             RNNCase(gru: true, hidden: 5, timesteps: 6, inputSize: 4, sequences: false, linearBeforeReset: false, batch: 2),
             RNNCase(gru: true, hidden: 4, timesteps: 3, inputSize: 2, sequences: true, linearBeforeReset: false, batch: 1),
+            RNNCase(
+                gru: false, hidden: 6, timesteps: 4, inputSize: 5, sequences: true, linearBeforeReset: true, batch: 3, bidirectional: true),
+            RNNCase(
+                gru: false, hidden: 5, timesteps: 3, inputSize: 4, sequences: false, linearBeforeReset: true, batch: 2, bidirectional: true),
+            RNNCase(
+                gru: true, hidden: 4, timesteps: 5, inputSize: 3, sequences: true, linearBeforeReset: false, batch: 1, bidirectional: true),
+            RNNCase(
+                gru: true, hidden: 6, timesteps: 2, inputSize: 7, sequences: false, linearBeforeReset: true, batch: 3, bidirectional: true),
         ])
     func recurrent(_ c: RNNCase) throws {
-        let a = RecurrentAttributes(hiddenSize: c.hidden, returnSequences: c.sequences, linearBeforeReset: c.linearBeforeReset)
+        let a = RecurrentAttributes(
+            hiddenSize: c.hidden, returnSequences: c.sequences, linearBeforeReset: c.linearBeforeReset, bidirectional: c.bidirectional)
         try check(single(c.gru ? .gru(a) : .lstm(a), input: [c.timesteps, c.inputSize]), batch: c.batch)
     }
 

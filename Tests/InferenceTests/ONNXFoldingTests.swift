@@ -27,7 +27,9 @@ struct ONNXExporterPatternTests {
 
     @Test(
         "exporter patterns match ONNX Runtime",
-        arguments: ["torch_view_flatten", "dynamic_hw_head", "gru_time_major", "gru_time_major_batch", "general_ops", "conv1d_pad"])
+        arguments: [
+            "torch_view_flatten", "dynamic_hw_head", "gru_time_major", "gru_time_major_batch", "general_ops", "conv1d_pad", "crnn_head",
+        ])
     func matchesONNXRuntime(_ name: String) throws {
         let r = try run(name)
         #expect(r.shape == r.expected.shape, "\(name): shape \(r.shape) vs ONNX Runtime's \(r.expected.shape)")
@@ -37,7 +39,8 @@ struct ONNXExporterPatternTests {
 
     /// `export` writes what the importer reads: each fixture imported, exported, imported again
     /// computes the same outputs.
-    @Test("export writes every imported op", arguments: ["torch_view_flatten", "dynamic_hw_head", "general_ops", "conv1d_pad"])
+    @Test(
+        "export writes every imported op", arguments: ["torch_view_flatten", "dynamic_hw_head", "general_ops", "conv1d_pad", "crnn_head"])
     func exportRoundTrip(_ name: String) throws {
         let r = try run(name)
         let data = try ONNXExporter.export(r.graph)

@@ -145,11 +145,19 @@ struct ONNXTests {
         "export then import gives identical outputs",
         arguments: [
             "mlp:in=12,hidden=20,layers=2,out=4", "lstm:h=16,t=5,i=6", "gru:h=12,t=4", "resnet50", "densenet121", "mobilenetv2",
-            "lstm-last-step",
+            "lstm-last-step", "bidirectional",
         ])
     func roundTrip(_ name: String) throws {
         var g: ModelGraph
-        if name == "lstm-last-step" {
+        if name == "bidirectional" {
+            // A bidirectional LSTM's sequence into a bidirectional GRU's final state.
+            var b = GraphBuilder(name: name, inputShape: [5, 3])
+            let seq = b.add(
+                .lstm(RecurrentAttributes(hiddenSize: 6, returnSequences: true, bidirectional: true)), [b.input], name: "bilstm")
+            let last = b.add(.gru(RecurrentAttributes(hiddenSize: 4, bidirectional: true)), [seq], name: "bigru")
+            b.add(.dense(units: 3, bias: true), [last], name: "fc")
+            g = b.build()
+        } else if name == "lstm-last-step" {
             // A sequence LSTM, its last step, a dense head (exported as Gather on axis 1).
             var b = GraphBuilder(name: name, inputShape: [5, 3])
             let seq = b.add(.lstm(RecurrentAttributes(hiddenSize: 7, returnSequences: true)), [b.input], name: "lstm")

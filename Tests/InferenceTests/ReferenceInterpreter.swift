@@ -150,47 +150,55 @@ enum ReferenceInterpreter {
                 if case .lstm = node.op { isLSTM = true }
                 let (t, f, hs) = (inShape[0], inShape[1], a.hiddenSize)
                 let gates = isLSTM ? 4 : 3
+                let dirs = a.directions
                 func sig(_ v: Double) -> Double { 1 / (1 + exp(-v)) }
-                for b in 0..<n {
-                    var hPrev = [Double](repeating: 0, count: hs)
-                    var cPrev = hPrev
-                    for step in 0..<t {
-                        let x = Array(xs[0][((b * t + step) * f)..<((b * t + step) * f + f)])
-                        func wx(_ row: Int) -> Double { (0..<f).reduce(p[2][row]) { $0 + p[0][row * f + $1] * x[$1] } }
-                        func rh(_ row: Int, _ h: [Double]) -> Double {
-                            (0..<hs).reduce(p[2][gates * hs + row]) { $0 + p[1][row * hs + $1] * h[$1] }
-                        }
-                        var hNew = hPrev
-                        for j in 0..<hs {
-                            if isLSTM {
-                                let ig = sig(wx(j) + rh(j, hPrev))
-                                let og = sig(wx(hs + j) + rh(hs + j, hPrev))
-                                let fg = sig(wx(2 * hs + j) + rh(2 * hs + j, hPrev))
-                                let cg = tanh(wx(3 * hs + j) + rh(3 * hs + j, hPrev))
-                                cPrev[j] = fg * cPrev[j] + ig * cg
-                                hNew[j] = og * tanh(cPrev[j])
-                            } else {
-                                let z = sig(wx(j) + rh(j, hPrev))
-                                let r = sig(wx(hs + j) + rh(hs + j, hPrev))
-                                let cand: Double
-                                if a.linearBeforeReset {
-                                    cand = tanh(wx(2 * hs + j) + r * rh(2 * hs + j, hPrev))
-                                } else {
-                                    // (r ⊙ h) R_hᵀ + Rb_h, with r per hidden unit k.
-                                    var acc = p[2][gates * hs + 2 * hs + j]
-                                    for k in 0..<hs {
-                                        let rk = sig(wx(hs + k) + rh(hs + k, hPrev))
-                                        acc += p[1][(2 * hs + j) * hs + k] * rk * hPrev[k]
-                                    }
-                                    cand = tanh(wx(2 * hs + j) + acc)
-                                }
-                                hNew[j] = (1 - z) * cand + z * hPrev[j]
+                for d in 0..<dirs {
+                    // Direction d's weights follow the previous direction's; the backward pass reads the sequence back to front.
+                    let wOff = d * gates * hs * f
+                    let rOff = d * gates * hs * hs
+                    let bOff = d * 2 * gates * hs
+                    for b in 0..<n {
+                        var hPrev = [Double](repeating: 0, count: hs)
+                        var cPrev = hPrev
+                        for k in 0..<t {
+                            let step = d == 0 ? k : t - 1 - k
+                            let x = Array(xs[0][((b * t + step) * f)..<((b * t + step) * f + f)])
+                            func wx(_ row: Int) -> Double { (0..<f).reduce(p[2][bOff + row]) { $0 + p[0][wOff + row * f + $1] * x[$1] } }
+                            func rh(_ row: Int, _ h: [Double]) -> Double {
+                                (0..<hs).reduce(p[2][bOff + gates * hs + row]) { $0 + p[1][rOff + row * hs + $1] * h[$1] }
                             }
+                            var hNew = hPrev
+                            for j in 0..<hs {
+                                if isLSTM {
+                                    let ig = sig(wx(j) + rh(j, hPrev))
+                                    let og = sig(wx(hs + j) + rh(hs + j, hPrev))
+                                    let fg = sig(wx(2 * hs + j) + rh(2 * hs + j, hPrev))
+                                    let cg = tanh(wx(3 * hs + j) + rh(3 * hs + j, hPrev))
+                                    cPrev[j] = fg * cPrev[j] + ig * cg
+                                    hNew[j] = og * tanh(cPrev[j])
+                                } else {
+                                    let z = sig(wx(j) + rh(j, hPrev))
+                                    let r = sig(wx(hs + j) + rh(hs + j, hPrev))
+                                    let cand: Double
+                                    if a.linearBeforeReset {
+                                        cand = tanh(wx(2 * hs + j) + r * rh(2 * hs + j, hPrev))
+                                    } else {
+                                        // (r ⊙ h) R_hᵀ + Rb_h, with r per hidden unit k.
+                                        var acc = p[2][bOff + gates * hs + 2 * hs + j]
+                                        for q in 0..<hs {
+                                            let rk = sig(wx(hs + q) + rh(hs + q, hPrev))
+                                            acc += p[1][rOff + (2 * hs + j) * hs + q] * rk * hPrev[q]
+                                        }
+                                        cand = tanh(wx(2 * hs + j) + acc)
+                                    }
+                                    hNew[j] = (1 - z) * cand + z * hPrev[j]
+                                }
+                            }
+                            hPrev = hNew
+                            if a.returnSequences { for j in 0..<hs { y[((b * t + step) * dirs + d) * hs + j] = hPrev[j] } }
                         }
-                        hPrev = hNew
-                        if a.returnSequences { for j in 0..<hs { y[(b * t + step) * hs + j] = hPrev[j] } }
+                        if !a.returnSequences { for j in 0..<hs { y[(b * dirs + d) * hs + j] = hPrev[j] } }
                     }
-                    if !a.returnSequences { for j in 0..<hs { y[b * hs + j] = hPrev[j] } }
                 }
             default:
                 y = general(node.op, xs, node.inputs.map { shapes[$0] }, out, p, n)

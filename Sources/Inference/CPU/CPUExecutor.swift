@@ -252,35 +252,7 @@ package final class CPUExecutor: @unchecked Sendable {
         case .lstm(let s), .gru(let s):
             var isLSTM = false
             if case .lstm = step { isLSTM = true }
-            let kernelScratch =
-                isLSTM
-                ? RecurrentKernels.lstmScratch(timesteps: s.timesteps, batch: s.batch, hidden: s.hidden)
-                : RecurrentKernels.gruScratch(timesteps: s.timesteps, batch: s.batch, hidden: s.hidden)
-            let last: UnsafeMutablePointer<Float>? =
-                s.returnSequences ? nil : (s.batch == 1 ? values[s.y] : scratch + kernelScratch)
-            var x = UnsafePointer(values[s.x])
-            if let quantizer {
-                // The input projection's left operand [T·N, I], rounded along I.
-                let copy = scratch + kernelScratch + s.batch * s.hidden
-                copy.update(from: values[s.x], count: s.timesteps * s.batch * s.inputSize)
-                quantizer.quantizeRows(copy, rows: s.timesteps * s.batch, k: s.inputSize)
-                x = UnsafePointer(copy)
-            }
-            if isLSTM {
-                RecurrentKernels.lstm(
-                    x: x, timesteps: s.timesteps, batch: s.batch, inputSize: s.inputSize, hidden: s.hidden,
-                    w: s.w, r: s.r, bias: s.bias, scratch: scratch, sequenceOut: s.returnSequences ? values[s.y] : nil,
-                    lastOut: last, quantizer: quantizer)
-            } else {
-                RecurrentKernels.gru(
-                    x: x, timesteps: s.timesteps, batch: s.batch, inputSize: s.inputSize, hidden: s.hidden,
-                    w: s.w, r: s.r, bias: s.bias, linearBeforeReset: s.linearBeforeReset, scratch: scratch,
-                    sequenceOut: s.returnSequences ? values[s.y] : nil, lastOut: last, quantizer: quantizer)
-            }
-            if !s.returnSequences && s.batch > 1, let last {
-                // [N, H] → the channel-major [H, N].
-                LayoutKernels.swapOuterAxes(last, values[s.y], a: s.batch, b: s.hidden, inner: 1)
-            }
+            RecurrentKernels.run(s, lstm: isLSTM, x: values[s.x], y: values[s.y], scratch: scratch, quantizer: quantizer)
         case .general(let g):
             GeneralKernels.run(g, values: values, scratch: scratch)
         case .alias:

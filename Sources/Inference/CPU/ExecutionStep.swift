@@ -137,6 +137,8 @@ struct RecurrentStep: @unchecked Sendable {
     var hidden: Int
     var returnSequences: Bool
     var linearBeforeReset: Bool
+    /// A backward pass follows the forward one, with the second half of `w`, `r` and `bias`.
+    var bidirectional = false
     var w: UnsafePointer<Float>
     var r: UnsafePointer<Float>
     /// LSTM: `Wb + Rb` `[4H]`; GRU: `[Wb, Rb]` `[6H]`.

@@ -1,7 +1,7 @@
 import Foundation
 
-/// LSTM and GRU over the executor's sequence layout `[T, N, I]` (ONNX's `X` layout),
-/// forward direction, zero initial state.
+/// LSTM and GRU over the executor's sequence layout `[T, N, I]` (ONNX's `X` layout), forward
+/// or bidirectional, zero initial state.
 ///
 /// The input projection for all timesteps is one GEMM (`[T·N, I] × Wᵀ`); each step then
 /// adds `h_{t-1} Rᵀ` with one more GEMM and applies the gate math in one fused pass.
@@ -14,6 +14,72 @@ enum RecurrentKernels {
     /// Scratch floats a GRU needs: projections `T·N·3H`, recurrent part `N·3H`, hidden `N·H`, reset product `N·H`.
     static func gruScratch(timesteps: Int, batch: Int, hidden: Int) -> Int {
         timesteps * batch * 3 * hidden + batch * 3 * hidden + 3 * batch * hidden
+    }
+
+    /// Scratch a bidirectional layer needs besides the kernel's: the time-reversed input
+    /// `T·N·I`, both passes' sequences `2·T·N·H` and final states `2·N·H`.
+    static func bidirectionalScratch(_ s: RecurrentStep) -> Int {
+        s.timesteps * s.batch * s.inputSize + 2 * s.timesteps * s.batch * s.hidden + 2 * s.batch * s.hidden
+    }
+
+    /// Runs one LSTM/GRU step of the executor: `x` is `[T, N, I]`; `y` is `[T, N, D·H]` for
+    /// full sequences, else the final hidden state channel-major `[D·H, N]` (D = 2 when
+    /// bidirectional: the forward pass's values, then the backward pass's, whose sequence is
+    /// read back to front and written at the step it belongs to).
+    static func run(
+        _ s: RecurrentStep, lstm isLSTM: Bool, x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, quantizer: (any MatrixOperandQuantizer)?
+    ) {
+        let (t, n, i, h) = (s.timesteps, s.batch, s.inputSize, s.hidden)
+        let kernelScratch = isLSTM ? lstmScratch(timesteps: t, batch: n, hidden: h) : gruScratch(timesteps: t, batch: n, hidden: h)
+        var input = UnsafePointer(x)
+        if let quantizer {
+            // The input projection's left operand [T·N, I], rounded along I.
+            let copy = scratch + kernelScratch + n * h
+            copy.update(from: x, count: t * n * i)
+            quantizer.quantizeRows(copy, rows: t * n, k: i)
+            input = UnsafePointer(copy)
+        }
+        func pass(_ x: UnsafePointer<Float>, _ d: Int, _ sequence: UnsafeMutablePointer<Float>?, _ last: UnsafeMutablePointer<Float>?) {
+            let gates = (isLSTM ? 4 : 3) * h
+            let w = s.w + d * gates * i
+            let r = s.r + d * gates * h
+            if isLSTM {
+                lstm(
+                    x: x, timesteps: t, batch: n, inputSize: i, hidden: h, w: w, r: r, bias: s.bias + d * 4 * h, scratch: scratch,
+                    sequenceOut: sequence, lastOut: last, quantizer: quantizer)
+            } else {
+                gru(
+                    x: x, timesteps: t, batch: n, inputSize: i, hidden: h, w: w, r: r, bias: s.bias + d * 6 * h,
+                    linearBeforeReset: s.linearBeforeReset, scratch: scratch, sequenceOut: sequence, lastOut: last, quantizer: quantizer)
+            }
+        }
+        guard s.bidirectional else {
+            let last: UnsafeMutablePointer<Float>? = s.returnSequences ? nil : (n == 1 ? y : scratch + kernelScratch)
+            pass(input, 0, s.returnSequences ? y : nil, last)
+            // [N, H] → the channel-major [H, N].
+            if !s.returnSequences && n > 1, let last { LayoutKernels.swapOuterAxes(last, y, a: n, b: h, inner: 1) }
+            return
+        }
+        let reversed = scratch + kernelScratch + n * h + (quantizer != nil ? t * n * i : 0)
+        let forward = reversed + t * n * i
+        let backward = forward + t * n * h
+        let lastForward = backward + t * n * h
+        let lastBackward = lastForward + n * h
+        for step in 0..<t { (reversed + (t - 1 - step) * n * i).update(from: input + step * n * i, count: n * i) }
+        pass(input, 0, s.returnSequences ? forward : nil, lastForward)
+        pass(UnsafePointer(reversed), 1, s.returnSequences ? backward : nil, lastBackward)
+        if s.returnSequences {
+            for step in 0..<t {
+                for b in 0..<n {
+                    (y + (step * n + b) * 2 * h).update(from: forward + (step * n + b) * h, count: h)
+                    (y + (step * n + b) * 2 * h + h).update(from: backward + ((t - 1 - step) * n + b) * h, count: h)
+                }
+            }
+        } else {
+            LayoutKernels.swapOuterAxes(lastForward, y, a: n, b: h, inner: 1)
+            LayoutKernels.swapOuterAxes(lastBackward, y + h * n, a: n, b: h, inner: 1)
+        }
     }
 
     /// The recurrent GEMM's left operand: `h` itself, or a copy rounded to the emulated format.

@@ -224,13 +224,16 @@ struct StepPlanner {
                 if case .lstm = node.op { isLSTM = true }
                 let bias: [Float]
                 if isLSTM {
-                    bias = (0..<(4 * h)).map { p[2].data[$0] + p[2].data[4 * h + $0] }
+                    // Per direction, Wb + Rb.
+                    bias = (0..<a.directions).flatMap { d in
+                        (0..<(4 * h)).map { p[2].data[d * 8 * h + $0] + p[2].data[d * 8 * h + 4 * h + $0] }
+                    }
                 } else {
                     bias = p[2].data
                 }
                 let step = RecurrentStep(
                     x: node.inputs[0], y: i + 1, timesteps: inShape[0], batch: batch, inputSize: inShape[1], hidden: h,
-                    returnSequences: a.returnSequences, linearBeforeReset: a.linearBeforeReset,
+                    returnSequences: a.returnSequences, linearBeforeReset: a.linearBeforeReset, bidirectional: a.bidirectional,
                     w: storeMatrix(p[0].data, rows: p[0].shape[0], k: inShape[1]), r: storeMatrix(p[1].data, rows: p[1].shape[0], k: h),
                     bias: store(bias))
                 let need =
@@ -238,6 +241,7 @@ struct StepPlanner {
                         ? RecurrentKernels.lstmScratch(timesteps: inShape[0], batch: batch, hidden: h)
                         : RecurrentKernels.gruScratch(timesteps: inShape[0], batch: batch, hidden: h)) + batch * h
                     + (quantizer != nil ? inShape[0] * batch * inShape[1] : 0)
+                    + (a.bidirectional ? RecurrentKernels.bidirectionalScratch(step) : 0)
                 scratch = max(scratch, need)
                 steps.append(isLSTM ? .lstm(step) : .gru(step))
             case .lastStep:

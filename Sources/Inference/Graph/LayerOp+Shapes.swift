@@ -115,7 +115,7 @@ extension LayerOp {
                 throw fail("expects a [timesteps, features] input, got \(describe(s))")
             }
             guard a.hiddenSize > 0 else { throw fail("hidden size must be positive, got \(a.hiddenSize)") }
-            return a.returnSequences ? [s[0], a.hiddenSize] : [a.hiddenSize]
+            return a.returnSequences ? [s[0], a.directions * a.hiddenSize] : [a.directions * a.hiddenSize]
         case .lastStep:
             let s = try single()
             guard s.count >= 2 else { throw fail("expects a [timesteps, …] input of rank 2 or more, got \(describe(s))") }
@@ -252,10 +252,12 @@ extension LayerOp {
             return Array(repeating: [s[0]], count: 4)
         case .lstm(let a):
             let h = a.hiddenSize
-            return [[4 * h, s[1]], [4 * h, h], [8 * h]]
+            let d = a.directions
+            return [[d * 4 * h, s[1]], [d * 4 * h, h], [d * 8 * h]]
         case .gru(let a):
             let h = a.hiddenSize
-            return [[3 * h, s[1]], [3 * h, h], [6 * h]]
+            let d = a.directions
+            return [[d * 3 * h, s[1]], [d * 3 * h, h], [d * 6 * h]]
         case .elementwiseConstant(_, let shape, _):
             return [shape]
         case .rowDense(let units, let bias):

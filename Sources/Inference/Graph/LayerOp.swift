@@ -143,11 +143,18 @@ package struct RecurrentAttributes: Sendable, Equatable {
     package var returnSequences: Bool
     /// GRU only: apply the recurrent weights before the reset gate (cuDNN / DeepBench form).
     package var linearBeforeReset: Bool
+    /// A forward and a backward pass, each with its own weights (ONNX `direction =
+    /// "bidirectional"`): every output holds both, forward first (`[T, 2H]`, or `[2H]`).
+    package var bidirectional: Bool
 
-    package init(hiddenSize: Int, returnSequences: Bool = false, linearBeforeReset: Bool = true) {
+    /// Passes over the sequence: 2 when bidirectional, else 1.
+    package var directions: Int { bidirectional ? 2 : 1 }
+
+    package init(hiddenSize: Int, returnSequences: Bool = false, linearBeforeReset: Bool = true, bidirectional: Bool = false) {
         self.hiddenSize = hiddenSize
         self.returnSequences = returnSequences
         self.linearBeforeReset = linearBeforeReset
+        self.bidirectional = bidirectional
     }
 }
 
@@ -159,6 +166,8 @@ package struct RecurrentAttributes: Sendable, Equatable {
 /// - `batchNorm`: scale `[C]`, offset `[C]`, running mean `[C]`, running variance `[C]`.
 /// - `lstm`: `W [4H, I]`, `R [4H, H]`, `B [8H]` (ONNX: `Wb` then `Rb`), gates `i, o, f, c`.
 /// - `gru`: `W [3H, I]`, `R [3H, H]`, `B [6H]`, gates `z, r, h`.
+/// - A bidirectional LSTM/GRU stacks the backward pass's tensors after the forward's
+///   (`W [2·4H, I]`, `R [2·4H, H]`, `B [2·8H]` for an LSTM), as ONNX does along its first axis.
 package enum LayerOp: Sendable, Equatable {
     case dense(units: Int, bias: Bool)
     case conv2d(Conv2DAttributes)

@@ -57,9 +57,9 @@ extension ModelGraph {
             case .conv2d(let a):
                 macs = out.reduce(1, *) * (inShapes[0][0] / a.groups) * a.kernelH * a.kernelW
             case .lstm(let a):
-                macs = inShapes[0][0] * 4 * a.hiddenSize * (inShapes[0][1] + a.hiddenSize)
+                macs = a.directions * inShapes[0][0] * 4 * a.hiddenSize * (inShapes[0][1] + a.hiddenSize)
             case .gru(let a):
-                macs = inShapes[0][0] * 3 * a.hiddenSize * (inShapes[0][1] + a.hiddenSize)
+                macs = a.directions * inShapes[0][0] * 3 * a.hiddenSize * (inShapes[0][1] + a.hiddenSize)
             case .matmul:
                 macs = out.reduce(1, *) * inShapes[0][inShapes[0].count - 1]
             case .rowDense:

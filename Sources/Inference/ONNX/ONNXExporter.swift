@@ -260,30 +260,46 @@ private struct GraphWriter {
         }
     }
 
-    /// LSTM/GRU: Transpose to ONNX's sequence-first layout, the RNN op, Squeeze (and Transpose
-    /// back for full sequences).
+    /// LSTM/GRU: Transpose to ONNX's sequence-first layout, the RNN op, then back to batch-first
+    /// (Squeeze and Transpose; a bidirectional layer's two directions joined per step with a
+    /// Transpose and a Reshape, forward first).
     private mutating func emitRecurrent(_ a: RecurrentAttributes, lstm isLSTM: Bool, _ n: Node, _ input: String, _ out: String) {
         let p = n.parameters
+        let d = a.directions
         let x = fresh(n.name + ".seqfirst")
         node("Transpose", [input], [x], name: x, [.ints("perm", [1, 0, 2])])
-        initializer(n.name + ".W", Tensor(shape: [1] + p[0].shape, data: p[0].data))
-        initializer(n.name + ".R", Tensor(shape: [1] + p[1].shape, data: p[1].data))
-        initializer(n.name + ".B", Tensor(shape: [1] + p[2].shape, data: p[2].data))
+        initializer(n.name + ".W", Tensor(shape: [d, p[0].shape[0] / d, p[0].shape[1]], data: p[0].data))
+        initializer(n.name + ".R", Tensor(shape: [d, p[1].shape[0] / d, p[1].shape[1]], data: p[1].data))
+        initializer(n.name + ".B", Tensor(shape: [d, p[2].shape[0] / d], data: p[2].data))
         let y = fresh(n.name + ".Y")
         let yh = fresh(n.name + ".Y_h")
         var attributes: [Onnx_AttributeProto] = [.int("hidden_size", a.hiddenSize)]
         if !isLSTM { attributes.append(.int("linear_before_reset", a.linearBeforeReset ? 1 : 0)) }
+        if a.bidirectional { attributes.append(.string("direction", "bidirectional")) }
         node(
             isLSTM ? "LSTM" : "GRU", [x, n.name + ".W", n.name + ".R", n.name + ".B"], a.returnSequences ? [y] : ["", yh],
             name: n.name, attributes)
-        if a.returnSequences {
+        switch (a.returnSequences, a.bidirectional) {
+        case (true, false):
             int64s(n.name + ".axes1", [1])
             let sq = fresh(n.name + ".squeeze")
             node("Squeeze", [y, n.name + ".axes1"], [sq], name: sq)
             node("Transpose", [sq], [out], name: n.name + ".batchfirst", [.ints("perm", [1, 0, 2])])
-        } else {
+        case (true, true):
+            // Y [T, 2, N, H] → [N, T, 2, H] → [N, T, 2H].
+            let t = fresh(n.name + ".batchfirst")
+            node("Transpose", [y], [t], name: t, [.ints("perm", [2, 0, 1, 3])])
+            int64s(n.name + ".shape", [0, 0, Int64(2 * a.hiddenSize)])
+            node("Reshape", [t, n.name + ".shape"], [out], name: n.name + ".join")
+        case (false, false):
             int64s(n.name + ".axes0", [0])
             node("Squeeze", [yh, n.name + ".axes0"], [out], name: n.name + ".squeeze")
+        case (false, true):
+            // Y_h [2, N, H] → [N, 2, H] → [N, 2H].
+            let t = fresh(n.name + ".batchfirst")
+            node("Transpose", [yh], [t], name: t, [.ints("perm", [1, 0, 2])])
+            int64s(n.name + ".shape", [0, Int64(2 * a.hiddenSize)])
+            node("Reshape", [t, n.name + ".shape"], [out], name: n.name + ".join")
         }
     }
 

@@ -106,6 +106,11 @@ package enum ONNXImporter {
         case batchZeros(dims: [Int])
         /// Zero padding waiting to be folded into the next Conv: ONNX pads for the spatial axes.
         case padded(id: Int, dims: [Int], pads: [Int])
+        /// A model value that ONNX sees with the axes `merged` (the batch among them) flattened
+        /// into one, `[T·N, C]` as PyTorch's `x.view(T * b, h)` before a `Linear` writes it: `dims`
+        /// are the unmerged ONNX dims (batch marked -1). Only row-wise work (Gemm / MatMul by a
+        /// constant, on the last axis) and a Reshape that splits the axes back can read it.
+        case rows(id: Int, dims: [Int], merged: Range<Int>)
     }
 
     struct Builder {
@@ -264,6 +269,10 @@ package enum ONNXImporter {
                     "node '\(node)': input '\(name)' is an extra input fed zeros that follow the batch; it can only be a recurrent layer's initial state"
                 )
             case nil: throw fail("node '\(node)': input '\(name)' is not produced by any earlier node or input")
+            case .rows(_, let dims, let merged)?:
+                throw fail(
+                    "node '\(node)': input '\(name)' flattens the batch with axes \(merged.filter { dims[$0] != -1 }.map(String.init).joined(separator: ", ")) of \(dims) (batch marked -1) into one axis; only a Gemm or MatMul by a constant and a Reshape that splits the axes back can read it"
+                )
             default: throw fail("node '\(node)': input '\(name)' is a constant; this node needs a model value there")
             }
         }
@@ -361,7 +370,12 @@ package enum ONNXImporter {
                 throw fail("input '\(input.name)' must have a batch axis and at least one more axis, got \(dims.count) axes")
             }
             let declared = dims.map { $0.dimValue > 0 ? Int($0.dimValue) : nil }
-            var batchAxis = declared.firstIndex(where: { $0 == nil }) ?? 0
+            // A symbolic axis named like a batch; else a declared 1 on axis 0 (a model exported
+            // for one sample, whose symbolic axes are image or sequence sizes); else the first
+            // symbolic axis.
+            let batchNames: Set<String> = ["n", "b", "bs", "batch", "batch_size", "batchsize", "nbatch"]
+            let named = dims.firstIndex { $0.dimValue <= 0 && batchNames.contains($0.dimParam.lowercased()) }
+            var batchAxis = named ?? (declared[0] == 1 ? 0 : declared.firstIndex(where: { $0 == nil }) ?? 0)
             if let rnn = g.node.first(where: { ($0.opType == "LSTM" || $0.opType == "GRU") && $0.input.first == input.name }) {
                 batchAxis = int(rnn, "layout", 0) == 0 ? 1 : 0
             }
@@ -467,6 +481,17 @@ package enum ONNXImporter {
             for (o, b) in zip(n.output, branch.g.output) where !o.isEmpty { values[o] = values[b.name] }
         }
 
+        /// Whether a `ConstantOfShape` value attribute is zero (absent: ONNX's default, 0).
+        func isZero(_ a: Onnx_AttributeProto?) -> Bool {
+            guard let a else { return true }
+            guard case .known(let k)? = try? tensor(a.t) else { return false }
+            switch k.elements {
+            case .float(let f): return f.allSatisfy { $0 == 0 }
+            case .int(let v): return v.allSatisfy { $0.constant == 0 }
+            case .bool(let b): return b.allSatisfy { !$0 }
+            }
+        }
+
         /// Folds `n` when every input is known (or when it reads only the shape of a model
         /// value); returns false when the node must run in the engine.
         mutating func fold(_ n: Onnx_NodeProto, name: String) throws(InferenceError) -> Bool {
@@ -489,6 +514,16 @@ package enum ONNXImporter {
             }
             if case .batchZeros(let dims)? = values[n.input.first ?? ""], let shaped = try zerosReshaped(n, dims) {
                 values[n.output[0]] = .batchZeros(dims: shaped)
+                return true
+            }
+            // Zeros shaped by the batch (a recurrent layer's initial state, `[2, N, H]`): kept
+            // symbolic like a state input fed zeros.
+            if n.opType == "ConstantOfShape", case .known(let shape)? = values[n.input.first ?? ""],
+                case .int(let entries) = shape.elements, entries.filter({ $0 == .batch }).count == 1,
+                entries.allSatisfy({ $0 == .batch || ($0.constant ?? -1) >= 0 }),
+                isZero(attribute(n, "value"))
+            {
+                values[n.output[0]] = .batchZeros(dims: entries.map { $0 == .batch ? -1 : Int(clamping: $0.constant!) })
                 return true
             }
             var inputs: [KnownTensor?] = []
@@ -655,9 +690,26 @@ package enum ONNXImporter {
             case "Flatten":
                 try convertFlatten(n, name: name)
             case "Reshape":
-                let x = try value(n.input[0], node: name)
                 guard case .known(let k)? = values[n.input[1]], case .int(let entries) = k.elements else {
                     throw fail("node '\(name)': Reshape's shape must be known at import (an integer constant or folded from shapes)")
+                }
+                if case .rows(let id, let dims, _)? = values[n.input[0]] {
+                    // Splitting the merged axes back: the target must be the unmerged dims (one -1
+                    // infers its axis, as the element count is the same).
+                    guard entries.count == dims.count, entries.filter({ $0.constant == -1 }).count <= 1,
+                        zip(entries, dims).allSatisfy({ $1 == -1 ? $0 == .batch : $0.constant == Int64($1) || $0.constant == -1 })
+                    else {
+                        throw fail(
+                            "node '\(name)': Reshape to \(entries) of a value whose batch is flattened with other axes must split them back to \(dims) (batch marked -1)"
+                        )
+                    }
+                    values[n.output[0]] = .tensor(id: id, dims: dims)
+                    return
+                }
+                let x = try value(n.input[0], node: name)
+                if let merged = Self.mergedAxes(x.dims, into: entries) {
+                    values[n.output[0]] = .rows(id: x.id, dims: x.dims, merged: merged)
+                    return
                 }
                 // The batch size where the input has its batch axis is a copy of that axis (0).
                 let batchAxis = x.dims.firstIndex(of: -1)
@@ -692,6 +744,24 @@ package enum ONNXImporter {
                 }
                 throw fail("node '\(name)': op \(n.opType) in this pattern is not supported")
             }
+        }
+
+        /// The axes of `dims` (batch marked -1) that a Reshape to `entries` flattens into one,
+        /// when it flattens the batch with its neighbours and keeps every other axis, the last one
+        /// included (`[T, N, C]` → `[T·N, C]`).
+        static func mergedAxes(_ dims: [Int], into entries: [BatchLinear]) -> Range<Int>? {
+            guard let b = dims.firstIndex(of: -1) else { return nil }
+            let length = dims.count - entries.count + 1
+            guard length >= 2 else { return nil }
+            for start in max(0, b - length + 1)...b where start + length < dims.count {
+                let range = start..<(start + length)
+                let product = range.filter { $0 != b }.reduce(Int64(1)) { $0 * Int64(dims[$1]) }
+                let before = (0..<start).allSatisfy { entries[$0].constant == Int64(dims[$0]) }
+                let after = (range.upperBound..<dims.count).allSatisfy { entries[$0 - length + 1].constant == Int64(dims[$0]) }
+                // (A product of 1 merges only size-1 axes: an ordinary reshape.)
+                if product > 1 && before && after && entries[start] == BatchLinear(perBatch: product, offset: 0) { return range }
+            }
+            return nil
         }
 
         /// Whether `name` is a value computed from the model's input.
@@ -798,7 +868,10 @@ package enum ONNXImporter {
 
         /// `Gemm` or `MatMul` with a constant weight as a dense layer (alpha and beta folded into the weights).
         mutating func convertDense(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
-            let x = try value(n.input[0], node: name)
+            var rows: (id: Int, dims: [Int], merged: Range<Int>)?
+            if case .rows(let id, let dims, let merged)? = values[n.input[0]] { rows = (id, dims, merged) }
+            let x: (id: Int, dims: [Int])
+            if let rows { x = (rows.id, [-1, rows.dims[rows.dims.count - 1]]) } else { x = try value(n.input[0], node: name) }
             let inShape = Self.perSample(x.dims)
             guard inShape.count == 1 else {
                 throw fail("node '\(name)': \(n.opType) input must be [N, features], got per-sample \(describe(inShape))")
@@ -817,6 +890,15 @@ package enum ONNXImporter {
                 if c.count == 1 { c = Tensor(shape: [b.shape[0]], data: Array(repeating: c.data[0], count: b.shape[0])) }
                 guard c.count == b.shape[0] else { throw fail("node '\(name)': bias has \(c.count) values for \(b.shape[0]) outputs") }
                 params.append(Tensor(shape: [b.shape[0]], data: c.data.map { $0 * beta }))
+            }
+            if let rows {
+                // Row-wise on the unmerged value's last axis: [T, N, K] → [T, N, units].
+                params[0] = transpose2D(params[0])
+                let id = try add(.rowDense(units: b.shape[0], bias: params.count == 2), [rows.id], name: name, parameters: params)
+                var dims = rows.dims
+                dims[dims.count - 1] = b.shape[0]
+                values[n.output[0]] = .rows(id: id, dims: dims, merged: rows.merged)
+                return
             }
             let id = try add(.dense(units: b.shape[0], bias: params.count == 2), [x.id], name: name, parameters: params)
             set(n, id, dims: batchFirst(shapes[id]))
@@ -1079,10 +1161,15 @@ package enum ONNXImporter {
             // ONNX X is [T, N, I]: the batch is axis 1 (layout 0).
             guard int(n, "layout", 0) == 0 else { throw fail("node '\(name)': layout = 1 is not supported") }
             let direction = attribute(n, "direction").map { String(decoding: $0.s, as: UTF8.self) } ?? "forward"
-            guard direction == "forward" else { throw fail("node '\(name)': direction '\(direction)' is not supported (forward only)") }
+            guard direction == "forward" || direction == "bidirectional" else {
+                throw fail("node '\(name)': direction '\(direction)' is not supported (forward or bidirectional)")
+            }
+            let directions = direction == "bidirectional" ? 2 : 1
             if let acts = attribute(n, "activations"), !acts.strings.isEmpty {
                 let names = acts.strings.map { String(decoding: $0, as: UTF8.self) }
-                let defaults = isLSTM ? ["Sigmoid", "Tanh", "Tanh"] : ["Sigmoid", "Tanh"]
+                let defaults = Array(repeating: isLSTM ? ["Sigmoid", "Tanh", "Tanh"] : ["Sigmoid", "Tanh"], count: directions).flatMap {
+                    $0
+                }
                 guard names == defaults else { throw fail("node '\(name)': activations \(names) are not supported (defaults only)") }
             }
             if attribute(n, "clip") != nil { throw fail("node '\(name)': clip is not supported") }
@@ -1113,39 +1200,44 @@ package enum ONNXImporter {
             let w = try constant(n.input[1], node: name)
             let r = try constant(n.input[2], node: name)
             let inputSize = x.dims[2]
-            guard w.count == gates * hidden * inputSize, r.count == gates * hidden * hidden else {
+            guard hidden > 0, w.count == directions * gates * hidden * inputSize, r.count == directions * gates * hidden * hidden else {
                 throw fail(
-                    "node '\(name)': W \(describe(w.shape)) / R \(describe(r.shape)) do not match hidden_size \(hidden) and input \(inputSize)"
+                    "node '\(name)': W \(describe(w.shape)) / R \(describe(r.shape)) do not match hidden_size \(hidden), input \(inputSize) and \(directions) direction(s)"
                 )
             }
-            var b = Tensor(zeros: [2 * gates * hidden])
+            var b = Tensor(zeros: [directions * 2 * gates * hidden])
             if n.input.count > 3, !n.input[3].isEmpty {
                 let bt = try constant(n.input[3], node: name)
-                guard bt.count == 2 * gates * hidden else {
-                    throw fail("node '\(name)': B has \(bt.count) values, expected \(2 * gates * hidden)")
+                guard bt.count == directions * 2 * gates * hidden else {
+                    throw fail("node '\(name)': B has \(bt.count) values, expected \(directions * 2 * gates * hidden)")
                 }
-                b = Tensor(shape: [2 * gates * hidden], data: bt.data)
+                b = Tensor(shape: [directions * 2 * gates * hidden], data: bt.data)
             }
             let params = [
-                Tensor(shape: [gates * hidden, inputSize], data: w.data), Tensor(shape: [gates * hidden, hidden], data: r.data), b,
+                Tensor(shape: [directions * gates * hidden, inputSize], data: w.data),
+                Tensor(shape: [directions * gates * hidden, hidden], data: r.data), b,
             ]
             let wantSequence = n.output.count > 0 && !n.output[0].isEmpty && consumed.contains(n.output[0])
             let wantLast = n.output.count > 1 && !n.output[1].isEmpty && consumed.contains(n.output[1])
             // Y_c (the final cell state) is not computed: a node that reads it fails naming it.
-            let a = RecurrentAttributes(hiddenSize: hidden, returnSequences: true, linearBeforeReset: int(n, "linear_before_reset", 0) != 0)
+            let a = RecurrentAttributes(
+                hiddenSize: hidden, returnSequences: true, linearBeforeReset: int(n, "linear_before_reset", 0) != 0,
+                bidirectional: directions == 2)
             if wantSequence {
                 let id = try add(isLSTM ? .lstm(a) : .gru(a), [x.id], name: name, parameters: params)
-                values[n.output[0]] = .tensor(id: id, dims: [x.dims[0], 1, -1, hidden])
-                if wantLast {
+                values[n.output[0]] = .tensor(id: id, dims: [x.dims[0], directions, -1, hidden])
+                if wantLast && directions == 1 {
                     // Y_h is Y's last timestep: taken from the sequence, not computed again.
                     let last = try add(.lastStep, [id], name: name + ".last")
                     values[n.output[1]] = .tensor(id: last, dims: [1, -1, hidden])
                 }
-            } else if wantLast {
+            }
+            if wantLast && (!wantSequence || directions == 2) {
+                // (A backward pass ends at the first timestep, so a bidirectional Y_h is not Y's last.)
                 var last = a
                 last.returnSequences = false
                 let id = try add(isLSTM ? .lstm(last) : .gru(last), [x.id], name: name + (wantSequence ? ".last" : ""), parameters: params)
-                values[n.output[1]] = .tensor(id: id, dims: [1, -1, hidden])
+                values[n.output[1]] = .tensor(id: id, dims: [directions, -1, hidden])
             }
         }
     }

@@ -223,3 +223,39 @@ y = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
 np.save(os.path.join(HERE, "if_lstm_state.input.npy"), x)
 np.save(os.path.join(HERE, "if_lstm_state.output.npy"), y.astype(np.float32))
 print("if_lstm_state ->", y.shape)
+
+# 10. A CRNN head as PyTorch exports it: a bidirectional LSTM whose zero initial states are
+#     ConstantOfShape([2, N, H]) from the input's shape, then `x.view(T * b, h)` → Linear →
+#     `view(T, b, -1)` (the batch flattened with the time axis around a Gemm), batch-first out.
+T, I, H, C = 4, 5, 6, 3
+inits = [init("W", w(2, 4 * H, I, scale=0.4)), init("R", w(2, 4 * H, H, scale=0.4)), init("B", w(2, 8 * H, scale=0.1)),
+         init("fc_w", w(C, 2 * H)), init("fc_b", w(C, scale=0.1)),
+         init("i0", np.array(0, dtype=np.int64)), init("i1", np.array(1, dtype=np.int64)),
+         init("two", np.array([2], dtype=np.int64)), init("hsize", np.array([H], dtype=np.int64)),
+         init("ax0", np.array([0], dtype=np.int64)), init("join", np.array([0, 0, -1], dtype=np.int64)),
+         init("minus1", np.array([-1], dtype=np.int64)), init("width", np.array([2 * H], dtype=np.int64))]
+nodes = [helper.make_node("Transpose", ["x"], ["xt"], name="to_seq_first", perm=[1, 0, 2]),
+         helper.make_node("Shape", ["xt"], ["s"], name="shape"),
+         helper.make_node("Gather", ["s", "i1"], ["n"], name="batch_size", axis=0),
+         helper.make_node("Unsqueeze", ["n", "ax0"], ["n1"], name="n_1d"),
+         helper.make_node("Concat", ["two", "n1", "hsize"], ["state_shape"], name="state_shape", axis=0),
+         helper.make_node("ConstantOfShape", ["state_shape"], ["h0"], name="h0"),
+         helper.make_node("ConstantOfShape", ["state_shape"], ["c0"], name="c0"),
+         helper.make_node("LSTM", ["xt", "W", "R", "B", "", "h0", "c0"], ["ys"], name="bilstm", hidden_size=H,
+                          direction="bidirectional"),
+         helper.make_node("Transpose", ["ys"], ["yt"], name="dirs_inner", perm=[0, 2, 1, 3]),
+         helper.make_node("Reshape", ["yt", "join"], ["yj"], name="join_dirs"),
+         helper.make_node("Shape", ["yj"], ["s2"], name="shape2"),
+         helper.make_node("Gather", ["s2", "i0"], ["t"], name="steps", axis=0),
+         helper.make_node("Gather", ["s2", "i1"], ["b"], name="batch", axis=0),
+         helper.make_node("Mul", ["t", "b"], ["tb"], name="t_times_b"),
+         helper.make_node("Unsqueeze", ["tb", "ax0"], ["tb1"], name="tb_1d"),
+         helper.make_node("Concat", ["tb1", "width"], ["flat_shape"], name="flat_shape", axis=0),
+         helper.make_node("Reshape", ["yj", "flat_shape"], ["flat"], name="view_tb"),
+         helper.make_node("Gemm", ["flat", "fc_w", "fc_b"], ["logits"], name="fc", transB=1),
+         helper.make_node("Unsqueeze", ["t", "ax0"], ["t1"], name="t_1d"),
+         helper.make_node("Unsqueeze", ["b", "ax0"], ["b1"], name="b_1d"),
+         helper.make_node("Concat", ["t1", "b1", "minus1"], ["split_shape"], name="split_shape", axis=0),
+         helper.make_node("Reshape", ["logits", "split_shape"], ["split"], name="view_t_b"),
+         helper.make_node("Transpose", ["split"], ["y"], name="to_batch_first", perm=[1, 0, 2])]
+save("crnn_head", nodes, inits, [T, I], [T, C], opset=13, batch=3)
