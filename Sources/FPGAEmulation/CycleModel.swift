@@ -139,17 +139,19 @@ package enum NPUCycleModel {
                 var isLSTM = false
                 if case .lstm = node.op { isLSTM = true }
                 let gates = (isLSTM ? 4 : 3) * a.hiddenSize
-                let input = mvuCycles(rows: gates, cols: inShape[1], vectors: batch)
-                let recurrent = mvuCycles(rows: gates, cols: a.hiddenSize, vectors: batch)
+                // Across the batch, the batch is the sequence: batch steps of one vector each.
+                let (timesteps, vectors) = a.timeAcrossBatch ? (batch, 1) : (inShape[0], batch)
+                let input = mvuCycles(rows: gates, cols: inShape[1], vectors: vectors)
+                let recurrent = mvuCycles(rows: gates, cols: a.hiddenSize, vectors: vectors)
                 let chain = (isLSTM ? 7 : 8) * preset.mfuOpLatencyCycles
                 let step = input.cycles + recurrent.cycles + preset.pipelineFillCycles + chain + preset.dispatchCycles
                 // A bidirectional layer runs its two passes one after the other on the matrix units.
-                cycles = step * inShape[0] * a.directions
+                cycles = step * timesteps * a.directions
                 padding =
                     (input.padding * Double(inShape[1]) + recurrent.padding * Double(a.hiddenSize)) / Double(inShape[1] + a.hiddenSize)
                 unit = .mvu
                 npuWeightElements += a.directions * gates * (inShape[1] + a.hiddenSize)
-                weightReads += a.directions * gates * (inShape[1] + a.hiddenSize) * inShape[0]
+                weightReads += a.directions * gates * (inShape[1] + a.hiddenSize) * timesteps
             case .activation, .batchNorm, .add:
                 if previousWasMatrix {
                     cycles = preset.mfuOpLatencyCycles

@@ -125,9 +125,10 @@ extension DeployAdvisor {
                 quantizer = BlockFormatOperands(format: try NumberFormat.named(numberFormat).native(to: try NPUConfiguration.named(preset)))
             }
             let executor = try CPUExecutor(graph: graph, batch: n, threads: threads, quantizer: quantizer)
-            let moved = ModelGraph.moveBatchAxis(
+            var moved = ModelGraph.moveBatchAxis(
                 try executor.run(data), shape: [n] + executor.outputShape, from: 0,
                 to: min(graph.outputBatchAxis, executor.outputShape.count))
+            if graph.scalarOutput { moved.shape = [n] }
             do {
                 try NPYFile.write(Tensor(shape: moved.shape, data: moved.data), path: output)
             } catch {

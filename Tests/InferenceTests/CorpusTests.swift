@@ -20,8 +20,9 @@ struct CorpusTests {
     /// Models that import and match; the rest are expected to be refused with a message.
     static let supported = [
         "ppocr-cls", "ppocr-det", "ppocr-rec", "orientation", "layout-picodet", "yolov8n-320", "ddddocr-det", "silero-vad", "ddddocr-ocr",
+        "silero-vad-v6",
     ]
-    static let unsupported = ["silero-vad-v6", "ddddocr-ocr-old"]
+    static let unsupported = ["ddddocr-ocr-old"]
 
     struct Meta: Decodable {
         var name: String

@@ -223,8 +223,9 @@ struct KernelTests {
         var linearBeforeReset: Bool
         var batch: Int
         var bidirectional = false
+        var acrossBatch = false
         var testDescription: String {
-            "\(gru ? "GRU" : "LSTM") h\(hidden) t\(timesteps) i\(inputSize) seq=\(sequences) lbr=\(linearBeforeReset) n\(batch)\(bidirectional ? " bidirectional" : "")"
+            "\(gru ? "GRU" : "LSTM") h\(hidden) t\(timesteps) i\(inputSize) seq=\(sequences) lbr=\(linearBeforeReset) n\(batch)\(bidirectional ? " bidirectional" : "")\(acrossBatch ? " across the batch" : "")"
         }
     }
 
@@ -246,10 +247,16 @@ struct KernelTests {
                 gru: true, hidden: 4, timesteps: 5, inputSize: 3, sequences: true, linearBeforeReset: false, batch: 1, bidirectional: true),
             RNNCase(
                 gru: true, hidden: 6, timesteps: 2, inputSize: 7, sequences: false, linearBeforeReset: true, batch: 3, bidirectional: true),
+            RNNCase(
+                gru: false, hidden: 5, timesteps: 1, inputSize: 4, sequences: true, linearBeforeReset: true, batch: 6, acrossBatch: true),
+            RNNCase(
+                gru: true, hidden: 4, timesteps: 1, inputSize: 3, sequences: true, linearBeforeReset: false, batch: 5, bidirectional: true,
+                acrossBatch: true),
         ])
     func recurrent(_ c: RNNCase) throws {
         let a = RecurrentAttributes(
-            hiddenSize: c.hidden, returnSequences: c.sequences, linearBeforeReset: c.linearBeforeReset, bidirectional: c.bidirectional)
+            hiddenSize: c.hidden, returnSequences: c.sequences, linearBeforeReset: c.linearBeforeReset, bidirectional: c.bidirectional,
+            timeAcrossBatch: c.acrossBatch)
         try check(single(c.gru ? .gru(a) : .lstm(a), input: [c.timesteps, c.inputSize]), batch: c.batch)
     }
 

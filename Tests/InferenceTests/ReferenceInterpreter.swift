@@ -152,12 +152,15 @@ enum ReferenceInterpreter {
                 let gates = isLSTM ? 4 : 3
                 let dirs = a.directions
                 func sig(_ v: Double) -> Double { 1 / (1 + exp(-v)) }
+                // Across the batch, the n samples (one step each) are one sequence of n steps.
+                let (seqs, steps) = a.timeAcrossBatch ? (1, n * t) : (n, t)
                 for d in 0..<dirs {
                     // Direction d's weights follow the previous direction's; the backward pass reads the sequence back to front.
                     let wOff = d * gates * hs * f
                     let rOff = d * gates * hs * hs
                     let bOff = d * 2 * gates * hs
-                    for b in 0..<n {
+                    for b in 0..<seqs {
+                        let t = steps
                         var hPrev = [Double](repeating: 0, count: hs)
                         var cPrev = hPrev
                         for k in 0..<t {

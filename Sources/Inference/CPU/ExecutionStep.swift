@@ -139,6 +139,8 @@ struct RecurrentStep: @unchecked Sendable {
     var linearBeforeReset: Bool
     /// A backward pass follows the forward one, with the second half of `w`, `r` and `bias`.
     var bidirectional = false
+    /// The batch is one sequence (each sample a timestep): the kernels run with T = batch, N = 1.
+    var timeAcrossBatch = false
     var w: UnsafePointer<Float>
     var r: UnsafePointer<Float>
     /// LSTM: `Wb + Rb` `[4H]`; GRU: `[Wb, Rb]` `[6H]`.

@@ -30,7 +30,9 @@ enum RecurrentKernels {
         _ s: RecurrentStep, lstm isLSTM: Bool, x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, quantizer: (any MatrixOperandQuantizer)?
     ) {
-        let (t, n, i, h) = (s.timesteps, s.batch, s.inputSize, s.hidden)
+        // Across the batch, [1, B, I] is laid out as [B, 1, I]: a sequence of B steps, batch 1.
+        let (t, n) = s.timeAcrossBatch ? (s.timesteps * s.batch, 1) : (s.timesteps, s.batch)
+        let (i, h) = (s.inputSize, s.hidden)
         let kernelScratch = isLSTM ? lstmScratch(timesteps: t, batch: n, hidden: h) : gruScratch(timesteps: t, batch: n, hidden: h)
         var input = UnsafePointer(x)
         if let quantizer {

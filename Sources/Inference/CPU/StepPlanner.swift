@@ -234,6 +234,7 @@ struct StepPlanner {
                 let step = RecurrentStep(
                     x: node.inputs[0], y: i + 1, timesteps: inShape[0], batch: batch, inputSize: inShape[1], hidden: h,
                     returnSequences: a.returnSequences, linearBeforeReset: a.linearBeforeReset, bidirectional: a.bidirectional,
+                    timeAcrossBatch: a.timeAcrossBatch,
                     w: storeMatrix(p[0].data, rows: p[0].shape[0], k: inShape[1]), r: storeMatrix(p[1].data, rows: p[1].shape[0], k: h),
                     bias: store(bias))
                 let need =

@@ -115,6 +115,11 @@ extension LayerOp {
                 throw fail("expects a [timesteps, features] input, got \(describe(s))")
             }
             guard a.hiddenSize > 0 else { throw fail("hidden size must be positive, got \(a.hiddenSize)") }
+            if a.timeAcrossBatch {
+                guard s[0] == 1, a.returnSequences else {
+                    throw fail("a recurrence across the batch takes one timestep per sample ([1, features]) and returns every step")
+                }
+            }
             return a.returnSequences ? [s[0], a.directions * a.hiddenSize] : [a.directions * a.hiddenSize]
         case .lastStep:
             let s = try single()

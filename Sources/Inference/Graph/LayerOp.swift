@@ -146,15 +146,25 @@ package struct RecurrentAttributes: Sendable, Equatable {
     /// A forward and a backward pass, each with its own weights (ONNX `direction =
     /// "bidirectional"`): every output holds both, forward first (`[T, 2H]`, or `[2H]`).
     package var bidirectional: Bool
+    /// The recurrence runs across the batch: each sample is one timestep (per-sample input
+    /// `[1, I]`) and the batch is one sequence, in order, through one state. A model whose
+    /// symbolic axis is a stream of chunks (faster-whisper's Silero VAD: `[chunks, 576]`, each
+    /// chunk convolved alone, then the chunks fed to the LSTM as its time steps with a batch of 1)
+    /// is one request per call of `chunks` samples, never a batch of independent requests.
+    package var timeAcrossBatch: Bool
 
     /// Passes over the sequence: 2 when bidirectional, else 1.
     package var directions: Int { bidirectional ? 2 : 1 }
 
-    package init(hiddenSize: Int, returnSequences: Bool = false, linearBeforeReset: Bool = true, bidirectional: Bool = false) {
+    package init(
+        hiddenSize: Int, returnSequences: Bool = false, linearBeforeReset: Bool = true, bidirectional: Bool = false,
+        timeAcrossBatch: Bool = false
+    ) {
         self.hiddenSize = hiddenSize
         self.returnSequences = returnSequences
         self.linearBeforeReset = linearBeforeReset
         self.bidirectional = bidirectional
+        self.timeAcrossBatch = timeAcrossBatch
     }
 }
 

@@ -17,6 +17,8 @@ package struct ModelGraph: Sendable, Equatable {
     package var inputBatchAxis: Int
     /// Where the batch axis is in the ONNX output (1 for a recurrent layer's `Y_h`, `[1, N, H]`).
     package var outputBatchAxis: Int
+    /// The ONNX output holds one scalar per sample (`[N]`); the engine's value is `[1]`.
+    package var scalarOutput = false
 
     package init(
         name: String, inputName: String = "input", inputShape: [Int], nodes: [Node], output: Int? = nil, inputBatchAxis: Int = 0,

@@ -266,8 +266,14 @@ private struct GraphWriter {
     private mutating func emitRecurrent(_ a: RecurrentAttributes, lstm isLSTM: Bool, _ n: Node, _ input: String, _ out: String) {
         let p = n.parameters
         let d = a.directions
-        let x = fresh(n.name + ".seqfirst")
-        node("Transpose", [input], [x], name: x, [.ints("perm", [1, 0, 2])])
+        let x: String
+        if a.timeAcrossBatch {
+            // [N, 1, I] is already [T, 1, I]: the batch is the sequence.
+            x = input
+        } else {
+            x = fresh(n.name + ".seqfirst")
+            node("Transpose", [input], [x], name: x, [.ints("perm", [1, 0, 2])])
+        }
         initializer(n.name + ".W", Tensor(shape: [d, p[0].shape[0] / d, p[0].shape[1]], data: p[0].data))
         initializer(n.name + ".R", Tensor(shape: [d, p[1].shape[0] / d, p[1].shape[1]], data: p[1].data))
         initializer(n.name + ".B", Tensor(shape: [d, p[2].shape[0] / d], data: p[2].data))
@@ -279,6 +285,14 @@ private struct GraphWriter {
         node(
             isLSTM ? "LSTM" : "GRU", [x, n.name + ".W", n.name + ".R", n.name + ".B"], a.returnSequences ? [y] : ["", yh],
             name: n.name, attributes)
+        if a.timeAcrossBatch {
+            // Y [N, D, 1, H] → [N, 1, D, H] → [N, 1, D·H].
+            let t = fresh(n.name + ".steps")
+            node("Transpose", [y], [t], name: t, [.ints("perm", [0, 2, 1, 3])])
+            int64s(n.name + ".shape", [0, 1, Int64(d * a.hiddenSize)])
+            node("Reshape", [t, n.name + ".shape"], [out], name: n.name + ".join")
+            return
+        }
         switch (a.returnSequences, a.bidirectional) {
         case (true, false):
             int64s(n.name + ".axes1", [1])

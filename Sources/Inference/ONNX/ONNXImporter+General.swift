@@ -568,6 +568,21 @@ extension ONNXImporter.Builder {
         let x = try value(n.input[0], node: name)
         let w = try constant(n.input[1], node: name)
         let shape = Self.perSample(x.dims)
+        if x.dims.count == 3, x.dims[2] == -1, x.dims[0] == 1, w.shape.count == 3, w.shape[2] == 1, w.shape[1] == x.dims[1],
+            int(n, "group", 1) == 1, (ints(n, "strides") ?? [1]) == [1], (ints(n, "dilations") ?? [1]) == [1],
+            (ints(n, "pads") ?? [0, 0]).allSatisfy({ $0 == 0 }),
+            !(attribute(n, "auto_pad").map { !$0.s.isEmpty && $0.s != Data("NOTSET".utf8) } ?? false)
+        {
+            // A kernel-1 convolution along the batch axis (`[1, C, N]`: positions that are the
+            // samples) is a dense layer on each sample's channels.
+            var params = [
+                Tensor(shape: [w.shape[1], w.shape[0]], data: transpose2D(Tensor(shape: [w.shape[0], w.shape[1]], data: w.data)).data)
+            ]
+            if n.input.count > 2, !n.input[2].isEmpty { params.append(try constant(n.input[2], node: name)) }
+            let id = try add(.rowDense(units: w.shape[0], bias: params.count == 2), [x.id], name: name, parameters: params)
+            values[n.output[0]] = .tensor(id: id, dims: [1, w.shape[0], -1])
+            return
+        }
         guard x.dims.first == -1, shape.count == 2, w.shape.count == 3 else {
             throw fail("node '\(name)': a 1-D convolution needs an [N, C, L] input, got \(x.dims) (batch marked -1)")
         }

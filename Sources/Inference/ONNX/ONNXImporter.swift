@@ -354,9 +354,11 @@ package enum ONNXImporter {
                 // (a recurrent state kept as [H] for ONNX's [1, N, H]): give it the output's shape.
                 output = try add(.reshape(Self.perSample(outDims)), [id], name: outputName + ".shape")
             }
-            return ModelGraph(
+            var graph = ModelGraph(
                 name: graphName, inputName: input.name, inputShape: shapes[0], nodes: nodes, output: output,
                 inputBatchAxis: dims.firstIndex(of: -1) ?? 0, outputBatchAxis: outDims.firstIndex(of: -1) ?? 0)
+            graph.scalarOutput = Self.perSample(outDims).isEmpty
+            return graph
         }
 
         /// The input's ONNX dims with its batch axis marked -1. The batch axis is the one an
@@ -1070,6 +1072,8 @@ package enum ONNXImporter {
         mutating func reshape(_ x: (id: Int, dims: [Int]), to target: [Int], name: String, output: String) throws(InferenceError) {
             guard let batchAxis = x.dims.firstIndex(of: -1) else { throw fail("node '\(name)': input has no batch axis") }
             var dims = target
+            // Where the batch is in the result (the input's axis unless the -1 moves it).
+            var outBatch = batchAxis
             // The batch axis: where the target copies it (0), or the -1 when the batch is first.
             if batchAxis < dims.count && dims[batchAxis] == 0 {
                 dims[batchAxis] = -1
@@ -1078,16 +1082,23 @@ package enum ONNXImporter {
             } else if staticBatch && batchAxis < dims.count && dims[batchAxis] == 1 {
                 // A model exported for one sample writes its batch as a literal 1.
                 dims[batchAxis] = -1
+            } else if let i = dims.firstIndex(of: -1), dims.filter({ $0 == -1 }).count == 1, !dims.contains(0),
+                x.dims[..<batchAxis].allSatisfy({ $0 == 1 }), dims[..<i].allSatisfy({ $0 == 1 }),
+                Self.perSample(x.dims).reduce(1, *) == dims.filter({ $0 != -1 }).reduce(1, *)
+            {
+                // Only size-1 axes come before the batch on both sides (`[1, 1, N]` → `[N]`), and
+                // the known sizes hold one sample: the -1 is the batch, the order unchanged.
+                outBatch = i
             } else {
                 throw fail("node '\(name)': Reshape to \(target) must keep the batch axis in place (use 0 or -1 there)")
             }
             for (i, d) in dims.enumerated() where d == 0 { dims[i] = x.dims[i] }
             let total = Self.perSample(x.dims).reduce(1, *)
-            let known = dims.enumerated().filter { $0.offset != batchAxis }.map(\.element)
+            let known = dims.enumerated().filter { $0.offset != outBatch }.map(\.element)
             if known.contains(-1) {
                 let rest = known.filter { $0 != -1 }.reduce(1, *)
                 guard rest > 0, total % rest == 0 else { throw fail("node '\(name)': cannot reshape \(x.dims) to \(target)") }
-                for (i, d) in dims.enumerated() where d == -1 && i != batchAxis { dims[i] = total / rest }
+                for (i, d) in dims.enumerated() where d == -1 && i != outBatch { dims[i] = total / rest }
             }
             guard Self.perSample(dims).reduce(1, *) == total else {
                 throw fail("node '\(name)': Reshape to \(target) changes the element count")
@@ -1185,14 +1196,11 @@ package enum ONNXImporter {
                 }
                 throw fail("node '\(name)': input \(k) (sequence_lens / peepholes) is not supported")
             }
-            guard x.dims.count == 3, x.dims[1] == -1 else {
-                if x.dims.count == 3, x.dims[0] == -1 {
-                    // faster-whisper's Silero VAD: [chunks, samples] convolved chunk by chunk,
-                    // then the chunks become the LSTM's time steps with a batch of 1.
-                    throw fail(
-                        "node '\(name)': X is \(x.dims) (time-major [T, N, I]): the axis taken as the model's batch (the input's symbolic axis, marked -1) reaches the LSTM as its time axis, so the requests of a batch would flow into one another's state; a model whose symbolic axis is a sequence of steps with a fixed batch of \(x.dims[1]) is not supported"
-                    )
-                }
+            // faster-whisper's Silero VAD: [chunks, samples] convolved chunk by chunk, then the
+            // chunks are the LSTM's time steps with a batch of 1: the recurrence runs across the
+            // batch axis, which is then one request's stream of chunks.
+            let acrossBatch = x.dims.count == 3 && x.dims[0] == -1 && x.dims[1] == 1
+            guard x.dims.count == 3, x.dims[1] == -1 || acrossBatch else {
                 throw fail("node '\(name)': X must be [T, N, I] with the batch on axis 1, got \(x.dims) (batch marked -1)")
             }
             let hidden = int(n, "hidden_size", 0)
@@ -1219,6 +1227,20 @@ package enum ONNXImporter {
             ]
             let wantSequence = n.output.count > 0 && !n.output[0].isEmpty && consumed.contains(n.output[0])
             let wantLast = n.output.count > 1 && !n.output[1].isEmpty && consumed.contains(n.output[1])
+            if acrossBatch {
+                guard !wantLast else {
+                    throw fail(
+                        "node '\(name)': X is \(x.dims): the recurrence runs across the batch axis (each sample one timestep, batch 1); its final state Y_h is the request's, not a sample's, and is not supported (select an output that does not read it)"
+                    )
+                }
+                guard wantSequence else { return }
+                let a = RecurrentAttributes(
+                    hiddenSize: hidden, returnSequences: true, linearBeforeReset: int(n, "linear_before_reset", 0) != 0,
+                    bidirectional: directions == 2, timeAcrossBatch: true)
+                let id = try add(isLSTM ? .lstm(a) : .gru(a), [x.id], name: name, parameters: params)
+                values[n.output[0]] = .tensor(id: id, dims: [-1, directions, 1, hidden])
+                return
+            }
             // Y_c (the final cell state) is not computed: a node that reads it fails naming it.
             let a = RecurrentAttributes(
                 hiddenSize: hidden, returnSequences: true, linearBeforeReset: int(n, "linear_before_reset", 0) != 0,

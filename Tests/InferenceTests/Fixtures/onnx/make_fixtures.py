@@ -259,3 +259,22 @@ nodes = [helper.make_node("Transpose", ["x"], ["xt"], name="to_seq_first", perm=
          helper.make_node("Reshape", ["logits", "split_shape"], ["split"], name="view_t_b"),
          helper.make_node("Transpose", ["split"], ["y"], name="to_batch_first", perm=[1, 0, 2])]
 save("crnn_head", nodes, inits, [T, I], [T, C], opset=13, batch=3)
+
+# 11. faster-whisper's Silero VAD pattern: the symbolic first axis is a stream of chunks; each
+#     chunk is projected alone (as the batch of a Conv), then the chunks are the LSTM's time
+#     steps with a batch of 1 (state carried across the "batch"), a kernel-1 Conv1d along that
+#     axis, Sigmoid, and Reshape([-1]): one probability per chunk, output [N].
+I, H = 6, 5
+inits = [init("W", w(1, 4 * H, I, scale=0.4)), init("R", w(1, 4 * H, H, scale=0.4)), init("B", w(1, 8 * H, scale=0.1)),
+         init("h0", np.zeros([1, 1, H], np.float32)), init("c0", np.zeros([1, 1, H], np.float32)),
+         init("cw", w(1, H, 1)), init("cb", w(1, scale=0.1)), init("ax1", np.array([1], dtype=np.int64)),
+         init("flat", np.array([-1], dtype=np.int64))]
+nodes = [helper.make_node("Unsqueeze", ["x", "ax1"], ["x3"], name="one_step_batch"),
+         helper.make_node("LSTM", ["x3", "W", "R", "B", "", "h0", "c0"], ["ys"], name="lstm", hidden_size=H),
+         helper.make_node("Squeeze", ["ys", "ax1"], ["s"], name="squeeze_dir"),
+         helper.make_node("Relu", ["s"], ["r"], name="relu"),
+         helper.make_node("Transpose", ["r"], ["rt"], name="to_ncl", perm=[1, 2, 0]),
+         helper.make_node("Conv", ["rt", "cw", "cb"], ["c"], name="conv1d", kernel_shape=[1]),
+         helper.make_node("Sigmoid", ["c"], ["p"], name="sigmoid"),
+         helper.make_node("Reshape", ["p", "flat"], ["y"], name="probs")]
+save("lstm_across_chunks", nodes, inits, [I], [], opset=15, batch=7)
