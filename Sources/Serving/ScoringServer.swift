@@ -74,6 +74,14 @@ package struct ScoringServer: Sendable {
             } catch {
                 return Self.json(.badRequest, ["error": "\(error)"])
             }
+            if parsed.samples.count > 1 && model.graph.batchIsSequence {
+                return Self.json(
+                    .badRequest,
+                    [
+                        "error":
+                            "this model's batch axis is a stream of steps through one recurrent state (its recurrence runs across the batch); send one \(describe(model.inputShape)) step per request"
+                    ])
+            }
             switch await admission.acquire() {
             case .rejected(let why):
                 return Self.json(.serviceUnavailable, ["error": "service busy: \(why)"])

@@ -38,6 +38,13 @@ struct ONNXExporterPatternTests {
         #expect(err <= 1e-4, "\(name): relative error \(err)")
     }
 
+    /// A recurrence across the batch makes the batch one stream (the server then refuses
+    /// several samples in one request); a bidirectional LSTM over time does not.
+    @Test func batchIsASequenceOnlyAcrossTheBatch() throws {
+        #expect(try run("lstm_across_chunks").graph.batchIsSequence)
+        #expect(try !run("crnn_head").graph.batchIsSequence)
+    }
+
     /// `export` writes what the importer reads: each fixture imported, exported, imported again
     /// computes the same outputs.
     @Test(

@@ -33,6 +33,17 @@ package struct ModelGraph: Sendable, Equatable {
         self.output = output ?? nodes.count
     }
 
+    /// Whether a recurrent layer runs across the batch (``RecurrentAttributes/timeAcrossBatch``):
+    /// the batch is then one stream of steps, so samples cannot be scored one by one.
+    package var batchIsSequence: Bool {
+        nodes.contains { node in
+            switch node.op {
+            case .lstm(let a), .gru(let a): a.timeAcrossBatch
+            default: false
+            }
+        }
+    }
+
     /// Whether every node carries its parameter tensors.
     package var hasWeights: Bool {
         nodes.allSatisfy { node in node.parameters.count == node.op.parameterTensorCount }
