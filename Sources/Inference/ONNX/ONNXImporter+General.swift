@@ -375,7 +375,7 @@ extension ONNXImporter.Builder {
         guard strides.count == 2, dil.count == 2, pads.count == 4, outPad.count == 2 else {
             throw fail("node '\(name)': ConvTranspose attributes must describe two spatial axes")
         }
-        let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
+        let autoPad = autoPad(n)
         if let target = ints(n, "output_shape")
             ?? (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" ? [shape[1] * strides[0], shape[2] * strides[1]] : nil)
         {
@@ -571,13 +571,11 @@ extension ONNXImporter.Builder {
         if x.dims.count == 3, x.dims[2] == -1, x.dims[0] == 1, w.shape.count == 3, w.shape[2] == 1, w.shape[1] == x.dims[1],
             int(n, "group", 1) == 1, (ints(n, "strides") ?? [1]) == [1], (ints(n, "dilations") ?? [1]) == [1],
             (ints(n, "pads") ?? [0, 0]).allSatisfy({ $0 == 0 }),
-            !(attribute(n, "auto_pad").map { !$0.s.isEmpty && $0.s != Data("NOTSET".utf8) } ?? false)
+            ["", "NOTSET", "VALID"].contains(autoPad(n))
         {
             // A kernel-1 convolution along the batch axis (`[1, C, N]`: positions that are the
             // samples) is a dense layer on each sample's channels.
-            var params = [
-                Tensor(shape: [w.shape[1], w.shape[0]], data: transpose2D(Tensor(shape: [w.shape[0], w.shape[1]], data: w.data)).data)
-            ]
+            var params = [transpose2D(Tensor(shape: [w.shape[0], w.shape[1]], data: w.data))]
             if n.input.count > 2, !n.input[2].isEmpty { params.append(try constant(n.input[2], node: name)) }
             let id = try add(.rowDense(units: w.shape[0], bias: params.count == 2), [x.id], name: name, parameters: params)
             values[n.output[0]] = .tensor(id: id, dims: [1, w.shape[0], -1])

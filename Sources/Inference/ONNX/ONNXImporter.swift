@@ -624,6 +624,10 @@ package enum ONNXImporter {
         func int(_ n: Onnx_NodeProto, _ name: String, _ d: Int) -> Int { attribute(n, name).map { Int($0.i) } ?? d }
         func ints(_ n: Onnx_NodeProto, _ name: String) -> [Int]? { attribute(n, name).map { $0.ints.map(Int.init) } }
         func float(_ n: Onnx_NodeProto, _ name: String, _ d: Float) -> Float { attribute(n, name).map(\.f) ?? d }
+        /// A convolution's `auto_pad` (`NOTSET` when absent).
+        func autoPad(_ n: Onnx_NodeProto) -> String {
+            attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
+        }
 
         mutating func convert(_ n: Onnx_NodeProto, gelu: GeluPatterns) throws(InferenceError) {
             let name = n.name.isEmpty ? (n.output.first ?? "node\(nodes.count)") : n.name
@@ -821,7 +825,7 @@ package enum ONNXImporter {
             guard inShape.count == 3 else {
                 throw fail("node '\(name)': Conv input must be [N, C, H, W], got per-sample \(describe(inShape))")
             }
-            let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
+            let autoPad = autoPad(n)
             if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
                 pads = [0, 0, 0, 0]
                 for axis in 0..<2 {
