@@ -29,13 +29,20 @@ struct ONNXExporterPatternTests {
         "exporter patterns match ONNX Runtime",
         arguments: [
             "torch_view_flatten", "dynamic_hw_head", "gru_time_major", "gru_time_major_batch", "general_ops", "conv1d_pad", "crnn_head",
-            "lstm_across_chunks",
+            "lstm_across_chunks", "silu_conv",
         ])
     func matchesONNXRuntime(_ name: String) throws {
         let r = try run(name)
         #expect(r.shape == r.expected.shape, "\(name): shape \(r.shape) vs ONNX Runtime's \(r.expected.shape)")
         let err = ReferenceInterpreter.relativeError(r.output, r.expected.data)
         #expect(err <= 1e-4, "\(name): relative error \(err)")
+    }
+
+    /// `Mul(x, Sigmoid(x))` is one SiLU layer; a Sigmoid whose output is read twice stays.
+    @Test func siluIsOneLayer() throws {
+        let kinds = try run("silu_conv").graph.nodes.map(\.op.kind)
+        #expect(kinds.filter { $0 == "SiLU" }.count == 1, "\(kinds)")
+        #expect(kinds.filter { $0 == "Sigmoid" }.count == 1, "\(kinds)")
     }
 
     /// A recurrence across the batch makes the batch one stream (the server then refuses

@@ -335,13 +335,13 @@ package enum ONNXImporter {
             if let b = dims.firstIndex(of: -1) { staticBatch = input.type.tensorType.shape.dim[b].dimValue == 1 }
             shapes = [Self.perSample(dims)]
             values[input.name] = .tensor(id: 0, dims: dims)
-            let gelu = geluPatterns(g)
+            let patterns = activationPatterns(g)
             // Only the nodes the selected output depends on are converted (auxiliary outputs such
             // as a recurrent model's next state may use ops the model's answer does not need).
             let wanted = selectedOutput ?? g.output.first?.name ?? ""
             let (live, reads) = Self.liveNodes(g, outputs: [wanted])
             consumed = reads
-            try convertNodes(live.map { g.node[$0] }, gelu: gelu)
+            try convertNodes(live.map { g.node[$0] }, patterns: patterns)
             guard let outputName = selectedOutput ?? g.output.first?.name, case .tensor(let id, let outDims)? = values[outputName] else {
                 throw fail("the graph output '\(selectedOutput ?? g.output.first?.name ?? "?")' is not computed from the model's input")
             }
@@ -444,15 +444,15 @@ package enum ONNXImporter {
             return (live.reversed(), needed)
         }
 
-        mutating func convertNodes(_ list: [Onnx_NodeProto], gelu: GeluPatterns) throws(InferenceError) {
+        mutating func convertNodes(_ list: [Onnx_NodeProto], patterns: ActivationPatterns) throws(InferenceError) {
             for n in list {
-                if let skip = gelu.skip[n.name.isEmpty ? n.output.first ?? "" : n.name], skip { continue }
-                try convert(n, gelu: gelu)
+                if let skip = patterns.skip[n.name.isEmpty ? n.output.first ?? "" : n.name], skip { continue }
+                try convert(n, patterns: patterns)
             }
         }
 
         /// Inlines the branch an `If` takes when its condition is known at import.
-        mutating func inlineIf(_ n: Onnx_NodeProto, name: String, gelu: GeluPatterns) throws(InferenceError) {
+        mutating func inlineIf(_ n: Onnx_NodeProto, name: String, patterns: ActivationPatterns) throws(InferenceError) {
             guard case .known(let c)? = values[n.input[0]], c.count == 1 else {
                 throw fail(
                     "node '\(name)': If whose condition depends on the model's input is not supported (it is inlined when its condition is known at import)"
@@ -474,7 +474,7 @@ package enum ONNXImporter {
             let used = Set(zip(n.output, branch.g.output).filter { consumed.contains($0.0) }.map(\.1.name))
             let (live, reads) = Self.liveNodes(branch.g, outputs: used)
             consumed.formUnion(reads)
-            try convertNodes(live.map { branch.g.node[$0] }, gelu: gelu)
+            try convertNodes(live.map { branch.g.node[$0] }, patterns: patterns)
             guard branch.g.output.count >= n.output.count else {
                 throw fail("node '\(name)': the taken branch has \(branch.g.output.count) outputs for \(n.output.count)")
             }
@@ -578,16 +578,21 @@ package enum ONNXImporter {
             return a
         }
 
-        struct GeluPatterns {
-            /// Nodes absorbed into a GELU (keyed by name or first output).
+        /// Activations exporters write as chains of elementwise ops, each run as one layer.
+        struct ActivationPatterns {
+            /// Nodes absorbed into a GELU or SiLU (keyed by name or first output).
             var skip: [String: Bool] = [:]
-            /// Final output name → the GELU's input name.
+            /// Final output name → the activation's input name.
             var outputs: [String: String] = [:]
+            /// The final outputs that are a SiLU (the others are GELUs).
+            var silu = Set<String>()
         }
 
-        /// Finds `Div(x, √2) → Erf → Add(1) → Mul(x, ·) → Mul(·, 0.5)` chains.
-        func geluPatterns(_ g: Onnx_GraphProto) -> GeluPatterns {
-            var result = GeluPatterns()
+        /// Finds `Div(x, √2) → Erf → Add(1) → Mul(x, ·) → Mul(·, 0.5)` chains (GELU) and
+        /// `Mul(x, Sigmoid(x))` whose Sigmoid feeds nothing else (SiLU, as YOLOv8 writes it: one
+        /// pass instead of a sigmoid pass and a broadcasting product).
+        func activationPatterns(_ g: Onnx_GraphProto) -> ActivationPatterns {
+            var result = ActivationPatterns()
             var producer: [String: Onnx_NodeProto] = [:]
             var consumers: [String: [Onnx_NodeProto]] = [:]
             for n in g.node {
@@ -617,6 +622,19 @@ package enum ONNXImporter {
                 result.outputs[half.output[0]] = div.input[0]
                 result.skip[key(half)] = false
             }
+            // Readers of each name, subgraphs included (a Sigmoid read inside an If stays).
+            var readers: [String: Int] = [:]
+            for n in g.node { for r in Self.reads(n, for: Set(n.output)) { readers[r, default: 0] += 1 } }
+            let graphOutputs = Set(g.output.map(\.name))
+            for sigmoid in g.node where sigmoid.opType == "Sigmoid" && sigmoid.input.count == 1 && sigmoid.output.count == 1 {
+                let (x, s) = (sigmoid.input[0], sigmoid.output[0])
+                guard readers[s] == 1, !graphOutputs.contains(s),
+                    let mul = consumers[s]?.first, mul.opType == "Mul", mul.input.count == 2, Set(mul.input) == [x, s], x != s
+                else { continue }
+                result.skip[key(sigmoid)] = true
+                result.outputs[mul.output[0]] = x
+                result.silu.insert(mul.output[0])
+            }
             return result
         }
 
@@ -629,7 +647,7 @@ package enum ONNXImporter {
             attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
         }
 
-        mutating func convert(_ n: Onnx_NodeProto, gelu: GeluPatterns) throws(InferenceError) {
+        mutating func convert(_ n: Onnx_NodeProto, patterns: ActivationPatterns) throws(InferenceError) {
             let name = n.name.isEmpty ? (n.output.first ?? "node\(nodes.count)") : n.name
             func set(_ id: Int, dims: [Int]) { values[n.output[0]] = .tensor(id: id, dims: dims) }
             guard !n.input.isEmpty || n.opType == "Constant" else { throw fail("node '\(name)': \(n.opType) has no inputs") }
@@ -637,9 +655,9 @@ package enum ONNXImporter {
             guard !n.output[0].isEmpty || n.opType == "LSTM" || n.opType == "GRU" else {
                 throw fail("node '\(name)': \(n.opType)'s first output has no name")
             }
-            if n.opType == "If" { return try inlineIf(n, name: name, gelu: gelu) }
-            if n.output[0].isEmpty || gelu.outputs[n.output[0]] == nil, try fold(n, name: name) { return }
-            for i in n.input where !i.isEmpty && values[i] == nil && gelu.outputs[n.output[0]] == nil {
+            if n.opType == "If" { return try inlineIf(n, name: name, patterns: patterns) }
+            if n.output[0].isEmpty || patterns.outputs[n.output[0]] == nil, try fold(n, name: name) { return }
+            for i in n.input where !i.isEmpty && values[i] == nil && patterns.outputs[n.output[0]] == nil {
                 throw fail("node '\(name)': input '\(i)' is not produced by any earlier node or input")
             }
             switch n.opType {
@@ -650,9 +668,10 @@ package enum ONNXImporter {
             case "Identity", "Dropout":
                 guard let v = values[n.input[0]] else { throw fail("node '\(name)': input '\(n.input[0])' is unknown") }
                 values[n.output[0]] = v
-            case "Mul" where gelu.outputs[n.output[0]] != nil:
-                let x = try value(gelu.outputs[n.output[0]]!, node: name)
-                set(try add(.activation(.gelu), [x.id], name: name), dims: x.dims)
+            case "Mul" where patterns.outputs[n.output[0]] != nil:
+                let x = try value(patterns.outputs[n.output[0]]!, node: name)
+                let op: LayerOp = patterns.silu.contains(n.output[0]) ? .unary(UnaryFunction(.silu)) : .activation(.gelu)
+                set(try add(op, [x.id], name: name), dims: x.dims)
             case "Gelu":
                 if let a = attribute(n, "approximate"), String(decoding: a.s, as: UTF8.self) != "none" {
                     throw fail("node '\(name)': Gelu approximate='tanh' is not supported (only the exact form)")

@@ -278,3 +278,14 @@ nodes = [helper.make_node("Unsqueeze", ["x", "ax1"], ["x3"], name="one_step_batc
          helper.make_node("Sigmoid", ["c"], ["p"], name="sigmoid"),
          helper.make_node("Reshape", ["p", "flat"], ["y"], name="probs")]
 save("lstm_across_chunks", nodes, inits, [I], [], opset=15, batch=7)
+
+# 12. SiLU as YOLOv8 exports it, Mul(x, Sigmoid(x)) after a Conv, then a Sigmoid that feeds two
+#     nodes (not a SiLU: its output is also added on), so only the first pair becomes one layer.
+inits = [init("cw", w(4, 3, 3, 3)), init("cb", w(4, scale=0.1))]
+nodes = [helper.make_node("Conv", ["x", "cw", "cb"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+         helper.make_node("Sigmoid", ["c"], ["s"], name="act/Sigmoid"),
+         helper.make_node("Mul", ["c", "s"], ["a"], name="act/Mul"),
+         helper.make_node("Sigmoid", ["a"], ["g"], name="gate"),
+         helper.make_node("Mul", ["a", "g"], ["m"], name="gated"),
+         helper.make_node("Add", ["m", "g"], ["y"], name="plus_gate")]
+save("silu_conv", nodes, inits, [3, 6, 6], [4, 6, 6], opset=13)
