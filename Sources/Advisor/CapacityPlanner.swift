@@ -103,11 +103,12 @@ package struct CapacityPlanner: Sendable {
     /// The cheapest configuration of each family that meets the SLO analytically, and the
     /// lowest p99 any configuration reached.
     func search(_ target: any DeploymentTarget, _ context: TargetContext, rate: Double, networkSeconds: Double) throws
-        -> (candidates: [Candidate], closestSeconds: Double?)
+        -> (candidates: [Candidate], closestSeconds: Double?, families: [CandidateFamily])
     {
         var candidates: [Candidate] = []
         var closest = Double.infinity
-        for family in try target.candidates(context, rate: rate) {
+        let families = try target.candidates(context, rate: rate)
+        for family in families where family.excluded == nil {
             let worst = family.service.samples.max() ?? family.service.meanSeconds
             for n in family.servers {
                 guard
@@ -128,7 +129,7 @@ package struct CapacityPlanner: Sendable {
                 if worst + networkSeconds > sloSeconds { break }
             }
         }
-        return (candidates, closest.isFinite ? closest : nil)
+        return (candidates, closest.isFinite ? closest : nil, families)
     }
 
     /// Plans one target at `rate` requests/s.
@@ -139,7 +140,7 @@ package struct CapacityPlanner: Sendable {
         let networkSeconds = target.scoresOnSite ? 0 : traffic.networkP99Seconds
         let deploy = target.deployPhases(context)
         let deployMinutes = deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! }
-        let (candidates, closest) = try search(target, context, rate: rate, networkSeconds: networkSeconds)
+        let (candidates, closest, families) = try search(target, context, rate: rate, networkSeconds: networkSeconds)
         let requirements = Requirements(
             sloMs: sloSeconds * 1000, peakRps: rate, devices: workload.devices, devicesInstalled: workload.devicesInstalled)
         let ordered = candidates.sorted { ($0.cost.perHourUSD, $0.p99Seconds) < ($1.cost.perHourUSD, $1.p99Seconds) }
@@ -154,9 +155,14 @@ package struct CapacityPlanner: Sendable {
         }
         var chosen = cheapest.settings
         var simulated: TargetResult?
-        var smallerCheck: NeighbourCheck?
+        var checks = Neighbours()
+        var analyticSeconds: Double? = cheapest.p99Seconds
         if verify {
-            (chosen, simulated, smallerCheck) = try verified(target, kind, ordered, context: context, traffic: traffic)
+            let v = try verified(
+                target, kind, ordered, families: families, context: context, traffic: traffic, networkSeconds: networkSeconds)
+            (chosen, simulated, checks) = (v.0, v.1, v.2)
+            // A grown plan keeps the analytic figure of the candidate it grew from.
+            analyticSeconds = v.analyticP99Seconds ?? cheapest.p99Seconds
         }
         let feasible = simulated.map(meets) ?? true
         let missed: Infeasibility? =
@@ -165,22 +171,37 @@ package struct CapacityPlanner: Sendable {
         return TargetPlan(
             target: kind, feasible: feasible, infeasibility: missed, reason: missed.map { target.explain($0, requirements) },
             configuration: try target.parameters(chosen, context), summary: try target.summary(chosen, context),
-            analyticP99Ms: cheapest.p99Seconds * 1000, simulatedP99Ms: simulated?.latencyMs?.p99,
+            analyticP99Ms: analyticSeconds.map { $0 * 1000 }, simulatedP99Ms: simulated?.latencyMs?.p99,
             simulatedSuccessRate: simulated?.successRate, costPerMonthUSD: cost.perMonthUSD, costIsEstimate: cost.isEstimate,
             deployMinutes: deployMinutes, deployBreakdown: deploy, closestP99Ms: min(closest ?? .infinity, cheapest.p99Seconds) * 1000,
-            settings: chosen, smallerCheck: smallerCheck)
+            settings: chosen, smallerCheck: checks.fewer, smallerSizeCheck: checks.smallerSize)
     }
 
-    /// Simulates the analytic candidates, cheapest first, until one meets the SLO; then steps
-    /// its number of servers down while one fewer still meets it, so the plan is the smallest
-    /// the simulation accepts (the failing neighbour is the evidence). When no candidate meets
-    /// it, grows the cheapest with ``DeploymentTarget/larger(than:_:)``. At most
-    /// `policy.verificationAttempts` simulations in the first two phases, as many again to grow.
+    /// The evidence that a plan is minimal: its simulated neighbours.
+    struct Neighbours {
+        /// One server fewer of the same size.
+        var fewer: NeighbourCheck?
+        /// The next smaller size of the same series, at no more cost.
+        var smallerSize: NeighbourCheck?
+    }
+
+    /// Simulates the analytic candidates, cheapest first, until one meets the SLO; then walks
+    /// down from it while a neighbour still meets the SLO in simulation — one server fewer of
+    /// the same size, then the next smaller size of the same series with as many servers as cost
+    /// no more (and reserve less) — so the plan is the smallest the simulation accepts and its
+    /// failing neighbours are the evidence. When no candidate meets it, grows the cheapest with
+    /// ``DeploymentTarget/larger(than:_:)``. At most `policy.verificationAttempts` simulations
+    /// to find the first, as many again to walk down, and as many to grow.
     func verified(
-        _ target: any DeploymentTarget, _ kind: TargetKind, _ ordered: [Candidate], context: TargetContext, traffic: TrafficSpec
-    ) throws -> (TargetConfigurations, TargetResult, NeighbourCheck?) {
+        _ target: any DeploymentTarget, _ kind: TargetKind, _ ordered: [Candidate], families: [CandidateFamily], context: TargetContext,
+        traffic: TrafficSpec, networkSeconds: Double
+    ) throws -> (TargetConfigurations, TargetResult, Neighbours, analyticP99Seconds: Double?) {
         func simulate(_ s: TargetConfigurations) throws -> TargetResult {
             try TargetSimulator(context: context, traffic: traffic, configurations: s).run(kind)
+        }
+        func check(_ s: TargetConfigurations, _ r: TargetResult) throws -> NeighbourCheck {
+            NeighbourCheck(
+                summary: try target.summary(s, context), settings: s, simulatedP99Ms: r.latencyMs?.p99, simulatedSuccessRate: r.successRate)
         }
         var budget = policy.verificationAttempts
         var first: TargetResult?
@@ -189,22 +210,55 @@ package struct CapacityPlanner: Sendable {
             budget -= 1
             if first == nil { first = result }
             guard meets(result) else { continue }
-            var best = (candidate.settings, result)
-            var n = candidate.servers
-            while n - 1 >= candidate.family.servers.lowerBound {
-                let fewer = candidate.family.settings(n - 1)
-                let r = try simulate(fewer)
-                guard meets(r) else {
-                    let check = NeighbourCheck(
-                        summary: try target.summary(fewer, context), simulatedP99Ms: r.latencyMs?.p99, simulatedSuccessRate: r.successRate)
-                    return (best.0, best.1, check)
+            var best = (family: candidate.family, servers: candidate.servers, settings: candidate.settings, result: result)
+            var evidence = Neighbours()
+            var walk = policy.verificationAttempts
+            while walk > 0 {
+                // One server fewer, while it still meets the SLO.
+                evidence = Neighbours()
+                while best.servers - 1 >= best.family.servers.lowerBound, walk > 0 {
+                    let fewer = best.family.settings(best.servers - 1)
+                    // A sizing rule can keep the configuration as it is (AKS's autoscale maximum).
+                    if fewer == best.settings {
+                        best.servers -= 1
+                        continue
+                    }
+                    let r = try simulate(fewer)
+                    walk -= 1
+                    guard meets(r) else {
+                        evidence.fewer = try check(fewer, r)
+                        break
+                    }
+                    best = (best.family, best.servers - 1, fewer, r)
                 }
-                best = (fewer, r)
-                n -= 1
-                if budget <= 0 { break }
-                budget -= 1
+                // The next smaller size: if it meets the SLO at no more cost, it is the plan.
+                guard walk > 0,
+                    let step = try smallerSize(
+                        than: best.family, best.servers, best.settings, families, target, context, rate: traffic.offeredRps)
+                else { break }
+                guard case .simulate(let family, let servers) = step else {
+                    if case .excluded(let s, let why) = step {
+                        evidence.smallerSize = NeighbourCheck(
+                            summary: try target.summary(s, context), settings: s, simulatedP99Ms: nil, simulatedSuccessRate: nil,
+                            notSimulated: why)
+                    }
+                    break
+                }
+                let settings = family.settings(servers)
+                let r = try simulate(settings)
+                walk -= 1
+                guard meets(r) else {
+                    evidence.smallerSize = try check(settings, r)
+                    break
+                }
+                best = (family, servers, settings, r)
             }
-            return (best.0, best.1, nil)
+            // The analytic p99 of the configuration chosen (its family's queue, as in the search).
+            let f = best.family
+            let analytic = Self.analyticP99(
+                samples: f.service.samples, servers: f.partitioned ? 1 : best.servers,
+                rate: f.partitioned ? traffic.offeredRps / Double(best.servers) : traffic.offeredRps, maxUtilization: 1)
+            return (best.settings, best.result, evidence, analytic.map { $0 + networkSeconds })
         }
         // Nothing the analytics accepted meets the SLO in simulation: grow the cheapest.
         var chosen = ordered[0].settings
@@ -215,7 +269,60 @@ package struct CapacityPlanner: Sendable {
             chosen = next
             result = try simulate(chosen)
         }
-        return (chosen, result, nil)
+        return (chosen, result, Neighbours(), nil)
+    }
+
+    /// What the next smaller size of `family`'s series offers against a plan of `servers` of it.
+    enum SmallerSize {
+        /// Simulate `servers` of `family`: the most that cost no more than the plan.
+        case simulate(CandidateFamily, servers: Int)
+        /// Not simulated, with the reason (a sizing rule; or every count that could carry the load costs more).
+        case excluded(TargetConfigurations, String)
+    }
+
+    /// The smaller size of the plan's series most likely to do the plan's job for no more (nil
+    /// when the plan's size is the smallest). For each smaller size, the most servers of it
+    /// whose cost is below the plan's, or equal with a smaller ``DeploymentTarget/footprint(_:)``
+    /// — the configuration of that size with the most capacity that is no bigger than the
+    /// plan; fewer of that size carry less, so if it misses the SLO, every cheaper configuration
+    /// of that size does too. Of those, the one with the lowest analytic p99 is simulated (a
+    /// replica size that packs badly onto nodes can cost more than a smaller one, so the next
+    /// size down is not always the best prospect). When no smaller size qualifies, the next
+    /// size down is named with the reason.
+    func smallerSize(
+        than family: CandidateFamily, _ servers: Int, _ settings: TargetConfigurations, _ families: [CandidateFamily],
+        _ target: any DeploymentTarget, _ context: TargetContext, rate: Double
+    ) throws -> SmallerSize? {
+        let smaller = families.filter { $0.series == family.series && $0.size < family.size }.sorted { $0.size > $1.size }
+        guard let next = smaller.first else { return nil }
+        let planCost = try target.cost(settings, context).perHourUSD
+        let planFootprint = target.footprint(settings)
+        var prospect: (family: CandidateFamily, servers: Int, p99: Double)?
+        for f in smaller where f.excluded == nil {
+            func noBigger(_ n: Int) throws -> Bool {
+                let cost = try target.cost(f.settings(n), context).perHourUSD
+                return cost < planCost - 1e-9 || (abs(cost - planCost) <= 1e-9 && target.footprint(f.settings(n)) < planFootprint)
+            }
+            guard try noBigger(f.servers.lowerBound) else { continue }
+            // The cost grows with the count: bisect for the largest count still no bigger.
+            var (low, high) = (f.servers.lowerBound, f.servers.upperBound)
+            while low < high {
+                let mid = low + (high - low + 1) / 2
+                if try noBigger(mid) { low = mid } else { high = mid - 1 }
+            }
+            guard
+                let p99 = Self.analyticP99(
+                    samples: f.service.samples, servers: f.partitioned ? 1 : low, rate: f.partitioned ? rate / Double(low) : rate,
+                    maxUtilization: 1)
+            else { continue }
+            if prospect == nil || p99 < prospect!.p99 { prospect = (f, low, p99) }
+        }
+        if let p = prospect { return .simulate(p.family, servers: p.servers) }
+        if let why = next.excluded { return .excluded(next.settings(servers), why) }
+        return .excluded(
+            next.settings(next.servers.lowerBound),
+            "the fewest of the next size down that carry \(next.partitioned ? "their share" : "the peak") already cost or reserve more than the plan, and no smaller size does better"
+        )
     }
 
     /// Whether a simulated configuration meets the SLO and the success floor.

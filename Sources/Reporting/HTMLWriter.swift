@@ -103,15 +103,16 @@ enum HTMLWriter {
             h += "<figcaption>\(escape(chart.caption))</figcaption></figure>"
         }
         h +=
-            "<h2>Capacity plan</h2><p>The smallest configuration per target meeting the SLO at the peak rate (\(String(format: "%.4g", d.workload.load.effectivePeakRps)) requests/s): queueing analytics, then verified by simulation.</p>"
+            "<h2>Capacity plan</h2><p>The smallest configuration per target meeting the SLO at the peak rate (\(String(format: "%.4g", d.workload.load.effectivePeakRps)) requests/s): queueing analytics, then verified by simulation, which walks down while one server fewer or a smaller size costing no more still meets the SLO; the last column is that evidence.</p>"
         h += table(
-            ["target", "configuration", "analytic p99 ms", "simulated p99 ms", "$/month", "deploy min"],
+            ["target", "configuration", "analytic p99 ms", "simulated p99 ms", "$/month", "deploy min", "smaller neighbours at the peak"],
             d.plans.map { p in
                 [
                     p.target.rawValue, p.feasible ? p.summary : "cannot: \(p.reason ?? "")",
                     p.analyticP99Ms.map { String(format: "%.2f", $0) } ?? "—",
                     p.simulatedP99Ms.map { String(format: "%.2f", $0) } ?? "—",
                     p.feasible ? String(format: "%.2f", p.costPerMonthUSD) : "—", String(format: "%.1f", p.deployMinutes),
+                    PlanEvidence.cell(p),
                 ]
             }, id: "plan")
         h += "<p>Cheapest target meeting the SLO by load level:</p>"

@@ -65,11 +65,12 @@ enum MarkdownWriter {
         m.append("")
         m.append(
             table(
-                ["target", "configuration", "p99 ms", "$/month"],
+                ["target", "configuration", "p99 ms", "$/month", "smaller neighbours at the peak"],
                 d.plans.map {
                     [
                         $0.target.rawValue, $0.feasible ? $0.summary : "cannot: \($0.reason ?? "")",
                         $0.p99Ms.map { String(format: "%.2f", $0) } ?? "—", $0.feasible ? String(format: "%.2f", $0.costPerMonthUSD) : "—",
+                        PlanEvidence.cell($0),
                     ]
                 }))
         m.append("")

@@ -37,6 +37,23 @@ enum ValidationTable {
 
 /// The comparison table's rows, shared by HTML, Markdown and CSV so they agree by construction
 /// (and the tests check them against results.json).
+/// The evidence that each plan is minimal, as one cell: its smaller neighbours and what the
+/// simulation at the peak gave them (the Markdown and HTML capacity-plan tables share it).
+enum PlanEvidence {
+    static func cell(_ p: TargetPlan) -> String {
+        guard p.feasible else { return "—" }
+        let checks = [("one fewer", p.smallerCheck), ("smaller size", p.smallerSizeCheck)].compactMap { label, c in
+            c.map { c in
+                if let why = c.notSimulated { return "\(label): \(c.summary) — not simulated: \(why)" }
+                let p99 = c.simulatedP99Ms.map { String(format: "p99 %.2f ms", $0) } ?? "no request completed"
+                return "\(label): \(c.summary) — \(p99), \(String(format: "%.1f", 100 * (c.simulatedSuccessRate ?? 0)))% served"
+            }
+        }
+        if checks.isEmpty { return p.simulatedP99Ms == nil ? "not simulated (quick)" : "nothing smaller to try" }
+        return checks.joined(separator: "; ")
+    }
+}
+
 struct ComparisonRow {
     var target: TargetKind
     var cells: [String]

@@ -16,6 +16,10 @@ package protocol DeploymentTarget: Sendable {
     func deployPhases(_ context: TargetContext) -> [String: Double]
     /// What `settings` cost, per hour (the one cost function planner and simulator share).
     func cost(_ settings: TargetConfigurations, _ context: TargetContext) throws -> TargetCost
+    /// What `settings` reserve at the peak, in the target's own unit (vCPU of replicas or
+    /// containers, the hardware price of the devices, FPGAs): between configurations of equal
+    /// cost, the one reserving less is the smaller.
+    func footprint(_ settings: TargetConfigurations) -> Double
     /// The deployment parameters of `settings`, in Azure ML's names.
     func parameters(_ settings: TargetConfigurations, _ context: TargetContext) throws -> [String: ConfigValue]
     /// `settings` as people read them ("3–12 replicas × 2 cpu_cores (Standard_D4s_v3)").
@@ -109,6 +113,28 @@ package struct CandidateFamily: Sendable {
     package var partitioned = false
     /// The configuration with `n` servers.
     package var settings: @Sendable (Int) -> TargetConfigurations
+    /// The families of one target that differ only in server size share a series (an AKS node
+    /// type; one series for ACI's container sizes and one for edge device classes).
+    package var series = ""
+    /// The size of one server within its series (vCPU, or a device's price): what "one size
+    /// smaller" steps down.
+    package var size = 0.0
+    /// Why the planner may not use this size (a sizing rule), when it may not; it is still
+    /// named as a plan's smaller neighbour.
+    package var excluded: String?
+
+    package init(
+        service: ServiceTime, servers: ClosedRange<Int>, partitioned: Bool = false, series: String = "", size: Double = 0,
+        excluded: String? = nil, settings: @escaping @Sendable (Int) -> TargetConfigurations
+    ) {
+        self.service = service
+        self.servers = servers
+        self.partitioned = partitioned
+        self.series = series
+        self.size = size
+        self.excluded = excluded
+        self.settings = settings
+    }
 }
 
 /// A target set up for simulation, or refused.

@@ -27,12 +27,17 @@ package struct TargetPlan: Sendable, Codable, Equatable {
     /// The evidence that the plan is minimal: one server fewer of the same size, simulated at
     /// the peak, missed the SLO (nil when not verified or when the plan is the family's smallest).
     package var smallerCheck: NeighbourCheck?
+    /// The other half of that evidence: the next smaller server size of the same series, with
+    /// as many servers as cost no more than the plan (and reserve fewer vCPU or devices' worth),
+    /// simulated at the peak, missed the SLO — or the reason no such configuration exists (nil
+    /// when not verified or when the plan's size is its series' smallest).
+    package var smallerSizeCheck: NeighbourCheck?
 
     package init(
         target: TargetKind, feasible: Bool, infeasibility: Infeasibility?, reason: String?, configuration: [String: ConfigValue],
         summary: String, analyticP99Ms: Double?, simulatedP99Ms: Double?, simulatedSuccessRate: Double?, costPerMonthUSD: Double,
         costIsEstimate: Bool, deployMinutes: Double, deployBreakdown: [String: Double], closestP99Ms: Double?,
-        settings: TargetConfigurations, smallerCheck: NeighbourCheck? = nil
+        settings: TargetConfigurations, smallerCheck: NeighbourCheck? = nil, smallerSizeCheck: NeighbourCheck? = nil
     ) {
         self.target = target
         self.feasible = feasible
@@ -50,6 +55,7 @@ package struct TargetPlan: Sendable, Codable, Equatable {
         self.closestP99Ms = closestP99Ms
         self.settings = settings
         self.smallerCheck = smallerCheck
+        self.smallerSizeCheck = smallerSizeCheck
     }
 
     /// The p99 that decides (simulated when available), ms.
@@ -57,7 +63,7 @@ package struct TargetPlan: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case target, feasible, infeasibility, reason, configuration, summary, analyticP99Ms, simulatedP99Ms, simulatedSuccessRate
-        case costPerMonthUSD, costIsEstimate, deployMinutes, deployBreakdown, closestP99Ms, settings, smallerCheck
+        case costPerMonthUSD, costIsEstimate, deployMinutes, deployBreakdown, closestP99Ms, settings, smallerCheck, smallerSizeCheck
     }
 
     /// Every key is written, absent values as `null` (a stable shape for scripts).
@@ -79,19 +85,38 @@ package struct TargetPlan: Sendable, Codable, Equatable {
         try c.encode(closestP99Ms, forKey: .closestP99Ms)
         try c.encode(settings, forKey: .settings)
         try c.encode(smallerCheck, forKey: .smallerCheck)
+        try c.encode(smallerSizeCheck, forKey: .smallerSizeCheck)
     }
 }
 
-/// A configuration next to a plan, simulated at the same peak.
+/// A configuration next to a plan, simulated at the same peak — or named with the reason it
+/// was not simulated (a sizing rule excludes it, or it cannot carry the load for any cost
+/// within the plan's).
 package struct NeighbourCheck: Sendable, Codable, Equatable {
     package var summary: String
     package var simulatedP99Ms: Double?
-    package var simulatedSuccessRate: Double
+    package var simulatedSuccessRate: Double?
+    /// Why the neighbour was not simulated (nil when it was).
+    package var notSimulated: String?
+    /// Its full settings, for re-running the simulator.
+    package var settings: TargetConfigurations
 
-    package init(summary: String, simulatedP99Ms: Double?, simulatedSuccessRate: Double) {
+    package init(
+        summary: String, settings: TargetConfigurations, simulatedP99Ms: Double?, simulatedSuccessRate: Double?,
+        notSimulated: String? = nil
+    ) {
         self.summary = summary
+        self.settings = settings
         self.simulatedP99Ms = simulatedP99Ms
         self.simulatedSuccessRate = simulatedSuccessRate
+        self.notSimulated = notSimulated
+    }
+
+    /// Whether the neighbour is shown not to do the job: simulated and missed the SLO or the
+    /// success floor, or excluded without simulation.
+    package func fails(sloMs: Double, minSuccessRate: Double) -> Bool {
+        guard notSimulated == nil else { return true }
+        return (simulatedP99Ms ?? .infinity) > sloMs || (simulatedSuccessRate ?? 0) < minSuccessRate
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -99,5 +124,7 @@ package struct NeighbourCheck: Sendable, Codable, Equatable {
         try c.encode(summary, forKey: .summary)
         try c.encode(simulatedP99Ms, forKey: .simulatedP99Ms)
         try c.encode(simulatedSuccessRate, forKey: .simulatedSuccessRate)
+        try c.encode(notSimulated, forKey: .notSimulated)
+        try c.encode(settings, forKey: .settings)
     }
 }

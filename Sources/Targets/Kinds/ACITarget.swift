@@ -23,6 +23,8 @@ package struct ACITarget: DeploymentTarget {
             perHourUSD: 3600 * (c.cpuCores * context.pricing.aciVcpuSecond.usd + c.memoryGB * context.pricing.aciGbSecond.usd))
     }
 
+    package func footprint(_ settings: TargetConfigurations) -> Double { settings.aci.cpuCores }
+
     package func parameters(_ settings: TargetConfigurations, _ context: TargetContext) -> [String: ConfigValue] {
         ["cpu_cores": .number(settings.aci.cpuCores), "memory_gb": .number(settings.aci.memoryGB), "container_groups": 1]
     }
@@ -71,10 +73,16 @@ package struct ACITarget: DeploymentTarget {
         guard memory <= Self.maxMemoryGB else { return [] }
         // One group has no autoscaling: it is sized, like AKS replicas, to be at most
         // `sizingUtilization` busy at the peak (the capacity the group-capacity message quotes).
-        return Self.coreSizes.compactMap { cores in
+        return Self.coreSizes.map { cores in
             let st = serviceTime(context, cores: cores)
-            guard rate * st.meanSeconds / Double(context.batch) <= context.policy.sizingUtilization else { return nil }
-            return CandidateFamily(service: st, servers: 1...1) { _ in
+            let busy = rate * st.meanSeconds / Double(context.batch)
+            let excluded =
+                busy <= context.policy.sizingUtilization
+                ? nil
+                : String(
+                    format: "one group would be %.0f%% busy at the peak; groups are sized to at most %.0f%%", 100 * busy,
+                    100 * context.policy.sizingUtilization)
+            return CandidateFamily(service: st, servers: 1...1, series: "aci", size: cores, excluded: excluded) { _ in
                 var s = base
                 s.aci.cpuCores = cores
                 s.aci.memoryGB = memory

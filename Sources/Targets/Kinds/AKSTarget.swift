@@ -42,6 +42,10 @@ package struct AKSTarget: DeploymentTarget {
         return TargetCost(perHourUSD: Double(nodes) * price + context.pricing.aksControlPlaneHour.usd)
     }
 
+    package func footprint(_ settings: TargetConfigurations) -> Double {
+        Double(maxReplicas(settings.aks)) * settings.aks.cpuCores
+    }
+
     package func parameters(_ settings: TargetConfigurations, _ context: TargetContext) throws -> [String: ConfigValue] {
         let c = settings.aks
         let (perNode, nodes) = try packing(settings, context)
@@ -113,7 +117,8 @@ package struct AKSTarget: DeploymentTarget {
                 let sizing = Int((rate * st.meanSeconds / policy.sizingUtilization).rounded(.up))
                 let floor = max(1, Int((context.meanRps * st.meanSeconds / policy.sizingUtilization).rounded(.up)))
                 families.append(
-                    CandidateFamily(service: st, servers: start...(start + policy.maxExtraReplicas)) { replicas in
+                    CandidateFamily(service: st, servers: start...(start + policy.maxExtraReplicas), series: node.id, size: cores) {
+                        replicas in
                         var s = base
                         s.aks.nodeSize = node.id
                         s.aks.cpuCores = cores

@@ -28,6 +28,8 @@ package struct FPGATarget: DeploymentTarget {
             perHourUSD: Double(settings.fpga.fpgas) * context.pricing.fpgaVmHour.usd, isEstimate: context.pricing.fpgaVmHour.estimate)
     }
 
+    package func footprint(_ settings: TargetConfigurations) -> Double { Double(settings.fpga.fpgas) }
+
     package func parameters(_ settings: TargetConfigurations, _ context: TargetContext) throws -> [String: ConfigValue] {
         let s = try serviceTime(settings, context)
         return [
@@ -95,7 +97,7 @@ package struct FPGATarget: DeploymentTarget {
         let seconds = try serviceTime(context.base, context).serviceSeconds
         let st = ServiceTime(meanSeconds: seconds, samples: [seconds], scaling: "", steps: [])
         return [
-            CandidateFamily(service: st, servers: 1...context.policy.maxFPGAs) { n in
+            CandidateFamily(service: st, servers: 1...context.policy.maxFPGAs, series: "fpga", size: 1) { n in
                 var s = base
                 s.fpga.fpgas = n
                 return s

@@ -31,6 +31,10 @@ package struct IoTEdgeTarget: DeploymentTarget {
         return TargetCost(perHourUSD: perMonth / Pricing.hoursPerMonth)
     }
 
+    package func footprint(_ settings: TargetConfigurations) -> Double {
+        Double(settings.edge.devices) * ((try? HardwareProfile.named(settings.edge.device))?.hardwareUSD ?? 0)
+    }
+
     package func parameters(_ settings: TargetConfigurations, _ context: TargetContext) throws -> [String: ConfigValue] {
         let c = settings.edge
         let device = try HardwareProfile.named(c.device)
@@ -81,7 +85,7 @@ package struct IoTEdgeTarget: DeploymentTarget {
         let n = base.edge.devices
         return classes(context).map { device in
             let st = ServiceTimeModel.scale(context.calibration, to: device, cores: device.cores)
-            return CandidateFamily(service: st, servers: n...n, partitioned: true) { n in
+            return CandidateFamily(service: st, servers: n...n, partitioned: true, series: "edge", size: device.hardwareUSD) { n in
                 var s = base
                 s.edge.device = device.id
                 s.edge.devices = n
