@@ -26,7 +26,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product deploy-advisor
 
-# The main job: measure the model here, simulate the four targets, write the example
+# The main job: measure the model here, simulate the five targets, write the example
 # report reports/production-aks/ and print the recommendation.
 DEMO := reports/production-aks
 demo: release

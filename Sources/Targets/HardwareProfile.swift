@@ -72,6 +72,34 @@ extension HardwareProfile {
             "Azure Container Instances run on Azure's general-purpose hosts (not published); a Dsv3-class vCPU is assumed; CPU limits below one core are enforced by CFS quotas"
     )
 
+    // MARK: - Azure ML managed online endpoint instance types
+
+    /// A Dv2/DSv2 size (Xeon E5-2673 v3/v4-class, physical cores as vCPUs, like ``d3v2``).
+    static func dsv2(_ number: Int, vcpus: Double, ramGB: Double) -> HardwareProfile {
+        HardwareProfile(
+            id: "Standard_DS\(number)_v2", name: "Azure Standard_DS\(number)_v2",
+            cores: vcpus, clockGHz: 2.4, perCoreGflops: 2.4 * 32 * 0.7, memoryGBps: 5 * vcpus, ramGB: ramGB, hardwareUSD: 0,
+            source:
+                "Azure DSv2 series (\(Int(vcpus)) vCPU, \(Int(ramGB)) GiB): Xeon E5-2673 v3/v4 2.4 GHz (AVX2, 32 FP32 FLOP/cycle per core), vCPUs are physical cores, as Standard_D3_v2; ~5 GB/s attainable bandwidth per vCPU assumed"
+        )
+    }
+    /// An Fsv2 size (Xeon Platinum 8168/8272CL, AVX-512, vCPUs are hyperthreads, like ``f8sv2``).
+    static func fsv2(_ vcpus: Double) -> HardwareProfile {
+        HardwareProfile(
+            id: "Standard_F\(Int(vcpus))s_v2", name: "Azure Standard_F\(Int(vcpus))s_v2", cores: vcpus, clockGHz: 2.7,
+            perCoreGflops: 2.7 * 64 * 0.6 / 2, memoryGBps: 5 * vcpus, ramGB: 2 * vcpus, hardwareUSD: 0,
+            source:
+                "Azure Fsv2 series (\(Int(vcpus)) vCPU, \(Int(2 * vcpus)) GiB): Xeon Platinum 8168 2.7 GHz, AVX-512, vCPUs are hyperthreads, as Standard_F8s_v2; ~5 GB/s attainable bandwidth per vCPU assumed"
+        )
+    }
+    /// The instance types the planner offers for managed online endpoints: general purpose
+    /// (DSv2) and compute optimized (Fsv2) sizes from Azure ML's managed online endpoint SKU
+    /// list. The 1-vCPU DS1_v2 is left out (the SKU list warns it may be too small for the
+    /// scoring container and probes).
+    package static let managedInstances: [HardwareProfile] = [
+        dsv2(2, vcpus: 2, ramGB: 7), dsv2(3, vcpus: 4, ramGB: 14), dsv2(4, vcpus: 8, ramGB: 28), fsv2(2), fsv2(4), f8sv2, fsv2(16),
+    ]
+
     // MARK: - Edge devices
 
     /// Raspberry Pi 4 Model B (4 GB): 4× Cortex-A72 at 1.5 GHz.
@@ -107,7 +135,8 @@ extension HardwareProfile {
     }
 
     /// Every built-in profile.
-    package static let all: [HardwareProfile] = [aciHost, d3v2, d4sv3, f8sv2, d4asv5, pb6s, raspberryPi4, jetsonNano, nuc]
+    package static let all: [HardwareProfile] =
+        [aciHost, d3v2, d4sv3, f8sv2, d4asv5, pb6s, raspberryPi4, jetsonNano, nuc] + managedInstances.filter { $0 != f8sv2 }
 
     /// The AKS node sizes.
     package static let aksNodes: [HardwareProfile] = [d3v2, d4sv3, f8sv2]

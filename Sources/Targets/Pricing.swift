@@ -29,6 +29,9 @@ package struct Pricing: Sendable, Codable, Equatable {
     package var aksNodeHour: [String: Price]
     /// AKS control plane per hour (free tier).
     package var aksControlPlaneHour: Price
+    /// Managed online endpoint instances per hour, by instance type: Azure ML adds no charge of
+    /// its own, an instance is billed as its VM.
+    package var managedInstanceHour: [String: Price]
     /// IoT Hub S1, per unit-month.
     package var iotHubUnitMonth: Price
     /// Edge device hardware, by device id (amortized over ``edgeAmortizationMonths``).
@@ -36,6 +39,9 @@ package struct Pricing: Sendable, Codable, Equatable {
     package var edgeAmortizationMonths: Double
     /// Standard_PB6s FPGA VM per hour.
     package var fpgaVmHour: Price
+
+    static let managedSource =
+        "Azure Machine Learning pricing: managed online endpoints bill the instance type's VM per hour (no Azure ML surcharge); Azure VM pricing, Linux pay-as-you-go, East US (approximate)"
 
     /// Hours in a month for monthly figures (730 = 8760 / 12, Azure's convention).
     package static let hoursPerMonth = 730.0
@@ -50,6 +56,15 @@ package struct Pricing: Sendable, Codable, Equatable {
                 usd: 0.338, asOf: "2024-05-01", source: "Azure VM pricing, Linux pay-as-you-go, East US (approximate)"),
         ],
         aksControlPlaneHour: Price(usd: 0, asOf: "2024-05-01", source: "AKS free tier: the control plane is not billed"),
+        managedInstanceHour: [
+            "Standard_DS2_v2": Price(usd: 0.146, asOf: "2024-05-01", source: managedSource),
+            "Standard_DS3_v2": Price(usd: 0.293, asOf: "2024-05-01", source: managedSource),
+            "Standard_DS4_v2": Price(usd: 0.585, asOf: "2024-05-01", source: managedSource),
+            "Standard_F2s_v2": Price(usd: 0.0846, asOf: "2024-05-01", source: managedSource),
+            "Standard_F4s_v2": Price(usd: 0.169, asOf: "2024-05-01", source: managedSource),
+            "Standard_F8s_v2": Price(usd: 0.338, asOf: "2024-05-01", source: managedSource),
+            "Standard_F16s_v2": Price(usd: 0.677, asOf: "2024-05-01", source: managedSource),
+        ],
         iotHubUnitMonth: Price(usd: 25, asOf: "2024-05-01", source: "Azure IoT Hub S1, per unit per month (400,000 messages/day)"),
         edgeDevice: [
             "rpi4": Price(

@@ -57,6 +57,52 @@ package struct AKSConfiguration: Sendable, Codable, Equatable {
     }
 }
 
+/// Azure ML managed online endpoint deployment (CLI/SDK v2 names: `instance_type`,
+/// `instance_count`, `request_settings`, and the Azure Monitor autoscale profile and rules).
+///
+/// Request settings (Azure ML's `OnlineRequestSettings`, azure-ai-ml reference):
+/// `max_concurrent_requests_per_instance` defaults to 1, `request_timeout_ms` to 5000;
+/// `max_queue_wait_ms` is deprecated for managed online endpoints ("increase
+/// request_timeout_ms to account for any networking/queue delays"), so the timeout covers the
+/// wait. Under overload ("Troubleshoot online endpoints", status codes): at most
+/// `2 × max_concurrent_requests_per_instance × instance_count` requests are admitted at any
+/// moment, the rest get 429 (too many pending requests); a request running past
+/// `request_timeout_ms` gets 408.
+package struct ManagedConfiguration: Sendable, Codable, Equatable {
+    package var instanceType: String = "Standard_F4s_v2"
+    /// Instances at the start (the deployment's `instance_count`) — the plan sets it to the peak's.
+    package var instanceCount: Int = 1
+    package var maxConcurrentRequestsPerInstance: Int = 1
+    package var requestTimeoutMs: Double = 5000
+    /// Azure Monitor autoscale profile (`az monitor autoscale create --min-count --max-count`);
+    /// equal counts mean no autoscale.
+    package var autoscaleMinInstances: Int = 1
+    package var autoscaleMaxInstances: Int = 1
+    /// Scale out when the deployment's average `CpuUtilizationPercentage` over the window
+    /// exceeds this, in by one below `scaleInThreshold` (the rules of Azure ML's autoscale
+    /// how-to: 70 and 25, 5-minute windows, 5-minute cooldown).
+    package var scaleOutThreshold: Double = 70
+    package var scaleInThreshold: Double = 25
+    package var cooldownMinutes: Double = 5
+    /// Seconds from a scale-out decision to the new instance serving: VM allocation, image pull,
+    /// container start and model load. Not published; an assumption (overridable).
+    package var instanceStartSeconds: Double = 300
+    package init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case instanceType = "instance_type"
+        case instanceCount = "instance_count"
+        case maxConcurrentRequestsPerInstance = "max_concurrent_requests_per_instance"
+        case requestTimeoutMs = "request_timeout_ms"
+        case autoscaleMinInstances = "autoscale_min_instances"
+        case autoscaleMaxInstances = "autoscale_max_instances"
+        case scaleOutThreshold = "scale_out_threshold"
+        case scaleInThreshold = "scale_in_threshold"
+        case cooldownMinutes = "cooldown_minutes"
+        case instanceStartSeconds = "instance_start_seconds"
+    }
+}
+
 /// IoT Edge deployment configuration.
 package struct EdgeConfiguration: Sendable, Codable, Equatable {
     /// Device profile id: rpi4, jetson-nano, nuc.
@@ -98,6 +144,7 @@ package struct FPGAConfiguration: Sendable, Codable, Equatable {
 package struct TargetConfigurations: Sendable, Codable, Equatable {
     package var aci = ACIConfiguration()
     package var aks = AKSConfiguration()
+    package var managed = ManagedConfiguration()
     package var edge = EdgeConfiguration()
     package var fpga = FPGAConfiguration()
     package init() {}
@@ -158,6 +205,19 @@ package struct TargetConfigurations: Sendable, Codable, Equatable {
         case ("aks", "node_size"), ("aks", "nodeSize"): aks.nodeSize = value
         case ("aks", "logging_overhead_ms"): aks.loggingOverheadMs = try number()
         case ("aks", "data_collection_overhead_ms"): aks.dataCollectionOverheadMs = try number()
+        case ("managed", "instance_type"): managed.instanceType = value
+        case ("managed", "instance_count"):
+            managed.instanceCount = try integer()
+            managed.autoscaleMinInstances = managed.instanceCount
+            managed.autoscaleMaxInstances = managed.instanceCount
+        case ("managed", "max_concurrent_requests_per_instance"): managed.maxConcurrentRequestsPerInstance = try integer()
+        case ("managed", "request_timeout_ms"): managed.requestTimeoutMs = try number()
+        case ("managed", "autoscale_min_instances"): managed.autoscaleMinInstances = try integer()
+        case ("managed", "autoscale_max_instances"): managed.autoscaleMaxInstances = try integer()
+        case ("managed", "scale_out_threshold"): managed.scaleOutThreshold = try number()
+        case ("managed", "scale_in_threshold"): managed.scaleInThreshold = try number()
+        case ("managed", "cooldown_minutes"): managed.cooldownMinutes = try number()
+        case ("managed", "instance_start_seconds"): managed.instanceStartSeconds = try number()
         case ("iot-edge", "device"): edge.device = value
         case ("iot-edge", "devices"):
             throw TargetError(
@@ -173,7 +233,7 @@ package struct TargetConfigurations: Sendable, Codable, Equatable {
         case ("fpga", "number_format"): fpga.numberFormat = value
         default:
             throw TargetError(
-                "unknown setting '\(path[0]).\(path[1])'; settings: aci.{cpu_cores,memory_gb}, aks.{autoscale_enabled,autoscale_min_replicas,autoscale_max_replicas,autoscale_refresh_seconds,autoscale_target_utilization,num_replicas,cpu_cores,memory_gb,scoring_timeout_ms,replica_max_concurrent_requests,max_request_wait_time,node_size,logging_overhead_ms,data_collection_overhead_ms}, iot-edge.{device,procurement_days,cores,mean_up_seconds,mean_down_seconds,timeToLiveSecs,message_bytes}, fpga.{preset,fpgas,number_format}"
+                "unknown setting '\(path[0]).\(path[1])'; settings: aci.{cpu_cores,memory_gb}, aks.{autoscale_enabled,autoscale_min_replicas,autoscale_max_replicas,autoscale_refresh_seconds,autoscale_target_utilization,num_replicas,cpu_cores,memory_gb,scoring_timeout_ms,replica_max_concurrent_requests,max_request_wait_time,node_size,logging_overhead_ms,data_collection_overhead_ms}, managed.{instance_type,instance_count,max_concurrent_requests_per_instance,request_timeout_ms,autoscale_min_instances,autoscale_max_instances,scale_out_threshold,scale_in_threshold,cooldown_minutes,instance_start_seconds}, iot-edge.{device,procurement_days,cores,mean_up_seconds,mean_down_seconds,timeToLiveSecs,message_bytes}, fpga.{preset,fpgas,number_format}"
             )
         }
     }
@@ -199,6 +259,23 @@ package struct TargetConfigurations: Sendable, Codable, Equatable {
         try check(
             HardwareProfile.aksNodes.contains { $0.id == aks.nodeSize },
             "aks.node_size '\(aks.nodeSize)' is not one of \(HardwareProfile.aksNodes.map(\.id).joined(separator: ", "))")
+        try check(
+            HardwareProfile.managedInstances.contains { $0.id == managed.instanceType },
+            "managed.instance_type '\(managed.instanceType)' is not one of \(HardwareProfile.managedInstances.map(\.id).joined(separator: ", "))"
+        )
+        try check(managed.instanceCount >= 1, "managed.instance_count must be at least 1")
+        try check(managed.maxConcurrentRequestsPerInstance >= 1, "managed.max_concurrent_requests_per_instance must be at least 1")
+        try check(managed.requestTimeoutMs > 0, "managed.request_timeout_ms must be > 0")
+        try check(managed.autoscaleMinInstances >= 1, "managed.autoscale_min_instances must be at least 1")
+        try check(
+            managed.autoscaleMinInstances <= managed.instanceCount && managed.instanceCount <= managed.autoscaleMaxInstances,
+            "managed: autoscale_min_instances (\(managed.autoscaleMinInstances)) ≤ instance_count (\(managed.instanceCount)) ≤ autoscale_max_instances (\(managed.autoscaleMaxInstances)) must hold"
+        )
+        try check(
+            managed.scaleInThreshold < managed.scaleOutThreshold && managed.scaleOutThreshold <= 100,
+            "managed: scale_in_threshold (\(managed.scaleInThreshold)) must be below scale_out_threshold (\(managed.scaleOutThreshold)) ≤ 100"
+        )
+        try check(managed.cooldownMinutes > 0, "managed.cooldown_minutes must be > 0")
         try check(
             HardwareProfile.edgeDevices.contains { $0.id == edge.device },
             "iot-edge.device '\(edge.device)' is not one of \(HardwareProfile.edgeDevices.map(\.id).joined(separator: ", "))")

@@ -3,6 +3,7 @@
 package enum TargetKind: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
     case aci
     case aks
+    case managed
     case iotEdge = "iot-edge"
     case fpga
 
@@ -11,6 +12,7 @@ package enum TargetKind: String, Sendable, Codable, CodingKeyRepresentable, Case
         switch self {
         case .aci: ACITarget()
         case .aks: AKSTarget()
+        case .managed: ManagedTarget()
         case .iotEdge: IoTEdgeTarget()
         case .fpga: FPGATarget()
         }

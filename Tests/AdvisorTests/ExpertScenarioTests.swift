@@ -67,17 +67,25 @@ struct ExpertScenarioTests {
             yaml: "model: mlp\nenvironment: dev-test\nload: { rps: 1 }\nlatency: { p99Ms: 500 }\ndeployDeadlineMinutes: 3",
             answer: nil, ruledOut: [out(.aci, .deployDeadline)], nearest: [.aci]),
         S(
-            reason: "Production without a cluster and a 20-minute deadline: AKS's cluster alone takes about 20 minutes, so ACI",
+            reason:
+                "Production without a cluster and a 20-minute deadline: AKS's cluster alone takes about 20 minutes; a managed online endpoint deploys in about 10 with no cluster (the 2018 document, before managed endpoints, answered ACI)",
             yaml: "model: mlp\nenvironment: production\nload: { rps: 20 }\nlatency: { p99Ms: 200 }\ndeployDeadlineMinutes: 20",
-            answer: .aci, ruledOut: [out(.aks, .deployDeadline)]),
+            answer: .managed, decidedBy: .turnkeyProduction, ruledOut: [out(.aks, .deployDeadline)]),
         S(
-            reason: "The same service with 30 minutes: the cluster fits in the deadline and production goes to AKS",
+            reason:
+                "The same service with 30 minutes: a cluster would fit in the deadline, but with none to reuse, production goes to a managed online endpoint (Azure ML v2's turnkey path), not a new cluster to operate",
             yaml: "model: mlp\nenvironment: production\nload: { rps: 20 }\nlatency: { p99Ms: 200 }\ndeployDeadlineMinutes: 30",
+            answer: .managed, decidedBy: .turnkeyProduction),
+        S(
+            reason:
+                "The same service where a cluster already runs: AKS (today a Kubernetes online endpoint on that cluster), not separate managed instances",
+            yaml:
+                "model: mlp\nenvironment: production\nload: { rps: 20 }\nlatency: { p99Ms: 200 }\ndeployDeadlineMinutes: 30\nexistingCluster: true",
             answer: .aks, decidedBy: .largeScaleProduction),
         S(
             reason: "A USD 100/month budget rules out a production cluster (≥ 3 nodes, about USD 420): ACI",
             yaml: "model: mlp\nenvironment: production\nload: { rps: 20 }\nlatency: { p99Ms: 200 }\nbudgetUSDPerMonth: 100",
-            answer: .aci, ruledOut: [out(.aks, .budget), out(.fpga, .budget)]),
+            answer: .aci, ruledOut: [out(.aks, .budget), out(.managed, .budget), out(.fpga, .budget)]),
         S(
             reason: "Dev/test at 600 requests/s of MobileNetV2: one ACI group cannot carry it, so the cluster, dev/test or not",
             yaml:
@@ -143,14 +151,19 @@ struct ExpertScenarioTests {
                 "model: resnet50\nload: { rps: 500 }\nlatency: { p99Ms: 2 }\npayloadBytes: 150000\nnetwork: { rttMs: 0.2, uplinkMbps: 25000 }",
             settings: ["fpga.preset=brainwave-s10"], answer: .fpga, decidedBy: .ultraLowLatency),
         S(
-            reason: "Dev/test with a 15 ms SLO on ResNet-50: only the FPGA meets it, dev/test or not",
+            reason:
+                "Dev/test with a 15 ms SLO on ResNet-50: no AKS replica (at most 7 vCPU of a node) or ACI group meets it, but one whole 16-vCPU managed instance does, for less than the FPGA VM",
             yaml: "model: resnet50\nenvironment: dev-test\nrequestsFrom: azure\nload: { rps: 1 }\nlatency: { p99Ms: 15 }",
-            answer: .fpga, decidedBy: .ultraLowLatency),
+            answer: .managed, ruledOut: [out(.aks, .latencySLO), out(.aci, .latencySLO)]),
+        S(
+            reason: "Dev/test with a 10 ms SLO on ResNet-50: only the FPGA meets it, dev/test or not",
+            yaml: "model: resnet50\nenvironment: dev-test\nrequestsFrom: azure\nload: { rps: 1 }\nlatency: { p99Ms: 10 }",
+            answer: .fpga, decidedBy: .ultraLowLatency, ruledOut: [out(.managed, .latencySLO)]),
         S(
             reason:
                 "A GRU is not offered on FPGAs: with a 0.05 ms SLO nothing qualifies, and a hard 'not supported' is not 'nearest' — a CPU target blocked only by the SLO is",
             yaml: "model: gru\nrequestsFrom: azure\nload: { rps: 10 }\nlatency: { p99Ms: 0.05 }",
-            answer: nil, ruledOut: [out(.fpga, .supportedDNN)], nearest: [.aci, .aks]),
+            answer: nil, ruledOut: [out(.fpga, .supportedDNN)], nearest: [.aci, .aks, .managed]),
 
         // MARK: IoT Edge — the document's four reasons, for requests from a site
         S(
@@ -215,9 +228,10 @@ struct ExpertScenarioTests {
             yaml: "model: mlp\nload: { rps: 5 }\nlatency: { p99Ms: 300 }\nbudgetUSDPerMonth: 10",
             answer: nil, ruledOut: [out(.aks, .budget)], nearest: [.aci]),
         S(
-            reason: "Internet clients at 10 requests/s of MobileNetV2 within 300 ms on a USD 200 budget: ACI",
+            reason:
+                "Internet clients at 10 requests/s of MobileNetV2 within 300 ms on a USD 200 budget, in production: three small managed instances (high availability) fit the budget where a production cluster does not, and one ACI group is no production service",
             yaml: "model: mobilenetv2\nload: { rps: 10 }\nlatency: { p99Ms: 300 }\nbudgetUSDPerMonth: 200",
-            answer: .aci, ruledOut: [out(.aks, .budget), out(.iotEdge, .requestSource)]),
+            answer: .managed, decidedBy: .turnkeyProduction, ruledOut: [out(.aks, .budget), out(.iotEdge, .requestSource)]),
         S(
             reason: "Requests from Azure services cannot be served by edge devices, even offline-capable ones",
             yaml: "model: mlp\nrequestsFrom: azure\nload: { rps: 5 }\nlatency: { p99Ms: 100 }\nexistingCluster: true",

@@ -121,6 +121,19 @@ struct GoldenScenarioTests {
         )
     }
 
+    /// A managed online endpoint in production keeps at least three instances (Azure ML's advice
+    /// for high availability) even when one carries the load; in dev/test one is enough.
+    @Test func managedProductionKeepsThreeInstances() throws {
+        let yaml = "model: mlp\nload: { rps: 5 }\nlatency: { p99Ms: 200 }\nenvironment: "
+        let production = try Self.study(yaml + "production").planner.plan(.managed, rate: 5, verify: true)
+        let devTest = try Self.study(yaml + "dev-test").planner.plan(.managed, rate: 5, verify: true)
+        #expect(production.feasible && production.settings.managed.instanceCount == 3, "\(production.summary)")
+        #expect(devTest.feasible && devTest.settings.managed.instanceCount == 1, "\(devTest.summary)")
+        #expect(
+            abs(production.costPerMonthUSD - 3 * devTest.costPerMonthUSD) < 1e-6
+                || production.settings.managed.instanceType != devTest.settings.managed.instanceType)
+    }
+
     @Test func weightsAreParsedAndValidated() throws {
         let w = try PreferenceWeights(parsing: "cost=1,fit=0")
         #expect(w.cost == 1 && w.fit == 0)

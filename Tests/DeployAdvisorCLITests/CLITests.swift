@@ -124,7 +124,7 @@ struct SimulateCLITests {
         #expect(first.status == 0, "\(first.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
         let targets = try #require(json["targets"] as? [[String: Any]])
-        #expect(targets.map { $0["target"] as? String } == ["aci", "aks", "iot-edge", "fpga"])
+        #expect(targets.map { $0["target"] as? String } == ["aci", "aks", "managed", "iot-edge", "fpga"])
         for t in targets {
             for key in [
                 "target", "config", "deployMinutes", "offeredRps", "throughputRps", "successRate", "errors", "replicas", "costPerHourUSD",
@@ -166,7 +166,7 @@ struct RecommendCLITests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(json.keys.contains("recommendation"))
         let ranking = try #require(json["ranking"] as? [[String: Any]])
-        #expect(ranking.count == 4)
+        #expect(ranking.count == 5)
         for v in ranking {
             #expect(["recommended", "viable", "ruled-out"].contains(v["verdict"] as? String ?? ""))
             #expect(v["score"] is Double && v["target"] is String)
@@ -186,7 +186,7 @@ struct RecommendCLITests {
         ])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect((json["plans"] as? [[String: Any]])?.count == 4)
+        #expect((json["plans"] as? [[String: Any]])?.count == 5)
         let curve = try #require(json["curve"] as? [[String: Any]])
         #expect(curve.map { $0["rps"] as? Double } == [10, 30, 100, 300, 1000, 3000, 10000])
         let bad = try CLI.run(["recommend", "--model", "mlp", "--weights", "speed=1", "--quick"])
@@ -237,9 +237,9 @@ struct ONNXPipelineCLITests {
         let zoo = try CLI.json(["recommend", "--model", "mobilenetv2"] + common)
         let file = try CLI.json(["recommend", "--model", path] + common)
         #expect(Self.decision(zoo) == Self.decision(file))
-        #expect(Self.decision(zoo).count == 5)
+        #expect(Self.decision(zoo).count == 6, "the recommendation and five targets")
         let plan = try CLI.json(["plan", "--model", path, "--rps", "10", "--p99-ms", "500", "--quick", "--no-cache", "--format", "json"])
-        #expect((plan["plans"] as? [[String: Any]])?.count == 4)
+        #expect((plan["plans"] as? [[String: Any]])?.count == 5)
     }
 
     /// A workload file naming `model: m.onnx` beside it: simulate, plan, recommend, report and
@@ -260,7 +260,7 @@ struct ONNXPipelineCLITests {
         #expect(sim["model"] as? String == "m")
         #expect((sim["targets"] as? [[String: Any]])?.first?["latencyMs"] is [String: Any])
         let rec = try CLI.json(["recommend", workload, "--format", "json"] + cache)
-        #expect((rec["ranking"] as? [[String: Any]])?.count == 4)
+        #expect((rec["ranking"] as? [[String: Any]])?.count == 5)
         let out = dir.appendingPathComponent("report").path
         let report = try CLI.run(["report", workload, "--out", out] + cache)
         #expect(report.status == 0, "\(report.stderr)")
@@ -301,7 +301,7 @@ struct ONNXPipelineCLITests {
         try "model: \(model)\ninputShapes: { x: [1, 3, 64, 64] }\nload: { rps: 5 }\nlatency: { p99Ms: 500 }\n".write(
             toFile: workload, atomically: true, encoding: .utf8)
         let rec = try CLI.json(["recommend", workload, "--quick", "--no-cache", "--format", "json"])
-        #expect((rec["ranking"] as? [[String: Any]])?.count == 4)
+        #expect((rec["ranking"] as? [[String: Any]])?.count == 5)
         // The flag replaces the file's shape for the input it names.
         let bigger = try CLI.json(["recommend", workload, "--input-shape", "x=1x3x640x640", "--quick", "--no-cache", "--format", "json"])
         #expect(Self.decision(rec) != Self.decision(bigger), "a 100× larger input must change the plans")

@@ -14,6 +14,9 @@ package enum Criterion: String, Sendable, Codable, CaseIterable {
     case dataPrivacy = "data-privacy"
     case ultraLowLatency = "ultra-low-latency"
     case supportedDNN = "supported-dnn"
+    // MARK: - From Azure Machine Learning's v2 documentation (today's deployment paths)
+    case turnkeyProduction = "turnkey-production"
+    case clusterExists = "cluster-exists"
     // MARK: - Quantitative checks
     case latencySLO = "latency-slo"
     case singleGroupCapacity = "single-group-capacity"
@@ -31,6 +34,8 @@ package enum Criterion: String, Sendable, Codable, CaseIterable {
         case .largeScaleProduction, .autoscalingFastResponse: .aks
         case .noCloudConnection, .dataTooLargeToSend, .realTimeLocalProcessing, .dataPrivacy: .iotEdge
         case .ultraLowLatency, .supportedDNN: .fpga
+        case .turnkeyProduction: .managed
+        case .clusterExists: .aks
         default: nil
         }
     }
@@ -55,6 +60,10 @@ package enum Criterion: String, Sendable, Codable, CaseIterable {
             "FPGA: hardware-accelerated models on Project Brainwave achieve extremely low latency for real-time inference requests."
         case .supportedDNN:
             "FPGA: the most common DNNs (ResNet-50, ResNet-152, DenseNet-121, VGG-16, SSD-VGG) are available as featurizers for transfer learning or customizable with your own trained weights."
+        case .turnkeyProduction:
+            "Azure ML (v2): managed online endpoints deploy models in a turnkey manner and are the recommended way to use online endpoints; they take care of serving, scaling, securing and monitoring, freeing you from setting up and managing the underlying infrastructure (learn.microsoft.com/azure/machine-learning/concept-endpoints-online)."
+        case .clusterExists:
+            "Azure ML (v2): Kubernetes online endpoints deploy to an AKS or Arc-enabled cluster you already run and manage, for users who prefer Kubernetes and can self-manage infrastructure (learn.microsoft.com/azure/machine-learning/concept-endpoints-online)."
         case .latencySLO: "The predicted p99 latency at the workload's peak rate must be within the SLO."
         case .singleGroupCapacity: "One ACI container group (at most 4 vCPU) must carry the load."
         case .aciQuota: "ACI allows \(ACIConfiguration().containerGroupQuota) container groups per subscription (the document)."
