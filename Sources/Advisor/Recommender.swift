@@ -112,6 +112,8 @@ package struct TargetVerdict: Sendable, Codable, Equatable {
     /// production): it ranks after every viable target without one, whatever the scores
     /// (unless the fit with the document is weighted 0).
     package var disfavoured = false
+    /// How the plan is deployed and whether that path is still supported.
+    package var deploymentPath: DeploymentPath?
 
     /// Ranking order: viable first, then not disfavoured, then by score.
     package var rank: (Int, Int, Double) { (verdict != .ruledOut ? 1 : 0, disfavoured ? 0 : 1, score) }
@@ -126,7 +128,10 @@ package struct Recommendation: Sendable, Codable, Equatable {
     /// `weight`, verdicts a `scoreBreakdown`, and the policy that decided is included.
     /// 3: `boundaries` (where the answer changes); `nearestOption` only for targets blocked by
     /// requirements the user can relax.
-    package var schemaVersion = 3
+    /// 4: the `managed` target; each verdict's `deploymentPath` (support status, its date and
+    /// source, the supported equivalent); the summary ends with "Support: …" when the
+    /// recommended path is deprecated or out of support.
+    package var schemaVersion = 4
     /// The recommended target, or nil when no target satisfies every hard constraint.
     package var recommendation: TargetKind?
     package var ranking: [TargetVerdict]
@@ -374,7 +379,9 @@ package struct Recommender: Sendable {
 
     func verdict(_ plan: TargetPlan, reasons: [Reason], cheapestUSD: Double) -> TargetVerdict {
         guard !reasons.contains(where: \.blocking) else {
-            return TargetVerdict(target: plan.target, verdict: .ruledOut, score: 0, scoreBreakdown: nil, reasons: reasons, plan: plan)
+            return TargetVerdict(
+                target: plan.target, verdict: .ruledOut, score: 0, scoreBreakdown: nil, reasons: reasons, plan: plan,
+                deploymentPath: plan.target.target.deploymentPath)
         }
         let criteria = reasons.reduce(0) { $0 + ($1.effect == .favors ? $1.weight : $1.effect == .against ? -$1.weight : 0) }
         let breakdown = ScoreBreakdown(
@@ -384,7 +391,8 @@ package struct Recommender: Sendable {
             deploy: min(1, max(0, 1 - plan.deployMinutes / policy.deployScoreHorizonMinutes)), weights: weights.normalized)
         return TargetVerdict(
             target: plan.target, verdict: .viable, score: breakdown.total, scoreBreakdown: breakdown, reasons: reasons, plan: plan,
-            disfavoured: weights.fit > 0 && reasons.contains { $0.effect == .against && $0.weight >= policy.strongCriterionWeight })
+            disfavoured: weights.fit > 0 && reasons.contains { $0.effect == .against && $0.weight >= policy.strongCriterionWeight },
+            deploymentPath: plan.target.target.deploymentPath)
     }
 }
 
@@ -431,6 +439,7 @@ enum RecommendationSummary {
                 summary += " Ruled out: " + out.map { "\($0.target.rawValue) (\($0.blockers.first!.text))" }.joined(separator: "; ") + "."
             }
             if !boundaries.isEmpty { summary += " Where the answer changes: " + boundaries.map(\.text).joined(separator: "; ") + "." }
+            if let warning = kind.target.deploymentPath.warning { summary += " Support: " + warning }
             return summary
         }
         var summary =

@@ -63,6 +63,8 @@ enum HTMLWriter {
             h += "</ul></li>"
         }
         h += "</ul>"
+        h += "<h2>Deployment paths</h2><p>\(escape(SupportTable.caption))</p>"
+        h += table(SupportTable.header, SupportTable.rows(d), id: "support")
         h +=
             "<h2>Comparison</h2><p>Each target simulated under the workload's traffic with its planned configuration (Azure ML's defaults where no configuration meets the SLO).</p>"
         h += table(ComparisonRow.header, ComparisonRow.rows(d).map(\.cells), id: "comparison")

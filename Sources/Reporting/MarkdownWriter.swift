@@ -42,6 +42,12 @@ enum MarkdownWriter {
             }
         }
         m.append("")
+        m.append("## Deployment paths")
+        m.append("")
+        m.append(SupportTable.caption)
+        m.append("")
+        m.append(table(SupportTable.header, SupportTable.rows(d)))
+        m.append("")
         m.append("## Comparison")
         m.append("")
         m.append(table(ComparisonRow.header, ComparisonRow.rows(d).map(\.cells)))

@@ -37,6 +37,22 @@ enum ValidationTable {
 
 /// The comparison table's rows, shared by HTML, Markdown and CSV so they agree by construction
 /// (and the tests check them against results.json).
+/// Each target's deployment path and its support status (the verdicts' data), for the
+/// Markdown and HTML "Deployment paths" tables.
+enum SupportTable {
+    static let header = ["target", "deployment path", "status", "as of", "supported equivalent", "source"]
+    static let caption =
+        "How each target's plan is deployed today and whether Microsoft still supports that path; a plan on a path out of support deploys unchanged on its supported equivalent."
+
+    static func rows(_ d: ReportData) -> [[String]] {
+        d.recommendation.ranking.compactMap { v in
+            v.deploymentPath.map { p in
+                [v.target.rawValue, p.name, p.status.rawValue, p.asOf, p.equivalent ?? "—", p.source]
+            }
+        }
+    }
+}
+
 /// The evidence that each plan is minimal, as one cell: its smaller neighbours and what the
 /// simulation at the peak gave them (the Markdown and HTML capacity-plan tables share it).
 enum PlanEvidence {

@@ -11,6 +11,8 @@ package protocol DeploymentTarget: Sendable {
     var displayName: String { get }
     /// True when the model runs where the data is produced (requests do not cross the WAN).
     var scoresOnSite: Bool { get }
+    /// How a plan of this target is deployed, and whether Microsoft still supports that path.
+    var deploymentPath: DeploymentPath { get }
 
     /// Minutes from "deploy" to a serving endpoint, by phase.
     func deployPhases(_ context: TargetContext) -> [String: Double]

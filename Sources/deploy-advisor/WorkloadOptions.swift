@@ -10,10 +10,12 @@ extension Connectivity: ExpressibleByArgument {}
 extension PrivacyRequirement: ExpressibleByArgument {}
 extension RequestSource: ExpressibleByArgument {}
 
-/// `--target`: one target or all of them.
+/// `--target`: one target or all of them (every ``TargetKind`` plus `all`; a test checks the
+/// two lists agree).
 enum TargetChoice: String, ExpressibleByArgument, CaseIterable {
     case aci
     case aks
+    case managed
     case iotEdge = "iot-edge"
     case fpga
     case all

@@ -134,6 +134,21 @@ struct GoldenScenarioTests {
                 || production.settings.managed.instanceType != devTest.settings.managed.instanceType)
     }
 
+    /// Support status as data: the document's ACI answer (dev/test, quick validation) carries
+    /// the warning that its v1 web service is out of support and names the managed endpoint;
+    /// a managed answer carries none; every verdict has its path.
+    @Test func outOfSupportPathsAreSaidAndTheEquivalentNamed() throws {
+        let aci = try Self.recommend(
+            "model: mlp\nenvironment: dev-test\nload: { rps: 1 }\nlatency: { p99Ms: 3000 }\ndeployDeadlineMinutes: 10")
+        #expect(aci.recommendation == .aci)
+        #expect(aci.summary.contains("Support: The ACI web service") && aci.summary.contains("out of support"))
+        #expect(aci.summary.contains("managed online endpoint"))
+        #expect(aci.ranking.allSatisfy { $0.deploymentPath == $0.target.target.deploymentPath })
+        let managed = try Self.recommend("model: mlp\nenvironment: production\nload: { rps: 20 }\nlatency: { p99Ms: 200 }")
+        #expect(managed.recommendation == .managed && !managed.summary.contains("Support:"))
+        #expect(DeploymentPath.all.filter { $0.status != .supported }.allSatisfy { $0.equivalent != nil && $0.warning != nil })
+    }
+
     @Test func weightsAreParsedAndValidated() throws {
         let w = try PreferenceWeights(parsing: "cost=1,fit=0")
         #expect(w.cost == 1 && w.fit == 0)

@@ -99,6 +99,19 @@ struct ReportTests {
         #expect(html.contains(HTMLWriter.escape(data.workload.name)), "text is escaped, not injected")
         let md = try String(contentsOf: dir.appendingPathComponent("summary.md"), encoding: .utf8)
         #expect(md.contains("## Comparison") && md.contains(data.recommendation.summary))
+        // Deployment paths: one row per target with the verdict's status; the summary warns
+        // exactly when the recommended path is not supported, and names its equivalent.
+        let support = try #require(check.tables["support"])
+        #expect(support.count == TargetKind.allCases.count)
+        for (row, v) in zip(support, data.recommendation.ranking) {
+            #expect(row[0] == v.target.rawValue && row[2] == v.deploymentPath?.status.rawValue)
+        }
+        #expect(md.contains("## Deployment paths"))
+        if let r = data.recommendation.recommendation {
+            let path = r.target.deploymentPath
+            #expect(data.recommendation.summary.contains("Support:") == (path.status != .supported))
+            if let equivalent = path.equivalent { #expect(data.recommendation.summary.contains(equivalent)) }
+        }
     }
 
     @Test func withoutGnuplotTheReportIsStillWrittenWithNotes() throws {

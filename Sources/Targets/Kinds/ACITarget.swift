@@ -7,6 +7,7 @@ import Simulation
 package struct ACITarget: DeploymentTarget {
     package var kind: TargetKind { .aci }
     package var displayName: String { "Azure Container Instances" }
+    package var deploymentPath: DeploymentPath { .aciWebService }
 
     /// CPU sizes the planner tries (ACI accepts fractions of a core up to 4 per group).
     static let coreSizes: [Double] = [0.25, 0.5, 1, 2, 3, 4]

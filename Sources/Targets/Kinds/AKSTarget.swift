@@ -7,6 +7,7 @@ import Simulation
 package struct AKSTarget: DeploymentTarget {
     package var kind: TargetKind { .aks }
     package var displayName: String { "Azure Kubernetes Service" }
+    package var deploymentPath: DeploymentPath { .aksWebService }
 
     /// Replica CPU sizes the planner tries (up to 90% of a node's cores, the rest for the kubelet and system pods).
     static let coreSizes: [Double] = [0.5, 1, 2, 3, 4, 6, 7]

@@ -13,6 +13,7 @@ package enum FPGAOffer {
 package struct FPGATarget: DeploymentTarget {
     package var kind: TargetKind { .fpga }
     package var displayName: String { "FPGA (Project Brainwave)" }
+    package var deploymentPath: DeploymentPath { .fpgaAccelModels }
     /// The VM size with the FPGA.
     static let vmSize = HardwareProfile.pb6s
 

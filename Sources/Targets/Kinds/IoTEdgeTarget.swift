@@ -8,6 +8,7 @@ import Simulation
 package struct IoTEdgeTarget: DeploymentTarget {
     package var kind: TargetKind { .iotEdge }
     package var displayName: String { "Azure IoT Edge" }
+    package var deploymentPath: DeploymentPath { .iotEdgeModule }
     package var scoresOnSite: Bool { true }
     /// Share of a device's memory the inference module may use (the OS and edgeHub keep the rest).
     static let usableMemory = 0.8

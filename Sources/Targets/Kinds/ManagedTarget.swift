@@ -15,6 +15,7 @@ import Simulation
 package struct ManagedTarget: DeploymentTarget {
     package var kind: TargetKind { .managed }
     package var displayName: String { "Azure ML managed online endpoint" }
+    package var deploymentPath: DeploymentPath { .managedOnlineEndpoint }
 
     /// Instances a production deployment keeps (Azure ML: "for high availability, set
     /// instance_count to at least 3").
