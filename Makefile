@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev gnuplot-nox pkg-config python3-venv
 # Python for the reference, fixture and validation scripts only (the product is Swift).
 VENV := .build/venv
-PY_PACKAGES := onnx==1.23.2 onnxruntime==1.32.0 numpy==2.4.6
+PY_PACKAGES := onnx==1.23.2 onnxruntime==1.32.0 numpy==2.4.6 azure-ai-ml==1.35.2 kubernetes-validate==1.37.0
 BIN := .build/release/deploy-advisor
 
 .PHONY: deps build release demo test lint bench clean python-env corpus-fetch corpus
@@ -38,9 +38,9 @@ lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
 # The scripts' virtual environment; without network it is skipped and the tests that need
-# it say so.
+# it say so. azure-ai-ml and kubernetes-validate check the deployment files we write.
 python-env: deps
-	@if [ ! -x $(VENV)/bin/python ] || ! $(VENV)/bin/python -c "import onnx, onnxruntime, numpy" 2>/dev/null; then \
+	@if [ ! -x $(VENV)/bin/python ] || ! $(VENV)/bin/python -c "import onnx, onnxruntime, numpy, azure.ai.ml, kubernetes_validate" 2>/dev/null; then \
 	  echo "python environment: $(PY_PACKAGES)"; \
 	  (python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(PY_PACKAGES)) \
 	    || echo "python environment unavailable (no network?): ONNX Runtime comparisons will be skipped"; \

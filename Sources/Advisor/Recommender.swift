@@ -486,3 +486,11 @@ extension Recommendation {
         try c.encode(quick, forKey: .quick)
     }
 }
+
+extension Recommendation {
+    /// The plans worth deploying: feasible, and not ruled out by this recommendation (an FPGA
+    /// plan for a model Azure does not offer on FPGAs, an edge plan for internet traffic, …).
+    package func deployable(_ plans: [TargetPlan]) -> [TargetPlan] {
+        plans.filter { $0.feasible && verdict($0.target)?.verdict != .ruledOut }
+    }
+}

@@ -33,7 +33,7 @@ enum HTMLWriter {
         @media print{body{max-width:none}.scroll{overflow:visible}}
         """
 
-    static func render(_ d: ReportData, plots: [(Charts.Chart, String?)], plotNote: String?) -> String {
+    static func render(_ d: ReportData, plots: [(Charts.Chart, String?)], plotNote: String?, deployFiles: [String] = []) -> String {
         let rec = d.recommendation
         let slo = d.workload.effectiveP99Ms ?? 100
         var h =
@@ -65,6 +65,11 @@ enum HTMLWriter {
         h += "</ul>"
         h += "<h2>Deployment paths</h2><p>\(escape(SupportTable.caption))</p>"
         h += table(SupportTable.header, SupportTable.rows(d), id: "support")
+        if !deployFiles.isEmpty {
+            h += "<p id=\"deploy\">\(escape(DeployFiles.caption)):</p><ul>"
+            for f in deployFiles { h += "<li><a href=\"\(escape(f))\">\(escape(f))</a></li>" }
+            h += "</ul>"
+        }
         h +=
             "<h2>Comparison</h2><p>Each target simulated under the workload's traffic with its planned configuration (Azure ML's defaults where no configuration meets the SLO).</p>"
         h += table(ComparisonRow.header, ComparisonRow.rows(d).map(\.cells), id: "comparison")

@@ -15,7 +15,7 @@ enum MarkdownWriter {
         return lines.joined(separator: "\n")
     }
 
-    static func render(_ d: ReportData) -> String {
+    static func render(_ d: ReportData, deployFiles: [String] = []) -> String {
         var m: [String] = []
         m.append("# Where to deploy `\(d.model.name)`: \(d.title)")
         m.append("")
@@ -48,6 +48,10 @@ enum MarkdownWriter {
         m.append("")
         m.append(table(SupportTable.header, SupportTable.rows(d)))
         m.append("")
+        if !deployFiles.isEmpty {
+            m.append(DeployFiles.caption + ": " + deployFiles.map { "[`\($0)`](\($0))" }.joined(separator: ", ") + ".")
+            m.append("")
+        }
         m.append("## Comparison")
         m.append("")
         m.append(table(ComparisonRow.header, ComparisonRow.rows(d).map(\.cells)))

@@ -53,6 +53,12 @@ enum SupportTable {
     }
 }
 
+/// The deployment files written beside a report.
+enum DeployFiles {
+    static let caption =
+        "The files that deploy each feasible plan exactly (Azure ML v2 YAML and autoscale commands, v1 deployment configurations, Kubernetes, IoT Edge; `deploy-advisor manifests` writes the same)"
+}
+
 /// The evidence that each plan is minimal, as one cell: its smaller neighbours and what the
 /// simulation at the peak gave them (the Markdown and HTML capacity-plan tables share it).
 enum PlanEvidence {

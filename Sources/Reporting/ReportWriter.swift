@@ -16,9 +16,11 @@ package enum ReportWriter {
         package var plotWarning: String?
     }
 
-    package static func write(_ data: ReportData, to directory: String, gnuplot: GnuplotRenderer? = GnuplotRenderer.find()) throws
-        -> Outcome
-    {
+    /// - Parameter manifests: the files that deploy the plans (``DeploymentManifests``), written
+    ///   under `deploy/` and linked from the HTML and the Markdown.
+    package static func write(
+        _ data: ReportData, to directory: String, gnuplot: GnuplotRenderer? = GnuplotRenderer.find(), manifests: [String: String] = [:]
+    ) throws -> Outcome {
         let charts = Charts.all(data)
         var plots: [(Charts.Chart, String?)] = []
         var warning: String?
@@ -36,13 +38,25 @@ package enum ReportWriter {
             plots = charts.map { ($0, nil) }
         }
         var files: [String: Data] = [:]
-        files["index.html"] = Data(HTMLWriter.render(data, plots: plots, plotNote: warning).utf8)
-        files["summary.md"] = Data(MarkdownWriter.render(data).utf8)
+        let deploy = manifests.keys.sorted().map { "deploy/" + $0 }
+        files["index.html"] = Data(HTMLWriter.render(data, plots: plots, plotNote: warning, deployFiles: deploy).utf8)
+        files["summary.md"] = Data(MarkdownWriter.render(data, deployFiles: deploy).utf8)
+        for (name, text) in manifests { files["deploy/" + name] = Data(text.utf8) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         files["results.json"] = try encoder.encode(data)
         for (name, text) in CSVWriter.files(data) { files[name] = Data(text.utf8) }
 
+        try DirectoryWriter.write(files, to: directory)
+        return Outcome(files: files.keys.sorted(), plotWarning: warning)
+    }
+}
+
+/// Writes a set of files into a directory as one step: staged in a sibling directory, then
+/// each renamed into place (rename(2) replaces atomically on the same file system). Names may
+/// hold subdirectories (`deploy/managed/deployment.yml`); other files in the directory are kept.
+package enum DirectoryWriter {
+    package static func write(_ files: [String: Data], to directory: String) throws {
         let fm = FileManager.default
         let target = URL(fileURLWithPath: directory).standardizedFileURL
         let parent = target.deletingLastPathComponent()
@@ -51,19 +65,22 @@ package enum ReportWriter {
             ".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         do {
-            for (name, content) in files { try content.write(to: staging.appendingPathComponent(name)) }
+            for (name, content) in files {
+                let url = staging.appendingPathComponent(name)
+                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try content.write(to: url)
+            }
             try fm.createDirectory(at: target, withIntermediateDirectories: true)
             for name in files.keys.sorted() {
-                // rename(2) replaces the destination atomically (same file system: the staging
-                // directory is the target's sibling).
                 let from = staging.appendingPathComponent(name).path
-                let to = target.appendingPathComponent(name).path
-                guard rename(from, to) == 0 else {
+                let to = target.appendingPathComponent(name)
+                try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+                guard rename(from, to.path) == 0 else {
                     throw CocoaError(
                         .fileWriteUnknown,
                         userInfo: [
-                            NSFilePathErrorKey: to,
-                            NSLocalizedDescriptionKey: "cannot move the report file into place: \(String(cString: strerror(errno)))",
+                            NSFilePathErrorKey: to.path,
+                            NSLocalizedDescriptionKey: "cannot move the file into place: \(String(cString: strerror(errno)))",
                         ])
                 }
             }
@@ -72,6 +89,5 @@ package enum ReportWriter {
             try? fm.removeItem(at: staging)
             throw error
         }
-        return Outcome(files: files.keys.sorted(), plotWarning: warning)
     }
 }

@@ -12,6 +12,7 @@ extension DeployAdvisor {
 
         @OptionGroup var workloadOptions: WorkloadOptions
         @OptionGroup var targetOptions: TargetOptions
+        @OptionGroup var manifestOptions: ManifestOptions
 
         @Option(help: "The report directory (created if needed; other files in it are kept).")
         var out: String
@@ -46,7 +47,9 @@ extension DeployAdvisor {
             progress.step("rendering plots and writing \(out)")
             let outcome: ReportWriter.Outcome
             do {
-                outcome = try ReportWriter.write(data, to: out)
+                let refs = try manifestOptions.references(workload, model: study.model)
+                outcome = try ReportWriter.write(
+                    data, to: out, manifests: try DeploymentManifests.files(data.recommendation.deployable(data.plans), references: refs))
             } catch let error as CocoaError {
                 let underlying = (error.userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
                 let posix = underlying.flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
