@@ -134,6 +134,23 @@ struct InputShapeOptions: ParsableArguments {
             valueName: "[NAME=]DIMS"))
     var inputShape: [String] = []
 
+    @Option(
+        name: .customLong("memory-limit"),
+        help: ArgumentHelp(
+            "The most memory a prepared model may plan (default: half the physical memory, or $\(MemoryBudget.environmentVariable)); bytes or K/M/G/T.",
+            valueName: "BYTES"))
+    var memoryLimit: String?
+
+    /// Sets the memory limit for this process (exit 2 with the problem on a malformed value).
+    func validate() throws {
+        guard let memoryLimit else { return }
+        do {
+            MemoryBudget.set(try MemoryBudget.parse(memoryLimit))
+        } catch {
+            throw ValidationError("--memory-limit: \(error.message)")
+        }
+    }
+
     /// The parsed shapes (exit 2 with the problem on a malformed value).
     func shapes() throws -> InputShapes {
         var s = InputShapes()

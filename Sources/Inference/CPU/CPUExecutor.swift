@@ -56,14 +56,24 @@ package final class CPUExecutor: @unchecked Sendable {
     /// - Throws: ``InferenceError`` when the graph is invalid or has no weights.
     /// - Parameter quantizer: when set, weights and the activations entering every matrix
     ///   product are rounded to its number format (accelerator emulation); nil runs float32.
+    /// - Parameter memoryLimit: bytes the plan may take (nil: ``MemoryBudget``'s limit); a larger
+    ///   plan is refused before anything is allocated.
     package init(
-        graph: ModelGraph, batch: Int = 1, threads: Int? = nil, quantizer: (any MatrixOperandQuantizer)? = nil
+        graph: ModelGraph, batch: Int = 1, threads: Int? = nil, quantizer: (any MatrixOperandQuantizer)? = nil,
+        memoryLimit: Int? = nil
     ) throws(InferenceError) {
         guard batch >= 1 else { throw InferenceError("batch must be at least 1, got \(batch)") }
         let shapes = try graph.inferShapes()
         for node in graph.nodes where node.parameters.count != node.op.parameterTensorCount {
             throw InferenceError(
                 "layer '\(node.name)' (\(node.op.kind)) has no weights; build the model with weights before running it")
+        }
+        // Sizes before anything is allocated: the largest value at this batch (overflow-checked;
+        // shapes are within ShapeLimit), then the planned arena and scratch below.
+        let what = "model '\(graph.name)' at batch \(batch)"
+        for (v, shape) in shapes.enumerated() {
+            let (bytes, o) = (shape.reduce(1, *) * 4).multipliedReportingOverflow(by: batch)
+            try MemoryBudget.check(o ? Int.max : bytes, for: "\(what) (value \(v), \(describe(shape)) per sample)", limit: memoryLimit)
         }
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         BLAS.setThreads(self.threads)
@@ -89,6 +99,13 @@ package final class CPUExecutor: @unchecked Sendable {
         let memory = MemoryPlan(steps: planned.steps, elements: elements, graphOutput: graph.output)
         let arenaCount = max(1, memory.totalElements)
         let scratchCount = max(1, planned.scratchElements)
+        let (planBytes, o) = (arenaCount + scratchCount).multipliedReportingOverflow(by: 4)
+        do {
+            try MemoryBudget.check(o ? Int.max : planBytes, for: "\(what) (activations and scratch)", limit: memoryLimit)
+        } catch {
+            for p in planner.owned { p.deallocate() }
+            throw error
+        }
         arena = .allocate(capacity: arenaCount)
         arena.initialize(repeating: 0, count: arenaCount)
         scratch = .allocate(capacity: scratchCount)

@@ -19,6 +19,15 @@ extension LayerOp {
     ///
     /// - Throws: ``InferenceError`` naming `layer` and the offending shapes.
     package func outputShape(for inputs: [[Int]], layer: String) throws(InferenceError) -> [Int] {
+        let out = try uncheckedOutputShape(for: inputs, layer: layer)
+        guard ShapeLimit.elements(out) != nil else {
+            throw InferenceError(
+                "layer '\(layer)' (\(kind)): its output \(describe(out)) has more than \(ShapeLimit.maxElements) elements per sample")
+        }
+        return out
+    }
+
+    private func uncheckedOutputShape(for inputs: [[Int]], layer: String) throws(InferenceError) -> [Int] {
         func fail(_ why: String) -> InferenceError {
             InferenceError("layer '\(layer)' (\(kind)): \(why)")
         }
@@ -47,7 +56,9 @@ extension LayerOp {
                 a.dilationH > 0, a.dilationW > 0, a.groups > 0,
                 min(a.padTop, a.padLeft, a.padBottom, a.padRight) >= 0
             else {
-                throw fail("attributes must be positive (padding non-negative): \(a)")
+                throw fail(
+                    "output channels \(a.outChannels), kernel \(a.kernelH)×\(a.kernelW), strides \(a.strideH)×\(a.strideW), dilations \(a.dilationH)×\(a.dilationW) and groups \(a.groups) must be positive, pads \(a.padTop),\(a.padLeft),\(a.padBottom),\(a.padRight) non-negative"
+                )
             }
             guard c % a.groups == 0, a.outChannels % a.groups == 0 else {
                 throw fail(
@@ -74,7 +85,11 @@ extension LayerOp {
             let (c, h, w) = try image()
             guard a.kernelH > 0, a.kernelW > 0, a.strideH > 0, a.strideW > 0,
                 min(a.padTop, a.padLeft, a.padBottom, a.padRight) >= 0
-            else { throw fail("attributes must be positive (padding non-negative): \(a)") }
+            else {
+                throw fail(
+                    "window \(a.kernelH)×\(a.kernelW) and strides \(a.strideH)×\(a.strideW) must be positive, pads \(a.padTop),\(a.padLeft),\(a.padBottom),\(a.padRight) non-negative"
+                )
+            }
             guard a.padTop < a.kernelH, a.padBottom < a.kernelH, a.padLeft < a.kernelW, a.padRight < a.kernelW else {
                 throw fail("padding must be smaller than the window \(a.kernelH)×\(a.kernelW)")
             }

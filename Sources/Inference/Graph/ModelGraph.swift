@@ -56,6 +56,10 @@ package struct ModelGraph: Sendable, Equatable {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw InferenceError("model '\(name)': input shape \(describe(inputShape)) must have positive extents")
         }
+        guard ShapeLimit.elements(inputShape) != nil else {
+            throw InferenceError(
+                "model '\(name)': input shape \(describe(inputShape)) has more than \(ShapeLimit.maxElements) elements per sample")
+        }
         var shapes: [[Int]] = [inputShape]
         shapes.reserveCapacity(nodes.count + 1)
         var names = Set<String>()

@@ -8,6 +8,19 @@ extension ModelGraph {
     /// depend on the others.
     package func withRandomWeights(seed: UInt64) throws(InferenceError) -> ModelGraph {
         let shapes = try inferShapes()
+        // The weights' size before any is allocated (overflow-checked).
+        var total = 0
+        for node in nodes {
+            for shape in try node.op.parameterShapes(for: node.inputs.map { shapes[$0] }, layer: node.name) {
+                guard let n = ShapeLimit.elements(shape) else {
+                    throw InferenceError(
+                        "layer '\(node.name)' (\(node.op.kind)): weight \(describe(shape)) has more than \(ShapeLimit.maxElements) elements"
+                    )
+                }
+                total = total.addingReportingOverflow(n).overflow ? Int.max : total + n
+            }
+        }
+        try MemoryBudget.check(total > Int.max / 4 ? Int.max : total * 4, for: "the weights of model '\(name)'")
         var copy = self
         for (i, node) in nodes.enumerated() {
             var rng = SplitMix64(seed: seed ^ (UInt64(i + 1) &* 0xD1B5_4A32_D192_ED03))

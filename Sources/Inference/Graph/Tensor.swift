@@ -26,6 +26,26 @@ package struct Tensor: Sendable, Equatable {
     package var count: Int { data.count }
 }
 
+/// The largest value a model may compute: 2^40 elements per sample (4 TB of float32), far
+/// above any real model and far below `Int.max`, so sizes, FLOPs and byte counts computed from
+/// shapes within it cannot overflow. Memory is checked separately against ``MemoryBudget``.
+package enum ShapeLimit {
+    package static let maxElements = 1 << 40
+
+    /// The element count of `shape`, or nil when an extent is negative or the count exceeds
+    /// ``maxElements`` (overflow-checked).
+    package static func elements(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (m, o) = n.multipliedReportingOverflow(by: d)
+            guard !o, m <= maxElements else { return nil }
+            n = m
+        }
+        return n
+    }
+}
+
 /// Formats a shape as `[a, b, c]` for messages.
 @usableFromInline
 func describe(_ shape: [Int]) -> String {

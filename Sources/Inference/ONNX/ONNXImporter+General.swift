@@ -235,8 +235,7 @@ extension ONNXImporter.Builder {
     /// `Softmax` / `LogSoftmax` along any axis.
     mutating func convertSoftmaxAxis(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
         let x = try value(n.input[0], node: name)
-        var axis = int(n, "axis", opset >= 13 ? -1 : 1)
-        if axis < 0 { axis += x.dims.count }
+        let axis = try normalizedAxis(int(n, "axis", opset >= 13 ? -1 : 1), rank: x.dims.count, node: name)
         if opset < 13 {
             // Before opset 13 the input is coerced to 2-D at `axis`: that is one axis only when the trailing axes are size 1.
             guard x.dims[(axis + 1)...].allSatisfy({ $0 == 1 }) else {
@@ -368,12 +367,14 @@ extension ONNXImporter.Builder {
             throw fail("node '\(name)': only 2-D ConvTranspose of [N, C, H, W] is supported (weight \(describe(w.shape)))")
         }
         let groups = int(n, "group", 1)
-        let strides = ints(n, "strides") ?? [1, 1]
-        let dil = ints(n, "dilations") ?? [1, 1]
-        var pads = ints(n, "pads") ?? [0, 0, 0, 0]
-        var outPad = ints(n, "output_padding") ?? [0, 0]
-        guard strides.count == 2, dil.count == 2, pads.count == 4, outPad.count == 2 else {
-            throw fail("node '\(name)': ConvTranspose attributes must describe two spatial axes")
+        let limit = Self.spatialLimit
+        guard (1...limit).contains(groups) else { throw fail("node '\(name)': ConvTranspose group \(groups) must be positive") }
+        let strides = try spatial(n, "strides", count: 2, [1, 1], allowed: 1...limit, node: name)
+        let dil = try spatial(n, "dilations", count: 2, [1, 1], allowed: 1...limit, node: name)
+        var pads = try spatial(n, "pads", count: 4, [0, 0, 0, 0], allowed: 0...limit, node: name)
+        var outPad = try spatial(n, "output_padding", count: 2, [0, 0], allowed: 0...limit, node: name)
+        if let target = ints(n, "output_shape"), target.count < 2 || target.suffix(2).contains(where: { !(1...limit).contains($0) }) {
+            throw fail("node '\(name)': ConvTranspose attribute output_shape is \(target); its last 2 values must be in 1...\(limit)")
         }
         let autoPad = autoPad(n)
         if let target = ints(n, "output_shape")

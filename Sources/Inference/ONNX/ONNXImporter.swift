@@ -247,6 +247,13 @@ package enum ONNXImporter {
             return t
         }
 
+        /// A constant float scalar (a tensor of one value).
+        func scalar(_ name: String, node: String) throws(InferenceError) -> Float {
+            let t = try constant(name, node: node)
+            guard t.count == 1 else { throw fail("node '\(node)': input '\(name)' must be one value, got shape \(describe(t.shape))") }
+            return t.data[0]
+        }
+
         /// The known integers of a small tensor (none may depend on the batch size).
         func ints(_ name: String, node: String) throws(InferenceError) -> [Int64] {
             guard case .known(let k)? = values[name], case .int(let v) = k.elements else {
@@ -410,6 +417,11 @@ package enum ONNXImporter {
                         "input '\(input.name)' axis \(k)\(symbol) is symbolic; give the input's full shape with --input-shape \(input.name)=\(example.joined(separator: "x")) (each ? a size), or inputShapes: {\(input.name): [...]} in the workload file"
                     )
                 }
+            }
+            guard ShapeLimit.elements(Self.perSample(out)) != nil else {
+                throw fail(
+                    "input '\(input.name)' \(describe(out.map { $0 == -1 ? 1 : $0 })) has more than \(ShapeLimit.maxElements) elements per sample"
+                )
             }
             return out
         }
@@ -609,17 +621,20 @@ package enum ONNXImporter {
                 return nil
             }
             func key(_ n: Onnx_NodeProto) -> String { n.name.isEmpty ? n.output.first ?? "" : n.name }
+            // (Every input and output is looked up with `first`: a malformed node simply does not match.)
             for erf in g.node where erf.opType == "Erf" {
-                guard let div = producer[erf.input[0]], div.opType == "Div", div.input.count == 2,
+                guard let erfIn = erf.input.first, let erfOut = erf.output.first,
+                    let div = producer[erfIn], div.opType == "Div", div.input.count == 2,
                     let c = scalarValue(div.input[1]), abs(c - 1.41421356) < 1e-3,
-                    let add = consumers[erf.output[0]]?.first, add.opType == "Add",
-                    let one = add.input.first(where: { $0 != erf.output[0] }).flatMap(scalarValue), abs(one - 1) < 1e-6,
-                    let mul = consumers[add.output[0]]?.first, mul.opType == "Mul", mul.input.contains(div.input[0]),
-                    let half = consumers[mul.output[0]]?.first, half.opType == "Mul",
-                    let h = half.input.first(where: { $0 != mul.output[0] }).flatMap(scalarValue), abs(h - 0.5) < 1e-6
+                    let add = consumers[erfOut]?.first, add.opType == "Add", let addOut = add.output.first,
+                    let one = add.input.first(where: { $0 != erfOut }).flatMap(scalarValue), abs(one - 1) < 1e-6,
+                    let mul = consumers[addOut]?.first, mul.opType == "Mul", mul.input.contains(div.input[0]),
+                    let mulOut = mul.output.first,
+                    let half = consumers[mulOut]?.first, half.opType == "Mul", let halfOut = half.output.first,
+                    let h = half.input.first(where: { $0 != mulOut }).flatMap(scalarValue), abs(h - 0.5) < 1e-6
                 else { continue }
                 for n in [div, erf, add, mul] { result.skip[key(n)] = true }
-                result.outputs[half.output[0]] = div.input[0]
+                result.outputs[halfOut] = div.input[0]
                 result.skip[key(half)] = false
             }
             // Readers of each name, subgraphs included (a Sigmoid read inside an If stays).
@@ -629,11 +644,12 @@ package enum ONNXImporter {
             for sigmoid in g.node where sigmoid.opType == "Sigmoid" && sigmoid.input.count == 1 && sigmoid.output.count == 1 {
                 let (x, s) = (sigmoid.input[0], sigmoid.output[0])
                 guard readers[s] == 1, !graphOutputs.contains(s),
-                    let mul = consumers[s]?.first, mul.opType == "Mul", mul.input.count == 2, Set(mul.input) == [x, s], x != s
+                    let mul = consumers[s]?.first, mul.opType == "Mul", mul.input.count == 2, Set(mul.input) == [x, s], x != s,
+                    let mulOut = mul.output.first
                 else { continue }
                 result.skip[key(sigmoid)] = true
-                result.outputs[mul.output[0]] = x
-                result.silu.insert(mul.output[0])
+                result.outputs[mulOut] = x
+                result.silu.insert(mulOut)
             }
             return result
         }
@@ -642,6 +658,54 @@ package enum ONNXImporter {
         func int(_ n: Onnx_NodeProto, _ name: String, _ d: Int) -> Int { attribute(n, name).map { Int($0.i) } ?? d }
         func ints(_ n: Onnx_NodeProto, _ name: String) -> [Int]? { attribute(n, name).map { $0.ints.map(Int.init) } }
         func float(_ n: Onnx_NodeProto, _ name: String, _ d: Float) -> Float { attribute(n, name).map(\.f) ?? d }
+
+        /// The largest kernel, stride, dilation or padding a spatial attribute may give (far above
+        /// any real model's; it keeps every size computed from them within `Int`).
+        static let spatialLimit = 1 << 20
+
+        /// A spatial attribute (`strides`, `dilations`, `pads`, `kernel_shape`) with exactly
+        /// `count` values in `allowed`, or `d` when absent.
+        ///
+        /// - Throws: ``InferenceError`` naming the node, the attribute, its values and what is allowed.
+        func spatial(
+            _ n: Onnx_NodeProto, _ name: String, count: Int, _ d: [Int]?, allowed: ClosedRange<Int>, node: String
+        ) throws(InferenceError) -> [Int] {
+            guard let v = ints(n, name) ?? d else {
+                throw fail("node '\(node)': \(n.opType) needs the attribute \(name) (\(count) values)")
+            }
+            guard v.count == count, v.allSatisfy({ allowed.contains($0) }) else {
+                throw fail(
+                    "node '\(node)': \(n.opType) attribute \(name) is \(v); it needs \(count) values in \(allowed.lowerBound)...\(allowed.upperBound)"
+                )
+            }
+            return v
+        }
+
+        /// How many leading inputs each op requires (ONNX operator specification, at the opsets
+        /// this importer takes); an op not listed needs one, checked before any is read.
+        static func requiredInputs(_ op: String, opset: Int) -> Int {
+            switch op {
+            case "Constant": return 0
+            case "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Greater", "Less", "And",
+                "Or", "Gather", "Expand", "Tile", "PRelu", "LayerNormalization", "CastLike":
+                return 2
+            case "LSTM", "GRU", "Range", "Where", "InstanceNormalization": return 3
+            case "BatchNormalization": return 5
+            case "Reshape": return opset >= 5 ? 2 : 1
+            case "Pad": return opset >= 11 ? 2 : 1
+            case "Slice": return opset >= 10 ? 3 : 1
+            case "Unsqueeze": return opset >= 13 ? 2 : 1
+            default: return 1
+            }
+        }
+
+        /// `axis` of a value of `rank` axes, negative counting from the end.
+        ///
+        /// - Throws: ``InferenceError`` when it is outside `-rank..<rank`.
+        func normalizedAxis(_ axis: Int, rank: Int, node: String) throws(InferenceError) -> Int {
+            guard (-rank..<rank).contains(axis) else { throw fail("node '\(node)': axis \(axis) is out of range for \(rank) axes") }
+            return axis < 0 ? axis + rank : axis
+        }
         /// A convolution's `auto_pad` (`NOTSET` when absent).
         func autoPad(_ n: Onnx_NodeProto) -> String {
             attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
@@ -651,6 +715,12 @@ package enum ONNXImporter {
             let name = n.name.isEmpty ? (n.output.first ?? "node\(nodes.count)") : n.name
             func set(_ id: Int, dims: [Int]) { values[n.output[0]] = .tensor(id: id, dims: dims) }
             guard !n.input.isEmpty || n.opType == "Constant" else { throw fail("node '\(name)': \(n.opType) has no inputs") }
+            let required = Self.requiredInputs(n.opType, opset: opset)
+            guard n.input.count >= required, !n.input.prefix(required).contains(where: \.isEmpty) else {
+                throw fail(
+                    "node '\(name)': \(n.opType) needs \(required) inputs (opset \(opset)), got \(n.input.count)\(n.input.isEmpty ? "" : " (\(n.input.map { "'\($0)'" }.joined(separator: ", ")))")"
+                )
+            }
             guard n.output.contains(where: { !$0.isEmpty }) else { throw fail("node '\(name)': \(n.opType) has no outputs") }
             guard !n.output[0].isEmpty || n.opType == "LSTM" || n.opType == "GRU" else {
                 throw fail("node '\(name)': \(n.opType)'s first output has no name")
@@ -808,8 +878,8 @@ package enum ONNXImporter {
                 lo = float(n, "min", -.infinity)
                 hi = float(n, "max", .infinity)
             } else {
-                if n.input.count > 1, !n.input[1].isEmpty { lo = try constant(n.input[1], node: name).data[0] }
-                if n.input.count > 2, !n.input[2].isEmpty { hi = try constant(n.input[2], node: name).data[0] }
+                if n.input.count > 1, !n.input[1].isEmpty { lo = try scalar(n.input[1], node: name) }
+                if n.input.count > 2, !n.input[2].isEmpty { hi = try scalar(n.input[2], node: name) }
             }
             let a: Activation
             if lo == 0 && hi == 6 {
@@ -837,9 +907,13 @@ package enum ONNXImporter {
             guard w.shape.count == 4 else {
                 throw fail("node '\(name)': only 1-D and 2-D convolutions are supported (weight \(describe(w.shape)))")
             }
-            let strides = ints(n, "strides") ?? [1, 1]
-            let dil = ints(n, "dilations") ?? [1, 1]
-            var pads = ints(n, "pads") ?? [0, 0, 0, 0]
+            let limit = Self.spatialLimit
+            let strides = try spatial(n, "strides", count: 2, [1, 1], allowed: 1...limit, node: name)
+            let dil = try spatial(n, "dilations", count: 2, [1, 1], allowed: 1...limit, node: name)
+            var pads = try spatial(n, "pads", count: 4, [0, 0, 0, 0], allowed: 0...limit, node: name)
+            if let k = ints(n, "kernel_shape"), k != Array(w.shape[2...]) {
+                throw fail("node '\(name)': kernel_shape \(k) does not match the weight \(describe(w.shape))")
+            }
             let inShape = Self.perSample(x.dims)
             guard inShape.count == 3 else {
                 throw fail("node '\(name)': Conv input must be [N, C, H, W], got per-sample \(describe(inShape))")
@@ -875,7 +949,7 @@ package enum ONNXImporter {
             var pads: [Int]
             if opset < 11 { pads = ints(n, "pads") ?? [] } else { pads = try ints(n.input[1], node: name).map { Int(clamping: $0) } }
             var fill: Float = opset < 11 ? float(n, "value", 0) : 0
-            if n.input.count > 2, !n.input[2].isEmpty { fill = (try constant(n.input[2], node: name)).data.first ?? 0 }
+            if n.input.count > 2, !n.input[2].isEmpty { fill = try scalar(n.input[2], node: name) }
             if n.input.count > 3, !n.input[3].isEmpty { throw fail("node '\(name)': Pad with an axes input is not supported") }
             let zeroSpatial =
                 mode == "constant" && fill == 0 && pads.count == 8 && x.dims.first == -1 && pads[0] == 0 && pads[1] == 0 && pads[4] == 0
@@ -932,9 +1006,10 @@ package enum ONNXImporter {
         /// `MaxPool` / `AveragePool` over two spatial axes.
         mutating func convertPool(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
             let x = try value(n.input[0], node: name)
-            guard let k = ints(n, "kernel_shape"), k.count == 2 else { throw fail("node '\(name)': 2-D kernel_shape required") }
-            let s = ints(n, "strides") ?? [1, 1]
-            let p = ints(n, "pads") ?? [0, 0, 0, 0]
+            let limit = Self.spatialLimit
+            let k = try spatial(n, "kernel_shape", count: 2, nil, allowed: 1...limit, node: name)
+            let s = try spatial(n, "strides", count: 2, [1, 1], allowed: 1...limit, node: name)
+            let p = try spatial(n, "pads", count: 4, [0, 0, 0, 0], allowed: 0...limit, node: name)
             if let d = ints(n, "dilations"), d.contains(where: { $0 != 1 }) {
                 throw fail("node '\(name)': pooling dilations are not supported")
             }
@@ -985,8 +1060,8 @@ package enum ONNXImporter {
                     opset >= 13 && n.input.count > 1
                     ? try ints(n.input[1], node: name).map(Int.init) : (ints(n, "axes") ?? dims.indices.filter { dims[$0] == 1 })
                 let norm = Set(axes.map { $0 < 0 ? $0 + dims.count : $0 })
-                for a in norm where a >= dims.count || dims[a] != 1 {
-                    throw fail("node '\(name)': cannot squeeze axis \(a) of \(dims)")
+                for a in norm where a < 0 || a >= dims.count || dims[a] != 1 {
+                    throw fail("node '\(name)': cannot squeeze axes \(axes) of \(dims) (only existing axes of size 1)")
                 }
                 dims = dims.enumerated().filter { !norm.contains($0.offset) }.map(\.element)
             default:
@@ -1004,8 +1079,7 @@ package enum ONNXImporter {
         /// `Concat` along the channel axis.
         mutating func convertConcat(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
             let parts = try n.input.map { (i: String) throws(InferenceError) -> (id: Int, dims: [Int]) in try value(i, node: name) }
-            var axis = int(n, "axis", 1)
-            if axis < 0 { axis += parts[0].dims.count }
+            let axis = try normalizedAxis(int(n, "axis", 1), rank: parts[0].dims.count, node: name)
             guard parts.allSatisfy({ $0.dims.first == -1 }), axis == 1 else {
                 return try generalConcat(parts, axis: axis, name: name, output: n.output[0])
             }
@@ -1016,8 +1090,7 @@ package enum ONNXImporter {
         /// `Softmax` over the last axis.
         mutating func convertSoftmax(_ n: Onnx_NodeProto, name: String) throws(InferenceError) {
             let x = try value(n.input[0], node: name)
-            var axis = int(n, "axis", opset >= 13 ? -1 : 1)
-            if axis < 0 { axis += x.dims.count }
+            let axis = try normalizedAxis(int(n, "axis", opset >= 13 ? -1 : 1), rank: x.dims.count, node: name)
             guard axis == x.dims.count - 1 else { return try convertSoftmaxAxis(n, name: name) }
             let id = try add(.softmax, [x.id], name: name)
             set(n, id, dims: x.dims)
@@ -1208,7 +1281,7 @@ package enum ONNXImporter {
             }
             if attribute(n, "clip") != nil { throw fail("node '\(name)': clip is not supported") }
             if isLSTM, int(n, "input_forget", 0) != 0 { throw fail("node '\(name)': input_forget is not supported") }
-            for k in 4..<n.input.count where !n.input[k].isEmpty {
+            for k in n.input.indices.dropFirst(4) where !n.input[k].isEmpty {
                 // Zero initial states (an input fed zeros, or a zero constant) are the default.
                 if k == 5 || (k == 6 && isLSTM) {
                     if case .batchZeros? = values[n.input[k]] { continue }
