@@ -102,11 +102,35 @@ extension BenchmarkResult {
             guard r.samplesMs.count >= 5 else {
                 throw RegressionInputError("\(path): only \(r.samplesMs.count) samples; at least 5 are needed")
             }
+            if let bad = r.samplesMs.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
+                throw RegressionInputError("\(path): samplesMs[\(bad)] is \(r.samplesMs[bad]); latencies must be positive and finite")
+            }
+            for (key, v) in [("sgemmGflops", r.calibration.sgemmGflops), ("memoryGBps", r.calibration.memoryGBps)]
+            where !(v > 0 && v.isFinite) {
+                throw RegressionInputError("\(path): calibration.\(key) is \(v); it must be positive and finite")
+            }
             return r
         } catch let e as RegressionInputError {
             throw e
+        } catch let e as DecodingError {
+            throw RegressionInputError("\(path): malformed benchmark result: \(Self.describe(e))")
         } catch {
-            throw RegressionInputError("\(path): malformed benchmark result: \(error)")
+            throw RegressionInputError("\(path): malformed benchmark result: \(error.localizedDescription)")
+        }
+    }
+
+    /// A decoding error as a reader would say it: the key path and what is wrong there.
+    static func describe(_ e: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let p = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.hasPrefix(".") ? String(p.dropFirst()) : (p.isEmpty ? "the top level" : p)
+        }
+        switch e {
+        case .keyNotFound(let key, let c): return "\(path(c.codingPath + [key])) is missing"
+        case .typeMismatch(let type, let c): return "\(path(c.codingPath)) is not a \(type)"
+        case .valueNotFound(let type, let c): return "\(path(c.codingPath)) is null, expected a \(type)"
+        case .dataCorrupted(let c): return "\(path(c.codingPath)): \(c.debugDescription)"
+        @unknown default: return "\(e)"
         }
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Inference
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// A local REST scoring endpoint with Azure ML's contract: `POST /score` with
 /// `{"data": [...]}` → `{"result": [...]}`, `GET /` health check, `GET /swagger.json` (OpenAPI).
@@ -22,6 +24,14 @@ package struct ScoringServer: Sendable {
         package var maxBodyBytes = 10 << 20
         /// When set, requests need `Authorization: Bearer <key>`.
         package var key: String?
+        /// Seconds a connection may go without a complete request part: a request head still
+        /// arriving (slow headers), a body that stalls, or an idle keep-alive connection; then it
+        /// is closed.
+        package var idleTimeoutSeconds = 30.0
+        /// Seconds a request's whole body may take to arrive; then 408 and the connection closes.
+        package var bodyTimeoutSeconds = 30.0
+        /// Connections open at once; one more is closed as soon as it is accepted.
+        package var maxConnections = 1024
         package init() {}
     }
 
@@ -59,14 +69,24 @@ package struct ScoringServer: Sendable {
                     return Self.json(.unauthorized, ["error": "missing or wrong Authorization header; expected 'Bearer <key>'"])
                 }
             }
+            if let coding = request.headers[.transferEncoding], coding.lowercased() != "chunked" {
+                // RFC 9112 §6.1: a transfer coding the server does not understand is 501.
+                return Self.closing(Self.json(.notImplemented, ["error": "Transfer-Encoding '\(coding)' is not supported (only chunked)"]))
+            }
             if let length = request.headers[.contentLength].flatMap(Int.init), length > config.maxBodyBytes {
-                return Self.json(.contentTooLarge, ["error": "body of \(length) bytes exceeds the limit of \(config.maxBodyBytes)"])
+                return Self.closing(
+                    Self.json(.contentTooLarge, ["error": "body of \(length) bytes exceeds the limit of \(config.maxBodyBytes)"]))
             }
             let buffer: ByteBuffer
-            do {
-                buffer = try await request.body.collect(upTo: config.maxBodyBytes)
-            } catch {
-                return Self.json(.contentTooLarge, ["error": "body exceeds the limit of \(config.maxBodyBytes) bytes"])
+            switch await Self.body(request, limit: config.maxBodyBytes, timeout: config.bodyTimeoutSeconds) {
+            case .success(let b): buffer = b
+            case .tooLarge:
+                return Self.closing(Self.json(.contentTooLarge, ["error": "body exceeds the limit of \(config.maxBodyBytes) bytes"]))
+            case .timedOut:
+                return Self.closing(
+                    Self.json(.requestTimeout, ["error": "the body did not arrive within \(config.bodyTimeoutSeconds) s"]))
+            case .malformed(let why):
+                return Self.closing(Self.json(.badRequest, ["error": "malformed body: \(why)"]))
             }
             let parsed: (samples: [[Float]], batched: Bool)
             do {
@@ -99,9 +119,55 @@ package struct ScoringServer: Sendable {
         }
         var logger = Logger(label: "deploy-advisor.serve")
         logger.logLevel = .warning
+        let open = ConnectionCap.Counter()
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionCap(counter: open, limit: config.maxConnections)],
+            idleTimeout: .nanoseconds(Int64(config.idleTimeoutSeconds * 1e9)))
         return Application(
-            router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "deploy-advisor"),
+            router: router, server: .http1(configuration: http),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "deploy-advisor"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) }, logger: logger)
+    }
+
+    /// `response` with `Connection: close`: after an error the rest of the request's body (if
+    /// any) is not read, so the connection cannot carry another request.
+    static func closing(_ response: Response) -> Response {
+        var r = response
+        r.headers[.connection] = "close"
+        return r
+    }
+
+    enum Body {
+        case success(ByteBuffer)
+        case tooLarge
+        case timedOut
+        case malformed(String)
+    }
+
+    /// The request's body, at most `limit` bytes, within `timeout` seconds.
+    static func body(_ request: Request, limit: Int, timeout: Double) async -> Body {
+        await withTaskGroup(of: Body?.self) { group in
+            group.addTask {
+                do {
+                    return .success(try await request.body.collect(upTo: limit))
+                } catch is NIOTooManyBytesError {
+                    return .tooLarge
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    // A bad chunk size, the connection closing mid-body: the request is malformed.
+                    return .malformed("\(error)")
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(timeout))
+                return Task.isCancelled ? nil : .timedOut
+            }
+            var result: Body = .timedOut
+            if let first = await group.next(), let r = first { result = r }
+            group.cancelAll()
+            return result
+        }
     }
 
     /// OpenAPI 3 description of the endpoint with the model's shapes.
@@ -143,5 +209,51 @@ package struct ScoringServer: Sendable {
             ],
         ]
         return (try? JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])) ?? Data()
+    }
+}
+
+/// Closes a connection accepted while `limit` are already open (the count shared by every
+/// connection of one server).
+final class ConnectionCap: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    final class Counter: Sendable {
+        let open = Atomic<Int>(0)
+    }
+
+    let counter: Counter
+    let limit: Int
+    /// Whether this connection was counted (touched on its event loop only).
+    private let counted = Atomic<Bool>(false)
+
+    init(counter: Counter, limit: Int) {
+        self.counter = counter
+        self.limit = limit
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { admit(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        admit(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        release()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { release() }
+
+    private func admit(_ context: ChannelHandlerContext) {
+        guard !counted.exchange(true, ordering: .relaxed) else { return }
+        let n = counter.open.wrappingAdd(1, ordering: .relaxed).newValue
+        if n > limit { context.close(promise: nil) }
+    }
+
+    private func release() {
+        if counted.exchange(false, ordering: .relaxed) { counter.open.wrappingSubtract(1, ordering: .relaxed) }
     }
 }

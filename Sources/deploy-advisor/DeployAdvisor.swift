@@ -23,8 +23,12 @@ struct DeployAdvisor: AsyncParsableCommand {
 
     /// Runs the command line with the tool's exit-code contract: usage and input errors exit 2.
     static func main() async {
+        // Parsing and validation errors show the usage line; errors while running do not (the
+        // command line was fine, the input or the machine was not).
+        var parsed = false
         do {
             var command = try parseAsRoot()
+            parsed = true
             if command is Serve || command is Load {
                 // Before the first await, on the main thread (see EventLoopExecutor).
                 EventLoopExecutor.install()
@@ -47,7 +51,8 @@ struct DeployAdvisor: AsyncParsableCommand {
             if code == .success {
                 exit(withError: error)  // --help, --version
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            let text = parsed ? "Error: " + message(for: error) : fullMessage(for: error)
+            FileHandle.standardError.write(Data((text + "\n").utf8))
             Foundation.exit(2)
         }
     }

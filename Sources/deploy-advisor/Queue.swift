@@ -43,10 +43,13 @@ extension DeployAdvisor {
             }
             let rho = arrivalRate / (Double(servers) * serviceRate)
             if rho >= 1 {
-                let needed = Int((arrivalRate / serviceRate).rounded(.down)) + 1
+                let needed = (arrivalRate / serviceRate).rounded(.down) + 1
+                let advice =
+                    needed <= 100_000
+                    ? String(format: "use at least %.0f servers", needed)
+                    : String(format: "it needs more than λ/μ = %.4g servers, over the maximum of 100000", arrivalRate / serviceRate)
                 throw ValidationError(
-                    String(format: "utilization ρ = λ/(cμ) = %.3f ≥ 1: the queue grows without bound; use at least %d servers", rho, needed)
-                )
+                    String(format: "utilization ρ = λ/(cμ) = %.4g ≥ 1: the queue grows without bound; ", rho) + advice)
             }
         }
 

@@ -25,6 +25,16 @@ extension DeployAdvisor {
         @Option(name: .customLong("max-body-bytes"), help: "Largest request body; larger ones get 413.") var maxBodyBytes = 10 << 20
         @Option(help: "Require 'Authorization: Bearer KEY'.") var key: String?
         @Option(help: "Seed for built-in weights.") var seed: UInt64 = 1
+        @Option(
+            name: .customLong("idle-timeout-s"),
+            help:
+                "Seconds a connection may go without a complete request part (slow headers, a stalled body, an idle keep-alive) before it is closed."
+        )
+        var idleTimeoutS = 30.0
+        @Option(name: .customLong("body-timeout-s"), help: "Seconds a request's whole body may take; then 408 and the connection closes.")
+        var bodyTimeoutS = 30.0
+        @Option(name: .customLong("max-connections"), help: "Connections open at once; more are closed when accepted.")
+        var maxConnections = 1024
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, got \(port)") }
@@ -32,6 +42,16 @@ extension DeployAdvisor {
             guard maxRequestWaitMs >= 0 else { throw ValidationError("--max-request-wait-ms must be ≥ 0") }
             guard maxBodyBytes >= 64 else { throw ValidationError("--max-body-bytes must be at least 64") }
             guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1 to 256") }
+            if let key, key.isEmpty || key.contains(where: { $0.isWhitespace || !$0.isASCII }) {
+                throw ValidationError(
+                    "--key must be a non-empty token of visible ASCII characters (clients send 'Authorization: Bearer KEY')")
+            }
+            for (flag, v) in [("--idle-timeout-s", idleTimeoutS), ("--body-timeout-s", bodyTimeoutS)] where !(v > 0 && v <= 86400) {
+                throw ValidationError("\(flag) must be > 0 and at most 86400 seconds, got \(v)")
+            }
+            guard (1...1_000_000).contains(maxConnections) else {
+                throw ValidationError("--max-connections must be 1 to 1000000, got \(maxConnections)")
+            }
         }
 
         func run() async throws {
@@ -45,6 +65,9 @@ extension DeployAdvisor {
             c.maxRequestWaitMs = maxRequestWaitMs
             c.maxBodyBytes = maxBodyBytes
             c.key = key
+            c.idleTimeoutSeconds = idleTimeoutS
+            c.bodyTimeoutSeconds = bodyTimeoutS
+            c.maxConnections = maxConnections
             let server = ScoringServer(model: scoring, configuration: c)
             let host = self.host
             let app = server.application { boundPort in

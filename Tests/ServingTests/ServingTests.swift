@@ -237,3 +237,160 @@ struct CPUAffinityTests {
         #expect(CPUAffinity.allowed == all)
     }
 }
+
+/// One raw TCP exchange on a GCD thread (blocking sockets stay off the cooperative pool):
+/// sends `chunks` (the later ones `gap` seconds apart; `shutdownWrite` then half-closes), then
+/// reads until the server closes or `timeout` passes. Returns what arrived and when the server
+/// closed (nil: still open at the timeout).
+func rawExchange(
+    port: Int, _ chunks: [String], gap: Double = 0, shutdownWrite: Bool = false, timeout: Double
+) async -> (response: String, closedAfter: Double?) {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { return continuation.resume(returning: ("connect failed", 0)) }
+            let start = Date()
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            func readAvailable(until deadline: Date) -> Bool {  // true when the server closed
+                while Date() < deadline {
+                    var tv = timeval(tv_sec: 0, tv_usec: 50_000)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                    let n = recv(fd, &buffer, buffer.count, 0)
+                    if n > 0 {
+                        received += buffer[0..<n]
+                    } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+                        return true
+                    }
+                }
+                return false
+            }
+            var closed = false
+            for (k, chunk) in chunks.enumerated() where !closed {
+                if k > 0 { closed = readAvailable(until: Date().addingTimeInterval(gap)) }
+                if !closed { _ = chunk.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) } }
+            }
+            if shutdownWrite { shutdown(fd, Int32(SHUT_WR)) }
+            if !closed { closed = readAvailable(until: start.addingTimeInterval(timeout)) }
+            let elapsed = Date().timeIntervalSince(start)
+            continuation.resume(returning: (String(decoding: received, as: UTF8.self), closed ? elapsed : nil))
+        }
+    }
+}
+
+/// Opens `count` connections to `port` at once (one thread), waits `within` seconds, and
+/// returns how many the server closed meanwhile.
+func closedConnections(port: Int, opening count: Int, within: Double) async -> Int {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            var fds: [Int32] = []
+            for _ in 0..<count {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                fds.append(fd)
+            }
+            Thread.sleep(forTimeInterval: within)
+            var closed = 0
+            var byte: UInt8 = 0
+            for fd in fds {
+                let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+                if n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { closed += 1 }
+                close(fd)
+            }
+            continuation.resume(returning: closed)
+        }
+    }
+}
+
+/// Clients that send slowly, partly, wrongly or too many at once: each connection ends within
+/// the configured time with the status HTTP specifies, and the server keeps answering.
+@Suite("Scoring endpoint against hostile clients", .serialized)
+struct HostileClientTests {
+    static var configuration: ScoringServer.Configuration {
+        var c = ScoringServer.Configuration()
+        c.idleTimeoutSeconds = 1
+        c.bodyTimeoutSeconds = 2
+        c.maxConnections = 20
+        c.key = "k"
+        return c
+    }
+    static let head = "POST /score HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+
+    static func port(_ base: String) -> Int { Int(base.split(separator: ":").last!)! }
+
+    @Test func slowAndPartialRequestsAreClosedInTime() async throws {
+        try await withServer(configuration: Self.configuration) { base, _ in
+            let port = Self.port(base)
+            // Headers that never end (slowloris): closed after the idle timeout.
+            let slow = await rawExchange(port: port, ["POST /score HTTP/1.1\r\nHost: x\r\n"], timeout: 5)
+            #expect(slow.closedAfter.map { $0 >= 0.9 && $0 < 3 } == true, "slow headers: \(slow)")
+            // A body that stops: closed after the idle timeout.
+            let partial = await rawExchange(port: port, [Self.head + "Content-Length: 100\r\n\r\n{\"data\":"], timeout: 5)
+            #expect(partial.closedAfter.map { $0 < 3 } == true, "partial body: \(partial)")
+            // A body dripped a byte every 0.5 s (never idle): 408 at the body timeout, then closed.
+            let drip = await rawExchange(
+                port: port, [Self.head + "Content-Length: 100\r\n\r\n"] + Array(repeating: " ", count: 12), gap: 0.5, timeout: 8)
+            #expect(drip.response.hasPrefix("HTTP/1.1 408"), "drip: \(drip)")
+            #expect(drip.closedAfter.map { $0 >= 1.9 && $0 < 4 } == true, "drip: \(drip)")
+            // A chunked body that never ends.
+            let chunked = await rawExchange(port: port, [Self.head + "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"dat\r\n"], timeout: 5)
+            #expect(chunked.closedAfter.map { $0 < 3 } == true, "unterminated chunked: \(chunked)")
+            // An idle keep-alive connection after a response.
+            let idle = await rawExchange(port: port, ["GET / HTTP/1.1\r\nHost: x\r\n\r\n"], timeout: 5)
+            #expect(idle.response.hasPrefix("HTTP/1.1 200") && idle.closedAfter.map { $0 >= 0.9 && $0 < 3 } == true, "idle: \(idle)")
+            // A 401 with a body left unread and Connection: close: closed at once.
+            let refused = await rawExchange(
+                port: port, ["POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n{\"data\""], timeout: 5)
+            #expect(refused.response.hasPrefix("HTTP/1.1 401") && refused.closedAfter.map { $0 < 0.9 } == true, "401: \(refused)")
+            let after = try await post(base + "/score", "{\"data\": [1,2,3,4,5,6,7,8]}", headers: [("Authorization", "Bearer k")])
+            #expect(after.0 == 200)
+        }
+    }
+
+    @Test func malformedFramingGetsTheStatusHTTPSpecifies() async throws {
+        try await withServer(configuration: Self.configuration) { base, _ in
+            let port = Self.port(base)
+            let badSize = await rawExchange(
+                port: port, [Self.head + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"], timeout: 3)
+            #expect(badSize.response.hasPrefix("HTTP/1.1 400"), "bad chunk size: \(badSize)")
+            let eof = await rawExchange(
+                port: port, [Self.head + "Transfer-Encoding: chunked\r\n\r\n10\r\nabc"], shutdownWrite: true, timeout: 3)
+            #expect(eof.response.hasPrefix("HTTP/1.1 400"), "EOF mid-chunk: \(eof)")
+            let gzip = await rawExchange(port: port, [Self.head + "Transfer-Encoding: gzip\r\n\r\nabc"], timeout: 3)
+            #expect(gzip.response.hasPrefix("HTTP/1.1 501"), "Transfer-Encoding gzip: \(gzip)")
+            for body in ["true", "[1,2]", "\"data\"", "null", "{\"data\": true}"] {
+                let (status, _) = try await post(base + "/score", body, headers: [("Authorization", "Bearer k")])
+                #expect(status == 400, "\(body) → \(status)")
+            }
+        }
+    }
+
+    @Test func connectionsOverTheCapAreClosed() async throws {
+        var c = Self.configuration
+        c.idleTimeoutSeconds = 10
+        try await withServer(configuration: c) { base, _ in
+            let port = Self.port(base)
+            // 25 connections open at once against a cap of 20: 5 are closed at once.
+            let closed = await closedConnections(port: port, opening: 25, within: 1)
+            #expect(closed == 5, "closed at once: \(closed) of 25 (cap 20)")
+            // Once they are gone the server answers again.
+            try await Task.sleep(for: .milliseconds(200))
+            let after = try await post(base + "/score", "{\"data\": [1,2,3,4,5,6,7,8]}", headers: [("Authorization", "Bearer k")])
+            #expect(after.0 == 200)
+        }
+    }
+}

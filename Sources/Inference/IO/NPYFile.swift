@@ -68,8 +68,12 @@ package enum NPYFile {
         for part in inner.split(separator: ",") {
             let t = part.trimmingCharacters(in: .whitespaces)
             if t.isEmpty { continue }
-            guard let d = Int(t), d >= 0 else { throw InferenceError("\(source): bad shape '\(shapeText)' in .npy header") }
+            guard let d = Int(t), d >= 0 else {
+                throw InferenceError("\(source): bad shape '\(shapeText.prefix(200))' in .npy header")
+            }
             shape.append(d)
+            // NumPy's own limit (NPY_MAXDIMS is 64 since NumPy 2.0).
+            guard shape.count <= 64 else { throw InferenceError("\(source): the array has more than 64 dimensions (NumPy's limit)") }
         }
         var count = 1
         for d in shape {
@@ -114,17 +118,23 @@ package enum NPYFile {
         return out.trimmingCharacters(in: .whitespaces)
     }
 
-    /// Encodes a float32 array as `.npy` (version 1.0).
+    /// Encodes a float32 array as `.npy`: version 1.0 (a 16-bit header length), or 2.0 (32-bit)
+    /// when the header does not fit 65,535 bytes, as NumPy's `write_array` does.
     package static func encode(_ tensor: Tensor) -> Data {
         let shapeText =
             tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0])
-        let length = UInt16(header.utf8.count)
-        data.append(UInt8(length & 0xFF))
-        data.append(UInt8(length >> 8))
+        let dictionary = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+        var version: UInt8 = 1
+        var prefix = 10
+        if 10 + dictionary.utf8.count + 1 + 63 > Int(UInt16.max) {
+            version = 2
+            prefix = 12
+        }
+        let unpadded = prefix + dictionary.utf8.count + 1
+        let header = dictionary + String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, version, 0])
+        let length = header.utf8.count
+        for k in 0..<(version == 1 ? 2 : 4) { data.append(UInt8(truncatingIfNeeded: length >> (8 * k))) }
         data.append(contentsOf: Array(header.utf8))
         tensor.data.withUnsafeBytes { data.append(contentsOf: $0) }
         return data
