@@ -2,6 +2,7 @@ import Foundation
 import Yams
 
 import struct Inference.ModelSource
+import enum Targets.YAMLGuard
 
 // MARK: - Reading YAML and JSON
 
@@ -42,6 +43,7 @@ extension Workload {
     ///   - text: the document.
     ///   - source: a name for messages (the file path).
     package static func parse(_ text: String, source: String = "workload") throws(WorkloadError) -> Workload {
+        if let problem = YAMLGuard.aliasProblem(in: text, source: source) { throw WorkloadError(problem) }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

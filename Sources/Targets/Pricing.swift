@@ -89,6 +89,7 @@ package struct Pricing: Sendable, Codable, Equatable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TargetError("\(path): cannot read the pricing file")
         }
+        if let problem = YAMLGuard.aliasProblem(in: text, source: path) { throw TargetError(problem) }
         // Merge the file over the defaults so partial files work.
         do {
             guard let override = try Yams.load(yaml: text) as? [String: Any] else {

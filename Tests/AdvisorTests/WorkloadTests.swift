@@ -231,3 +231,42 @@ struct LocalValidationTests {
         #expect(abs(e.p50 - 10) < 1e-9 && e.p95 == 0 && abs(e.p99 + 20) < 1e-9 && e.throughputRps == 0)
     }
 }
+
+@Suite("YAML aliases in user files")
+struct YAMLGuardTests {
+    /// Seven levels of aliases used as mapping keys, each ×10 (the shape of a 459-byte file
+    /// that composed for minutes): refused before composing, naming the line.
+    @Test func anAliasBombIsRefusedAtOnce() throws {
+        var lines = ["a: &a [1, 2]"]
+        var previous = "a"
+        for name in ["b", "c", "d", "e", "f", "g", "h"] {
+            lines.append("\(name): &\(name) {" + (0..<10).map { "? [*\(previous), \($0)] : \($0)" }.joined(separator: ", ") + "}")
+            previous = name
+        }
+        lines.append("model: mlp")
+        let start = Date()
+        #expect(throws: WorkloadError.self) { try Workload.parse(lines.joined(separator: "\n"), source: "bomb.yaml") }
+        #expect(Date().timeIntervalSince(start) < 1)
+        do {
+            _ = try Workload.parse(lines.joined(separator: "\n"), source: "bomb.yaml")
+        } catch {
+            #expect(error.message.contains("bomb.yaml:2: YAML alias '*a'"), "\(error.message)")
+        }
+    }
+
+    @Test func onlyRealAliasesAreFound() {
+        #expect(YAMLGuard.firstAlias(in: "model: mlp\nload: *x\n")?.line == 2)
+        #expect(YAMLGuard.firstAlias(in: "a: [1, *y]")?.name == "y")
+        #expect(YAMLGuard.firstAlias(in: "- *z")?.name == "z")
+        #expect(YAMLGuard.firstAlias(in: "? *k\n: 1")?.name == "k")
+        // Not aliases: quoted, commented, inside a word, a block scalar's text, a lone '*'.
+        #expect(YAMLGuard.firstAlias(in: "name: \"a *b\"\nother: 'it''s *c'") == nil)
+        #expect(YAMLGuard.firstAlias(in: "model: mlp  # see *notes") == nil)
+        #expect(YAMLGuard.firstAlias(in: "name: a*b") == nil)
+        #expect(YAMLGuard.firstAlias(in: "text: |\n  *not an alias\n  more\nmodel: mlp") == nil)
+        #expect(YAMLGuard.firstAlias(in: "text: >-\n  *no\nnext: *yes")?.name == "yes")
+        #expect(YAMLGuard.firstAlias(in: "x: * ") == nil)
+        // Anchors alone are harmless.
+        #expect(YAMLGuard.firstAlias(in: "load: &l {rps: 10}") == nil)
+    }
+}
