@@ -44,6 +44,14 @@ package struct MannWhitneyU: Sendable, Equatable, Codable {
 }
 
 /// Percentile bootstrap confidence interval of the ratio of medians `median(x) / median(y)`.
+///
+/// A resample's median is drawn directly, not by resampling `n` values and sorting them: the
+/// k-th smallest of `n` draws from a sample's empirical distribution is that distribution's
+/// quantile at the k-th smallest of `n` uniform variates, which is Beta(k, n − k + 1); for an
+/// even `n` the next one follows as the smallest of the remaining `n − k` uniforms above it
+/// (David & Nagaraja, *Order Statistics*, §2.1–2.2). So each resample costs O(1) after one sort,
+/// and 300,000 samples take as long as 300: O(n log n) in all. `BootstrapTests` checks the
+/// intervals against explicit resampling.
 package struct MedianRatioBootstrap: Sendable, Equatable, Codable {
     package var ratio: Double
     package var lower: Double
@@ -54,27 +62,39 @@ package struct MedianRatioBootstrap: Sendable, Equatable, Codable {
     ///   - confidence: e.g. 0.95.
     ///   - seed: fixed, so the same data give the same interval.
     package init(_ x: [Double], _ y: [Double], confidence: Double = 0.95, resamples: Int = 2000, seed: UInt64 = 0x5EED) {
-        func median(_ v: [Double]) -> Double {
-            let s = v.sorted()
-            let m = s.count / 2
-            return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
-        }
-        ratio = median(x) / median(y)
-        var rng = SplitMix64(seed: seed)
-        func next() -> UInt64 { rng.next() }
+        let sx = x.sorted()
+        let sy = y.sorted()
+        ratio = Self.median(sorted: sx) / Self.median(sorted: sy)
+        var rng = Xoshiro256StarStar(seed: seed)
         var ratios: [Double] = []
         ratios.reserveCapacity(resamples)
-        var bx = x
-        var by = y
         for _ in 0..<resamples {
-            for k in bx.indices { bx[k] = x[Int(next() % UInt64(x.count))] }
-            for k in by.indices { by[k] = y[Int(next() % UInt64(y.count))] }
-            ratios.append(median(bx) / median(by))
+            ratios.append(Self.resampledMedian(sx, &rng) / Self.resampledMedian(sy, &rng))
         }
         ratios.sort()
         let alpha = (1 - confidence) / 2
         lower = ratios[max(0, Int((alpha * Double(resamples)).rounded(.down)))]
         upper = ratios[min(resamples - 1, Int(((1 - alpha) * Double(resamples)).rounded(.up)) - 1)]
         self.resamples = resamples
+    }
+
+    static func median(sorted s: [Double]) -> Double {
+        let m = s.count / 2
+        return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
+    }
+
+    /// The median of `n` draws with replacement from `sorted` (n = its count).
+    static func resampledMedian(_ sorted: [Double], _ rng: inout Xoshiro256StarStar) -> Double {
+        let n = sorted.count
+        guard n > 1 else { return sorted[0] }
+        func at(_ u: Double) -> Double { sorted[min(n - 1, Int(u * Double(n)))] }
+        let k = (n + 1) / 2  // the lower median's rank (1-based)
+        let a = Distribution.gamma(shape: Double(k), scale: 1).sample(&rng)
+        let b = Distribution.gamma(shape: Double(n - k + 1), scale: 1).sample(&rng)
+        let u = a / (a + b)
+        if n % 2 == 1 { return at(u) }
+        // The next order statistic: the least of n − k uniforms on (u, 1).
+        let next = u + (1 - u) * (1 - pow(rng.nextUnit(), 1 / Double(n - k)))
+        return (at(u) + at(next)) / 2
     }
 }

@@ -126,9 +126,12 @@ package struct LoadGenerator: Sendable {
                 expected: times.count / laneCount + 1)
         }
         let start = NIODeadline.now() + .milliseconds(5)
+        // The run ends by duration + timeout whatever the server does: a request still waiting
+        // for a connection then is an error, one still unanswered a timeout.
+        let end = start + .nanoseconds(Int64((durationSeconds + timeoutSeconds) * 1e9))
         for (l, lane) in lanes.enumerated() {
             let mine = stride(from: l, to: times.count, by: laneCount).map { start + .nanoseconds(Int64(times[$0] * 1e9)) }
-            lane.loop.execute { lane.start(mine) }
+            lane.loop.execute { lane.start(mine, endBy: end) }
         }
         var finished = start
         for lane in lanes {
@@ -196,6 +199,7 @@ final class LoadLane: @unchecked Sendable {
     private var timer: Scheduled<Void>?
     private var watchdog: RepeatedTask?
     private var finished = false
+    private var end = NIODeadline.distantFuture
 
     private(set) var okLatencyMicroseconds: [UInt64] = []
     private(set) var statusCounts: [Int: Int] = [:]
@@ -214,9 +218,11 @@ final class LoadLane: @unchecked Sendable {
         okLatencyMicroseconds.reserveCapacity(expected)
     }
 
-    /// Starts sending at the scheduled times (absolute deadlines, in order).
-    func start(_ deadlines: [NIODeadline]) {
+    /// Starts sending at the scheduled times (absolute deadlines, in order); at `endBy` every
+    /// request not yet answered fails.
+    func start(_ deadlines: [NIODeadline], endBy: NIODeadline) {
         times = deadlines
+        end = endBy
         let check = min(.milliseconds(100), timeout)
         watchdog = loop.scheduleRepeatedTask(initialDelay: check, delay: check) { [self] _ in expireOverdue() }
         pump()
@@ -334,8 +340,14 @@ final class LoadLane: @unchecked Sendable {
 
     private func expireOverdue() {
         let now = NIODeadline.now()
-        for c in live.values where c.isBusy && now - c.sentAt > timeout {
+        let over = now >= end
+        for c in live.values where c.isBusy && (over || now - c.sentAt > timeout) {
             c.fail(reason: "timeout: no response within \(Double(timeout.nanoseconds) / 1e9) s")
+        }
+        if over && next < times.count {
+            errors["not sent: no connection was free before the run's end (duration + timeout)", default: 0] += times.count - next
+            next = times.count
+            pump()
         }
     }
 

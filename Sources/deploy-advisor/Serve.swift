@@ -138,8 +138,15 @@ extension DeployAdvisor {
             g.seed = seed
             if let key { g.headers.append(("Authorization", "Bearer \(key)")) }
             let r = try await g.run()
+            // Every request failed (refused, timed out, not 2xx): the run measured nothing.
+            let succeeded = r.statusCounts.contains { (200..<300).contains(Int($0.key) ?? 0) }
             if output.format == .json {
                 try printJSON(r)
+                if !succeeded && r.sent > 0 {
+                    let why = r.errors.map { "\($0.key) × \($0.value)" } + r.statusCounts.map { "HTTP \($0.key) × \($0.value)" }
+                    FileHandle.standardError.write(Data("every request failed: \(why.joined(separator: ", "))\n".utf8))
+                    throw ExitCode(1)
+                }
                 return
             }
             let l = r.latencyMs
@@ -147,15 +154,21 @@ extension DeployAdvisor {
                 String(
                     format: "%@: %d requests scheduled at %.4g/s (%@) over %.1f s; achieved %.1f successful/s", url, r.sent, rate,
                     distribution, r.durationSeconds, r.achievedRps))
-            print(
-                String(
-                    format: "latency (from scheduled send): p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms",
-                    l["p50"] ?? 0, l["p90"] ?? 0, l["p99"] ?? 0, l["p999"] ?? 0, l["max"] ?? 0))
+            if succeeded {
+                print(
+                    String(
+                        format: "latency (from scheduled send): p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms",
+                        l["p50"] ?? 0, l["p90"] ?? 0, l["p99"] ?? 0, l["p999"] ?? 0, l["max"] ?? 0))
+            } else {
+                print("latency: none measured (no request succeeded)")
+            }
+            defer { if !succeeded && r.sent > 0 { FileHandle.standardError.write(Data("every request failed\n".utf8)) } }
             print(
                 "status: "
                     + (r.statusCounts.isEmpty
                         ? "no responses" : r.statusCounts.keys.sorted().map { "\($0) × \(r.statusCounts[$0]!)" }.joined(separator: ", "))
                     + (r.errors.isEmpty ? "" : "; errors: " + r.errors.map { "\($0.key) × \($0.value)" }.joined(separator: ", ")))
+            if !succeeded && r.sent > 0 { throw ExitCode(1) }
         }
 
         /// Zeros shaped like the model's input, from the server's OpenAPI description.

@@ -160,6 +160,24 @@ struct ServingTests {
         #expect(r.durationSeconds < 5)
     }
 
+    /// Against a server that never answers, with fewer connections than requests: requests
+    /// queue behind unanswered ones, yet the run ends by duration + timeout, the rest counted
+    /// as not sent.
+    @Test func loadGeneratorEndsByDurationPlusTimeout() async throws {
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(silent.localAddress?.port)
+        var g = LoadGenerator(url: "http://127.0.0.1:\(port)/score", ratePerSecond: 40, durationSeconds: 0.5, body: Data("{}".utf8))
+        g.timeoutSeconds = 0.5
+        g.connections = 2
+        let r = try await g.run()
+        try await silent.close()
+        #expect(r.durationSeconds < 0.5 + 0.5 + 0.3, "ran \(r.durationSeconds) s")
+        #expect(r.statusCounts.isEmpty && r.errors.values.reduce(0, +) == r.sent, "\(r.errors)")
+        #expect(r.errors.keys.contains { $0.hasPrefix("not sent") }, "\(r.errors)")
+    }
+
     @Test func loadGeneratorRejectsNonHTTPURLs() async throws {
         for bad in ["https://127.0.0.1/score", "127.0.0.1:8080/score", "http:///score", "http://127.0.0.1:99999/"] {
             await #expect(throws: LoadGenerator.BadURL.self, "\(bad)") {
