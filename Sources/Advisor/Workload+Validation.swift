@@ -87,6 +87,12 @@ extension Workload {
         if !(load.durationSeconds >= 1 && load.durationSeconds <= 7 * 86400) {
             throw fail("load.durationSeconds", load.durationSeconds, "1 to 604800 seconds")
         }
+        let requests = (load.peakRps ?? load.rps) * load.durationSeconds
+        if requests > Double(Self.maxSimulatedRequests) {
+            throw WorkloadError(
+                "\(source): load.peakRps × load.durationSeconds = \(Int(requests)) requests; each simulation replays at most \(Self.maxSimulatedRequests) (one per target and candidate plan): shorten load.durationSeconds (--duration-s) to at most \(Int(Double(Self.maxSimulatedRequests) / (load.peakRps ?? load.rps))) s"
+            )
+        }
         if load.pattern == .trace && load.traceFile == nil {
             throw WorkloadError(
                 "\(source): key 'load.traceFile' is required with 'load.pattern: trace' (a CSV of arrival times in seconds)")

@@ -63,6 +63,10 @@ package struct NetworkSpec: Sendable, Codable, Equatable {
 /// Read from YAML or JSON with ``Workload/parse(_:source:)``; every key but `model`
 /// has a default (documented on each property).
 package struct Workload: Sendable, Codable, Equatable {
+    /// The most requests one simulation replays (peak rate × duration): at the engine's few
+    /// million events per second, each of the targets' candidate plans stays within seconds.
+    package static let maxSimulatedRequests = 20_000_000
+
     /// A name for reports (default `workload`).
     package var name: String = "workload"
     /// A built-in model name (`resnet50`, `gru:h=1024,t=50`, …) or a path to an `.onnx` file.

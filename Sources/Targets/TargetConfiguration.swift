@@ -282,5 +282,17 @@ package struct TargetConfigurations: Sendable, Codable, Equatable {
         try check(edge.devices >= 1, "iot-edge.devices must be at least 1")
         try check(edge.meanUpSeconds > 0 && edge.meanDownSeconds > 0, "iot-edge mean up/down seconds must be > 0")
         try check(fpga.fpgas >= 1, "fpga.fpgas must be at least 1")
+        let n = Self.maxServers
+        for (key, v) in [
+            ("aks.num_replicas", aks.numReplicas ?? 1), ("aks.autoscale_max_replicas", aks.autoscaleMaxReplicas),
+            ("managed.instance_count", managed.instanceCount), ("managed.autoscale_max_instances", managed.autoscaleMaxInstances),
+            ("iot-edge.devices", edge.devices), ("fpga.fpgas", fpga.fpgas),
+        ] {
+            try check(v <= n, "\(key) is \(v); the simulation models at most \(n) servers per target")
+        }
     }
+
+    /// The most replicas, instances, devices or FPGAs one target's plan may have (each is a
+    /// simulated server; AKS allows 5,000 nodes per cluster and Azure ML far fewer instances).
+    package static let maxServers = 10_000
 }

@@ -232,6 +232,21 @@ struct LocalValidationTests {
     }
 }
 
+@Suite("Workload limits")
+struct WorkloadLimitTests {
+    /// Peak rate × duration is capped, so no simulation replays more than 20 million requests
+    /// (10 million requests/s for a week had no cap); the message names the longest duration.
+    @Test func simulatedRequestsAreCapped() throws {
+        #expect(throws: Never.self) { try Workload.parse("model: mlp\nload: {rps: 5000, durationSeconds: 4000}") }
+        do {
+            _ = try Workload.parse("model: mlp\nload: {rps: 10000000, durationSeconds: 604800}", source: "w.yaml")
+            Issue.record("a week at 10 million requests/s was accepted")
+        } catch {
+            #expect(error.message.contains("at most 20000000") && error.message.contains("at most 2 s"), "\(error.message)")
+        }
+    }
+}
+
 @Suite("YAML aliases in user files")
 struct YAMLGuardTests {
     /// Seven levels of aliases used as mapping keys, each ×10 (the shape of a 459-byte file

@@ -303,6 +303,13 @@ struct TargetSimulatorTests {
         #expect(throws: TargetError.self) { try c.apply("iot-edge.device=toaster") }
         #expect(throws: TargetError.self) { try c.apply("aci.cpu_cores=-1") }
         #expect(throws: TargetError.self) { try c.apply("nonsense") }
+        // Server counts the simulation can hold (a billion replicas allocated 4 GB before).
+        for key in ["aks.num_replicas", "aks.autoscale_max_replicas", "managed.autoscale_max_instances", "fpga.fpgas"] {
+            var big = TargetConfigurations()
+            #expect(throws: TargetError.self, "\(key)") { try big.apply("\(key)=\(TargetConfigurations.maxServers + 1)") }
+        }
+        var most = TargetConfigurations()
+        try most.apply("aks.num_replicas=\(TargetConfigurations.maxServers)")
         // All settings first, then one check: the order of min and max does not matter.
         var both = TargetConfigurations()
         try both.apply(["aks.autoscale_min_replicas=30", "aks.autoscale_max_replicas=30"])
