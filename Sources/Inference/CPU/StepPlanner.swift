@@ -49,6 +49,7 @@ struct StepPlanner {
         let nodes = graph.nodes
         let readers = consumers()
         var absorbed = Set<Int>()
+        var absorbedHere: [Int] = []  // the nodes the current step absorbed
         var steps: [ExecutionStep] = []
         var names: [String] = []
         var stepNodes: [[Int]] = []
@@ -67,6 +68,7 @@ struct StepPlanner {
         /// Absorbs node `r` into the step being built (its output becomes the step's).
         func absorb(_ r: Int, into name: inout String, last: inout Int) {
             absorbed.insert(r)
+            absorbedHere.append(r)
             name += "+" + nodes[r].name
             last = r
         }
@@ -78,6 +80,7 @@ struct StepPlanner {
         }
 
         for (i, node) in nodes.enumerated() where !absorbed.contains(i) {
+            absorbedHere.removeAll(keepingCapacity: true)
             let inShape = shapes[node.inputs[0]]
             var name = node.name
             switch node.op {
@@ -258,8 +261,7 @@ struct StepPlanner {
                 steps.append(.general(step))
             }
             names.append(name)
-            let absorbedHere = absorbed.subtracting(stepNodes.flatMap { $0 }).subtracting([i]).filter { $0 > i }
-            stepNodes.append([i] + absorbedHere.sorted())
+            stepNodes.append([i] + Set(absorbedHere).subtracting([i]).filter { $0 > i }.sorted())
         }
         return Result(steps: steps, names: names, nodes: stepNodes, scratchElements: scratch)
     }
