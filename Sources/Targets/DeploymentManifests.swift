@@ -203,43 +203,16 @@ package enum DeploymentManifests {
     static let liveness = Probe(initialDelay: 30, period: 10, timeout: 2, successThreshold: 1, failureThreshold: 30)
     static let readiness = Probe(initialDelay: 10, period: 10, timeout: 2, successThreshold: 1, failureThreshold: 3)
 
-    struct ManagedDeployment: Encodable {
-        var schema = "https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json"
-        var name: String
-        var endpointName: String
-        var model: String
-        var environment: Environment
-        var environmentVariables: Variables
-        var instanceType: String
-        var instanceCount: Int
-        var requestSettings: RequestSettings
-        var livenessProbe: Probe
-        var readinessProbe: Probe
-        enum CodingKeys: String, CodingKey {
-            case schema = "$schema"
-            case name
-            case endpointName = "endpoint_name"
-            case model
-            case environment
-            case environmentVariables = "environment_variables"
-            case instanceType = "instance_type"
-            case instanceCount = "instance_count"
-            case requestSettings = "request_settings"
-            case livenessProbe = "liveness_probe"
-            case readinessProbe = "readiness_probe"
-        }
-    }
-
-    static func managedDeployment(_ c: ManagedConfiguration, _ r: ManifestReferences) -> ManagedDeployment {
-        ManagedDeployment(
-            name: r.deploymentName, endpointName: r.endpointName, model: r.model, environment: environment(r),
+    static func managedDeployment(_ c: ManagedConfiguration, _ r: ManifestReferences) -> OnlineDeployment {
+        OnlineDeployment(
+            schema: "https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json", name: r.deploymentName,
+            endpointName: r.endpointName, model: r.model, environment: environment(r),
             environmentVariables: Variables(deployAdvisorModelFile: r.modelFile, workerCount: "\(c.maxConcurrentRequestsPerInstance)"),
             instanceType: c.instanceType, instanceCount: c.instanceCount,
             requestSettings: RequestSettings(
                 requestTimeoutMs: Int(c.requestTimeoutMs.rounded()),
                 maxConcurrentRequestsPerInstance: c.maxConcurrentRequestsPerInstance,
-                maxQueueWaitMs: nil),
-            livenessProbe: liveness, readinessProbe: readiness)
+                maxQueueWaitMs: nil))
     }
 
     /// Azure Monitor autoscale for the managed deployment: the planned minimum and maximum, the
@@ -293,21 +266,24 @@ package enum DeploymentManifests {
     struct DefaultScale: Encodable {
         var type = "default"
     }
-    struct KubernetesDeployment: Encodable {
-        var schema = "https://azuremlschemas.azureedge.net/latest/kubernetesOnlineDeployment.schema.json"
+    /// An online deployment, managed or Kubernetes (v2 schemas): the managed one names its
+    /// `instance_type`; the Kubernetes one says `type: kubernetes` (what tells azure-ai-ml's loader
+    /// the two apart) and carries resources and scale settings. Absent fields are not written.
+    struct OnlineDeployment: Encodable {
+        var schema: String
         var name: String
-        /// What tells azure-ai-ml's loader a Kubernetes deployment from a managed one.
-        var type = "kubernetes"
+        var type: String?
         var endpointName: String
         var model: String
         var environment: Environment
         var environmentVariables: Variables
+        var instanceType: String?
         var instanceCount: Int
-        var resources: Resources
+        var resources: Resources?
         var requestSettings: RequestSettings
         var scaleSettings: ScaleSettings?
-        var livenessProbe: Probe
-        var readinessProbe: Probe
+        var livenessProbe = DeploymentManifests.liveness
+        var readinessProbe = DeploymentManifests.readiness
         enum CodingKeys: String, CodingKey {
             case schema = "$schema"
             case name
@@ -316,6 +292,7 @@ package enum DeploymentManifests {
             case model
             case environment
             case environmentVariables = "environment_variables"
+            case instanceType = "instance_type"
             case instanceCount = "instance_count"
             case resources
             case requestSettings = "request_settings"
@@ -330,12 +307,13 @@ package enum DeploymentManifests {
         Quantity(cpu: "\(Int((c.cpuCores * 1000).rounded()))m", memory: "\(Int((c.memoryGB * 1024).rounded()))Mi")
     }
 
-    static func kubernetesDeployment(_ c: AKSConfiguration, _ r: ManifestReferences) -> KubernetesDeployment {
+    static func kubernetesDeployment(_ c: AKSConfiguration, _ r: ManifestReferences) -> OnlineDeployment {
         let q = quantity(c)
         let low = c.autoscaleEnabled ? c.autoscaleMinReplicas : (c.numReplicas ?? 1)
         let high = c.autoscaleEnabled ? c.autoscaleMaxReplicas : low
-        return KubernetesDeployment(
-            name: r.deploymentName, endpointName: r.endpointName, model: r.model, environment: environment(r),
+        return OnlineDeployment(
+            schema: "https://azuremlschemas.azureedge.net/latest/kubernetesOnlineDeployment.schema.json", name: r.deploymentName,
+            type: "kubernetes", endpointName: r.endpointName, model: r.model, environment: environment(r),
             environmentVariables: Variables(deployAdvisorModelFile: r.modelFile, workerCount: "\(c.replicaMaxConcurrentRequests)"),
             instanceCount: low, resources: Resources(requests: q, limits: q),
             requestSettings: RequestSettings(
@@ -345,8 +323,7 @@ package enum DeploymentManifests {
                 ? ScaleSettings(
                     minInstances: low, maxInstances: high, targetUtilizationPercentage: Int(c.autoscaleTargetUtilization.rounded()),
                     pollingInterval: max(1, Int(c.autoscaleRefreshSeconds.rounded())))
-                : nil,
-            livenessProbe: liveness, readinessProbe: readiness)
+                : nil)
     }
 
     // MARK: - Azure ML v1 deployment configurations

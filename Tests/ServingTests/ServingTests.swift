@@ -42,6 +42,14 @@ func post(_ url: String, _ body: String, headers: [(String, String)] = []) async
     return (response.status, response.text)
 }
 
+/// A server that accepts connections and never answers; close the channel when done.
+func silentServer() async throws -> (channel: any Channel, port: Int) {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .bind(host: "127.0.0.1", port: 0).get()
+    return (channel, try #require(channel.localAddress?.port))
+}
+
 @Suite("Scoring endpoint and load generator", .serialized)
 struct ServingTests {
     @Test func scoresLikeTheInProcessEngine() async throws {
@@ -146,10 +154,7 @@ struct ServingTests {
     /// A server that accepts connections and never answers: each request becomes a timeout error
     /// after `timeoutSeconds`, and the run ends.
     @Test func loadGeneratorTimesOutUnansweredRequests() async throws {
-        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(silent.localAddress?.port)
+        let (silent, port) = try await silentServer()
         var g = LoadGenerator(url: "http://127.0.0.1:\(port)/score", ratePerSecond: 40, durationSeconds: 0.25, body: Data("{}".utf8))
         g.timeoutSeconds = 0.3
         g.connections = 64
@@ -164,10 +169,7 @@ struct ServingTests {
     /// queue behind unanswered ones, yet the run ends by duration + timeout, the rest counted
     /// as not sent.
     @Test func loadGeneratorEndsByDurationPlusTimeout() async throws {
-        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(silent.localAddress?.port)
+        let (silent, port) = try await silentServer()
         var g = LoadGenerator(url: "http://127.0.0.1:\(port)/score", ratePerSecond: 40, durationSeconds: 0.5, body: Data("{}".utf8))
         g.timeoutSeconds = 0.5
         g.connections = 2
