@@ -52,17 +52,18 @@ package enum ReportWriter {
     }
 }
 
-/// Writes a set of files into a directory as one step: staged in a sibling directory, then
+/// Writes a set of files into a directory as one step: staged in a hidden directory inside it, then
 /// each renamed into place (rename(2) replaces atomically on the same file system). Names may
 /// hold subdirectories (`deploy/managed/deployment.yml`); other files in the directory are kept.
 package enum DirectoryWriter {
     package static func write(_ files: [String: Data], to directory: String) throws {
         let fm = FileManager.default
         let target = URL(fileURLWithPath: directory).standardizedFileURL
-        let parent = target.deletingLastPathComponent()
-        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        let staging = parent.appendingPathComponent(
-            ".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        // Staged inside the target, so every rename stays on one file system (the target may be
+        // a mount point, e.g. a container volume at /out).
+        try fm.createDirectory(at: target, withIntermediateDirectories: true)
+        let staging = target.appendingPathComponent(
+            ".partial-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         do {
             for (name, content) in files {
@@ -70,7 +71,6 @@ package enum DirectoryWriter {
                 try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try content.write(to: url)
             }
-            try fm.createDirectory(at: target, withIntermediateDirectories: true)
             for name in files.keys.sorted() {
                 let from = staging.appendingPathComponent(name).path
                 let to = target.appendingPathComponent(name)

@@ -28,6 +28,7 @@ extension DeployAdvisor {
         var validateDurationS = 20.0
 
         func run() async throws {
+            guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out must name a directory") }
             let workload = try workloadOptions.resolve()
             let progress = Progress()
             let started = Date()
