@@ -400,3 +400,30 @@ struct ExitCodeCLITests {
         #expect(try !deadlineBlocksAKS(["--existing-cluster"]))
     }
 }
+
+/// Under a process memory cap (`ulimit -v`, as a container's limit would be), absurd sizes
+/// inside the documented ranges exit 2 naming the limit, never 134 from a failed allocation.
+@Suite("deploy-advisor under a memory cap")
+struct MemoryCapTests {
+    @Test(arguments: [
+        ["infer", "resnet50", "--batch", "512"], ["infer", "resnet50", "--batch", "4096"], ["infer", "gru:h=1000000"],
+        ["profile", "resnet50", "--measure", "--batch", "1024"],
+    ])
+    func absurdSizesExit2(_ arguments: [String]) throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let command = ([CLI.executable.path] + arguments + (arguments[0] == "infer" ? ["--output", dir.path + "/y.npy"] : []))
+            .map { "'\($0)'" }.joined(separator: " ")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -v 4000000 && exec \(command)"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 2, "\(arguments): status \(p.terminationStatus): \(e.prefix(300))")
+        #expect(e.contains("memory limit") || e.contains("elements"), "\(e.prefix(300))")
+    }
+}

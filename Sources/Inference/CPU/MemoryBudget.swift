@@ -5,7 +5,8 @@ import Synchronization
 /// anything is allocated: a request past it is refused with the number, the limit and how to
 /// change it, instead of the process aborting in `malloc` or being killed by the kernel.
 ///
-/// The default is half the physical memory; `--memory-limit` (the commands that run a model) or
+/// The default is half the physical memory, or half the process's own limit when lower
+/// (`ulimit -v`, a container's cgroup `memory.max`); `--memory-limit` (the commands that run a model) or
 /// the environment variable `DEPLOY_ADVISOR_MEMORY_LIMIT` (bytes, or with a K/M/G/T suffix,
 /// powers of 1024) replaces it.
 package enum MemoryBudget {
@@ -23,7 +24,25 @@ package enum MemoryBudget {
         if let text = ProcessInfo.processInfo.environment[environmentVariable], let b = try? parse(text) {
             return (b, "set by \(environmentVariable)")
         }
-        return (Int(clamping: ProcessInfo.processInfo.physicalMemory / 2), "half the physical memory")
+        let physical = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
+        if let ceiling = processCeiling, ceiling / 2 < physical {
+            return (ceiling / 2, "half the process's memory limit (ulimit -v or the container's cgroup)")
+        }
+        return (physical, "half the physical memory")
+    }
+
+    /// The memory this process may use at most, when something below the machine limits it:
+    /// the address-space limit (`ulimit -v`) or a cgroup v2 `memory.max` (a container's limit).
+    static var processCeiling: Int? {
+        var limits: [Int] = []
+        var r = rlimit()
+        if getrlimit(Int32(RLIMIT_AS.rawValue), &r) == 0, r.rlim_cur != rlim_t.max { limits.append(Int(clamping: r.rlim_cur)) }
+        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+            let v = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            limits.append(v)
+        }
+        return limits.min()
     }
 
     /// Replaces the limit for this process (nil restores the default).
