@@ -71,7 +71,8 @@ package final class CPUExecutor: @unchecked Sendable {
         // Sizes before anything is allocated: the largest value at this batch (overflow-checked;
         // shapes are within ShapeLimit), then the planned arena and scratch below.
         let what = "model '\(graph.name)' at batch \(batch)"
-        for (v, shape) in shapes.enumerated() {
+        // (One check for the largest value: the limit is read once, not once per value.)
+        if let (v, shape) = shapes.enumerated().max(by: { $0.element.reduce(1, *) < $1.element.reduce(1, *) }) {
             let (bytes, o) = (shape.reduce(1, *) * 4).multipliedReportingOverflow(by: batch)
             try MemoryBudget.check(o ? Int.max : bytes, for: "\(what) (value \(v), \(describe(shape)) per sample)", limit: memoryLimit)
         }
