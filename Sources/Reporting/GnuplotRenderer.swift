@@ -43,8 +43,9 @@ package struct GnuplotRenderer: Sendable {
     /// Plots `series` after the `settings` lines; returns inline-ready SVG.
     package func render(settings: [String], series: [Series], width: Int = 720, height: Int = 380) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("da-plot-\(UUID().uuidString)")
+        TemporaryFiles.register(dir.path)
+        defer { TemporaryFiles.remove(dir.path) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         var plots: [String] = []
         for (i, s) in series.enumerated() {
             let file = dir.appendingPathComponent("s\(i).dat")

@@ -129,3 +129,60 @@ struct ManifestTests {
                 == Data(contentsOf: direct.appendingPathComponent("managed/deployment.yml")))
     }
 }
+
+@Suite("Reports killed mid-run")
+struct KilledReportTests {
+    /// Starts `report`, sends `signal` after `delay` seconds; true when the signal ended it.
+    static func killedRun(_ arguments: [String], temporary: URL, signal: Int32, after delay: Double) throws -> Bool {
+        let p = Process()
+        p.executableURL = CLI.executable
+        p.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = temporary.path
+        p.environment = environment
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: delay)
+        kill(p.processIdentifier, signal)
+        p.waitUntilExit()
+        return p.terminationReason == .uncaughtSignal
+    }
+
+    /// SIGTERM or SIGINT at any moment: the directory holds the previous whole set (or the new
+    /// one), no staging directory and no plot files in TMPDIR. After SIGKILL the next run
+    /// removes what the killed one left.
+    @Test func theDirectoryHoldsOneWholeSetAndNoTemporaryFiles() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("report")
+        let temporary = dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        let arguments =
+            ["report"] + ManifestTests.workload + [
+                "--duration-s", "60", "--out", out.path, "--cache-dir", dir.appendingPathComponent("cache").path,
+            ]
+        #expect(try CLI.run(arguments).status == 0)
+        let first = try Data(contentsOf: out.appendingPathComponent("results.json"))
+        var killed = 0
+        for (i, delay) in stride(from: 0.05, through: 0.6, by: 0.05).enumerated() {
+            if try Self.killedRun(arguments, temporary: temporary, signal: i % 2 == 0 ? SIGTERM : SIGINT, after: delay) { killed += 1 }
+            let leftovers = (try FileManager.default.contentsOfDirectory(atPath: temporary.path))
+            #expect(leftovers.isEmpty, "after a signal at \(delay) s: \(leftovers)")
+            let runs = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent(".runs").path)
+            #expect(runs.count == 1 && !runs[0].hasSuffix(".partial"), "after a signal at \(delay) s: \(runs)")
+            // The whole set: every link resolves into the one run, results.json as the first run wrote it
+            // (the simulation is deterministic) or a new run's identical one.
+            #expect(try Data(contentsOf: out.appendingPathComponent("results.json")) == first)
+            for name in ["index.html", "summary.md", "deploy/managed/deployment.yml"] {
+                #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name) after \(delay) s")
+            }
+        }
+        #expect(killed > 0, "no run was ended by the signal: the delays are too long for this machine")
+        // SIGKILL cannot be handled: what it leaves goes with the next run.
+        _ = try Self.killedRun(arguments, temporary: temporary, signal: SIGKILL, after: 0.3)
+        #expect(try CLI.run(arguments).status == 0)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent(".runs").path)
+        #expect(runs.count == 1 && !runs[0].hasSuffix(".partial"), "\(runs)")
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Synchronization
+
+/// Writes a set of files into a directory as one switch: a reader sees the previous set or the
+/// new one, never a mix.
+///
+/// The set is written into `DIR/.runs/<id>.partial/`, renamed to `DIR/.runs/<id>/`, and the
+/// symbolic link `DIR/current` is switched to it with one rename(2) (the release pattern of
+/// deployment tools: a new link made beside the old one, then renamed over it). Each top-level
+/// name of the set (`index.html`, `deploy`, …) is a link `DIR/<name> → current/<name>`, made
+/// once, so paths stay `DIR/index.html`. Everything is staged inside DIR, so every rename stays
+/// on one file system (DIR may be a mount point, e.g. a container volume at `/out`).
+///
+/// After the switch the previous run is removed: a reader that already opened its files keeps
+/// reading them (POSIX unlink semantics); one that opens a file after that gets the new set.
+/// Links of names the new set no longer has are removed; other files in DIR (such as the
+/// `workload.yaml` a report came from) are kept. A run killed before the switch leaves only a
+/// `.runs/<id>.partial` directory, removed on SIGINT/SIGTERM/SIGHUP (``TemporaryFiles``) or, after
+/// SIGKILL, by the next write once its process is gone.
+package enum DirectoryWriter {
+    static let runsDirectory = ".runs"
+    static let currentLink = "current"
+
+    package struct WriteError: Error, CustomStringConvertible {
+        package let description: String
+    }
+
+    package static func write(_ files: [String: Data], to directory: String) throws {
+        let fm = FileManager.default
+        let target = URL(fileURLWithPath: directory).standardizedFileURL
+        try fm.createDirectory(at: target, withIntermediateDirectories: true)
+        let runs = target.appendingPathComponent(runsDirectory)
+        try fm.createDirectory(at: runs, withIntermediateDirectories: true)
+        removeAbandoned(in: target)
+        let tops = Set(files.keys.map { String($0.split(separator: "/", maxSplits: 1)[0]) })
+        for name in tops where name == runsDirectory || name == currentLink || name.hasPrefix(".") {
+            throw WriteError(description: "\(target.path): '\(name)' is reserved for the writer's own use")
+        }
+
+        let id = runID(in: runs)
+        let staging = runs.appendingPathComponent(id + ".partial")
+        TemporaryFiles.register(staging.path)
+        defer { TemporaryFiles.remove(staging.path) }
+        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+        for (name, content) in files {
+            let url = staging.appendingPathComponent(name)
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try content.write(to: url)
+        }
+        let run = runs.appendingPathComponent(id)
+        try move(staging.path, to: run.path)
+
+        try link(target.appendingPathComponent(currentLink), to: runsDirectory + "/" + id, scratch: runs)
+        for name in tops.sorted() { try link(target.appendingPathComponent(name), to: currentLink + "/" + name, scratch: runs) }
+
+        // Links of names the new set does not have, then every run but this one.
+        for name in (try? fm.contentsOfDirectory(atPath: target.path)) ?? [] where !tops.contains(name) {
+            let path = target.appendingPathComponent(name).path
+            if let dest = try? fm.destinationOfSymbolicLink(atPath: path), dest.hasPrefix(currentLink + "/") {
+                try? fm.removeItem(atPath: path)
+            }
+        }
+        for name in (try? fm.contentsOfDirectory(atPath: runs.path)) ?? []
+        where name != id && !name.hasSuffix(".partial") && !name.hasPrefix(".") {
+            try? fm.removeItem(at: runs.appendingPathComponent(name))
+        }
+    }
+
+    /// A name that sorts by time and cannot collide with a concurrent writer (pid).
+    static func runID(in runs: URL) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let base = "\(f.string(from: Date()))-\(ProcessInfo.processInfo.processIdentifier)"
+        var id = base
+        var n = 1
+        while FileManager.default.fileExists(atPath: runs.appendingPathComponent(id).path)
+            || FileManager.default.fileExists(atPath: runs.appendingPathComponent(id + ".partial").path)
+        {
+            n += 1
+            id = "\(base)-\(n)"
+        }
+        return id
+    }
+
+    /// Makes `url` a symbolic link to `destination` in one step: a new link made in `scratch`
+    /// (same file system) renamed over whatever is there. A directory in the way (a report
+    /// written before runs existed) is moved aside into `scratch` first.
+    static func link(_ url: URL, to destination: String, scratch: URL) throws {
+        let fm = FileManager.default
+        if (try? fm.destinationOfSymbolicLink(atPath: url.path)) == destination { return }
+        let temporary = scratch.appendingPathComponent(".link-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        guard symlink(destination, temporary.path) == 0 else { throw failure("cannot create a link", temporary.path) }
+        var isDirectory: ObjCBool = false
+        if (try? fm.destinationOfSymbolicLink(atPath: url.path)) == nil, fm.fileExists(atPath: url.path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        {
+            let aside = scratch.appendingPathComponent("replaced-\(UUID().uuidString.prefix(8))")
+            do { try move(url.path, to: aside.path) } catch {
+                unlink(temporary.path)
+                throw error
+            }
+        }
+        do { try move(temporary.path, to: url.path) } catch {
+            unlink(temporary.path)
+            throw error
+        }
+    }
+
+    static func move(_ from: String, to: String) throws {
+        guard rename(from, to) == 0 else { throw failure("cannot move \(from) into place", to) }
+    }
+
+    static func failure(_ what: String, _ path: String) -> WriteError {
+        WriteError(description: "\(path): \(what) (\(String(cString: strerror(errno))))")
+    }
+
+    /// Staging directories of runs whose process is gone (killed with SIGKILL, or a machine
+    /// reset), in `.runs/` and from the layout before runs existed (`DIR/.partial-<pid>-…`).
+    static func removeAbandoned(in target: URL) {
+        let fm = FileManager.default
+        let runs = target.appendingPathComponent(runsDirectory)
+        for (dir, name) in (((try? fm.contentsOfDirectory(atPath: runs.path)) ?? []).map { (runs, $0) })
+            + (((try? fm.contentsOfDirectory(atPath: target.path)) ?? []).map { (target, $0) })
+        {
+            let pid: Int32?
+            if dir == runs, name.hasSuffix(".partial") {
+                // <date>-<pid>[-n].partial
+                pid = name.dropLast(".partial".count).split(separator: "-").dropFirst().first.flatMap { Int32($0) }
+            } else if dir == runs, name.hasPrefix(".link-") || name.hasPrefix("replaced-") {
+                pid = name.hasPrefix(".link-") ? name.split(separator: "-").dropFirst().first.flatMap { Int32($0) } : 0
+            } else if dir == target, name.hasPrefix(".partial-") {
+                pid = name.split(separator: "-").dropFirst().first.flatMap { Int32($0) }
+            } else {
+                continue
+            }
+            guard let pid, !processIsAlive(pid) else { continue }
+            try? fm.removeItem(at: dir.appendingPathComponent(name))
+        }
+    }
+
+    static func processIsAlive(_ pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        if pid == ProcessInfo.processInfo.processIdentifier { return true }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}
+
+/// Temporary files and directories removed on every exit path: by their owner when done, and on
+/// SIGINT, SIGTERM or SIGHUP by a handler installed with the first registration (it removes
+/// what is registered, then lets the signal end the process as it would have). SIGKILL cannot
+/// be handled; ``DirectoryWriter`` removes what such a run left on the next write.
+package enum TemporaryFiles {
+    private static let state = Mutex<(paths: Set<String>, sources: [any DispatchSourceSignal])>(([], []))
+
+    package static func register(_ path: String) {
+        state.withLock { s in
+            s.paths.insert(path)
+            if s.sources.isEmpty { s.sources = installHandlers() }
+        }
+    }
+
+    /// Removes `path` (if present) and forgets it.
+    package static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+        _ = state.withLock { $0.paths.remove(path) }
+    }
+
+    private static func installHandlers() -> [any DispatchSourceSignal] {
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            // A signal the parent told us to ignore (nohup, a background job) stays ignored.
+            let previous = signal(sig, SIG_IGN)
+            if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                let paths = state.withLock { $0.paths }
+                for p in paths { try? FileManager.default.removeItem(atPath: p) }
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        return sources
+    }
+}
