@@ -7,7 +7,7 @@ VENV := .build/venv
 PY_PACKAGES := onnx==1.23.2 onnxruntime==1.32.0 numpy==2.4.6 azure-ai-ml==1.35.2 kubernetes-validate==1.37.0
 BIN := .build/release/deploy-advisor
 
-.PHONY: deps build release demo test lint bench clean python-env corpus-fetch corpus
+.PHONY: deps build release demo test lint bench clean python-env corpus-fetch corpus fuzz-build fuzz fuzz-smoke
 
 # Installs the system packages that are missing (apt-get update once, only when needed).
 deps:
@@ -66,6 +66,20 @@ test: deps lint corpus-fetch
 bench: deps
 	DEPLOY_ADVISOR_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark
 
+# Fuzzing (libFuzzer + AddressSanitizer): the ONNX importer, the workload parser, the .npy
+# reader, the baseline reader and the /score body parser. `make fuzz` runs each for
+# FUZZ_SECONDS (default 600); `make fuzz-smoke` is CI's run (60 s each, in .ci/run).
+FUZZ_SECONDS ?= 600
+fuzz-build: deps
+	DEPLOY_ADVISOR_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product deploy-advisor-fuzz
+
+fuzz: fuzz-build
+	Scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	Scripts/fuzz.sh 60
+
 clean:
+	rm -rf .build-fuzz
 	rm -rf .build-bench
 	rm -rf .build

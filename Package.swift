@@ -84,6 +84,13 @@ let package = Package(
             dependencies: ["Advisor", "Targets", "FPGAEmulation", "Inference", "Simulation"],
             swiftSettings: upcoming
         ),
+        // The inputs users and attackers control, as functions of bytes: the libFuzzer targets
+        // (`make fuzz`) and the replay of their corpora in FuzzingTests.
+        .target(
+            name: "Fuzzing",
+            dependencies: ["Advisor", "Inference", "Regression", "Serving"],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "deploy-advisor",
             dependencies: [
@@ -115,6 +122,7 @@ let package = Package(
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Inference", "Simulation"], swiftSettings: upcoming),
         .testTarget(name: "FPGAEmulationTests", dependencies: ["FPGAEmulation", "Inference", "Simulation"], swiftSettings: upcoming),
         .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Inference", "Targets"], swiftSettings: upcoming),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Inference", "Serving"], swiftSettings: upcoming),
         .testTarget(
             name: "DeployAdvisorCLITests",
             dependencies: ["deploy-advisor"],
@@ -149,5 +157,26 @@ if ProcessInfo.processInfo.environment["DEPLOY_ADVISOR_BENCHMARKS"] != nil {
             dependencies: ["Simulation", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/SimulationBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
+}
+
+// Fuzzing: libFuzzer with AddressSanitizer on this package's own modules (coverage feedback
+// comes from our code; dependencies build as usual), one driver whose target is chosen by
+// DEPLOY_ADVISOR_FUZZ_TARGET. Only when asked, in its own scratch path: `make fuzz`.
+// The driver calls libFuzzer's LLVMFuzzerRunDriver from its own main (SwiftPM names an
+// executable's entry point, so libFuzzer's `main` cannot be used as swift-protobuf's
+// FuzzTesting does with -parse-as-library).
+if ProcessInfo.processInfo.environment["DEPLOY_ADVISOR_FUZZ"] != nil {
+    let ours: Set<String> = ["Inference", "FPGAEmulation", "Simulation", "Targets", "Advisor", "Regression", "Serving", "Fuzzing"]
+    for target in package.targets where ours.contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
+    }
+    package.targets.append(
+        .executableTarget(
+            name: "deploy-advisor-fuzz",
+            dependencies: ["Fuzzing"],
+            path: "Fuzz/Driver",
+            swiftSettings: upcoming + [.unsafeFlags(["-sanitize=fuzzer,address"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]
         ))
 }

@@ -87,6 +87,11 @@ extension BenchmarkResult {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RegressionInputError("\(path): cannot read the benchmark file (missing or unreadable)")
         }
+        return try decode(data, source: path)
+    }
+
+    /// Reads a result from its bytes; `source` names it in messages.
+    package static func decode(_ data: Data, source path: String) throws(RegressionInputError) -> BenchmarkResult {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw RegressionInputError("\(path): not a JSON object")
         }

@@ -160,7 +160,7 @@ package enum ScoringJSON {
     /// Fast path for the common body `{"data": <nested arrays of numbers>}` (only that key):
     /// one pass over the bytes with `strtod`. Returns nil for anything else, which then goes
     /// through `JSONSerialization` (and its error messages).
-    static func fastParse(_ body: Data) -> (flat: [Float], shape: [Int])? {
+    package static func fastParse(_ body: Data) -> (flat: [Float], shape: [Int])? {
         body.withUnsafeBytes { raw in fastParse(raw.bindMemory(to: UInt8.self)) }
     }
 
@@ -225,7 +225,7 @@ package enum ScoringJSON {
                 len += 1
                 i += 1
             }
-            guard len > 0, len < 63 else { return false }
+            guard len > 0, len < 63, isJSONNumber(scratch, count: len) else { return false }
             scratch[len] = 0
             var consumed = 0
             let v = scratch.withUnsafeMutableBufferPointer { p -> Double in
@@ -243,11 +243,40 @@ package enum ScoringJSON {
         return i == n ? (flat, shape) : nil
     }
 
+    /// RFC 8259's number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` (strtod alone also
+    /// takes `+1`, `.5`, `1.` and `01`, which JSONSerialization refuses).
+    static func isJSONNumber(_ c: [CChar], count n: Int) -> Bool {
+        var i = 0
+        func digits() -> Int {
+            let start = i
+            while i < n, c[i] >= 48, c[i] <= 57 { i += 1 }
+            return i - start
+        }
+        if i < n, c[i] == 45 { i += 1 }
+        guard i < n else { return false }
+        if c[i] == 48 { i += 1 } else if digits() == 0 { return false }
+        if i < n, c[i] == 46 {
+            i += 1
+            guard digits() > 0 else { return false }
+        }
+        if i < n, c[i] == 101 || c[i] == 69 {
+            i += 1
+            if i < n, c[i] == 43 || c[i] == 45 { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == n
+    }
+
     /// The samples in a body, each flattened; `batched` when the body held a batch.
-    package static func parse(_ body: Data, inputShape: [Int]) throws(BadRequest) -> (samples: [[Float]], batched: Bool) {
+    ///
+    /// - Parameter fastPath: false reads every body with `JSONSerialization` (the fuzz target
+    ///   checks that both paths agree).
+    package static func parse(_ body: Data, inputShape: [Int], fastPath: Bool = true) throws(BadRequest) -> (
+        samples: [[Float]], batched: Bool
+    ) {
         var flat: [Float] = []
         var shape: [Int] = []
-        if let fast = fastParse(body) {
+        if fastPath, let fast = fastParse(body) {
             flat = fast.flat
             shape = fast.shape
         } else {
@@ -265,6 +294,11 @@ package enum ScoringJSON {
             }
             try flatten(data, into: &flat, shape: &shape, depth: 0)
         }
+        return try shaped(flat, shape: shape, inputShape: inputShape)
+    }
+
+    /// Values nested as `shape` as one sample of `inputShape` or a batch of them.
+    package static func shaped(_ flat: [Float], shape: [Int], inputShape: [Int]) throws(BadRequest) -> (samples: [[Float]], batched: Bool) {
         let per = inputShape.reduce(1, *)
         if shape == inputShape { return ([flat], false) }
         if shape.count == inputShape.count + 1 && Array(shape.dropFirst()) == inputShape && shape[0] >= 1 {

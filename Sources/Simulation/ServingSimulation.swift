@@ -68,6 +68,13 @@ package struct ServingSimulation: Sendable {
     /// the order they started (work-conserving: the budget, not the order, bounds throughput).
     package var cpuShare: Double?
 
+    /// The most requests held waiting at once (about 50 bytes each: the queue entry and the
+    /// request's figures, so at most ~100 MB). A configuration whose backlog passes it cannot
+    /// keep up with its load; arrivals beyond it are counted in `Outcome.beyondBacklogBound`
+    /// (not served) instead of growing the process without limit (10 GB for an IoT Edge
+    /// device at 10⁶ requests/s over a long run).
+    package static let maxWaitingRequests = 2_000_000
+
     /// The CFS period, seconds (the Linux default `cpu.cfs_period_us` = 100000).
     package static let cfsPeriodSeconds = 0.1
 
@@ -110,6 +117,9 @@ package struct ServingSimulation: Sendable {
         package var measuredUtilization = 0.0
         /// Waits of measured requests, when `waitBatches` was set.
         package var waits: BatchMeans?
+        /// Arrivals not held because ``ServingSimulation/maxWaitingRequests`` were already
+        /// waiting (the configuration is overloaded); not served.
+        package var beyondBacklogBound = 0
     }
 
     enum Event {
@@ -193,7 +203,8 @@ package struct ServingSimulation: Sendable {
             out = outcome
             station = Station(
                 Station.Configuration(
-                    servers: sim.replicas, concurrencyPerServer: sim.concurrency, queueCapacity: sim.queueCapacity,
+                    servers: sim.replicas, concurrencyPerServer: sim.concurrency,
+                    queueCapacity: min(sim.queueCapacity, ServingSimulation.maxWaitingRequests),
                     maxWaitSeconds: sim.maxWaitSeconds))
             downSeconds = sim.traffic.downloadSeconds
             net = sim.traffic.uplink
@@ -317,6 +328,8 @@ package struct ServingSimulation: Sendable {
                 freeIDs.append(r.id)
                 if sim.waitLimitIsTimeout && r.reason == .waitExceeded {
                     out.timeouts += 1
+                } else if r.reason == .queueFull && sim.queueCapacity > ServingSimulation.maxWaitingRequests {
+                    out.beyondBacklogBound += 1
                 } else {
                     out.rejected += 1
                 }

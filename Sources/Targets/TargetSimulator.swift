@@ -46,6 +46,13 @@ package struct TargetSimulator: Sendable {
         }
         let o = sim.run()
         let duration = traffic.durationSeconds
+        var notes = d.notes
+        if o.beyondBacklogBound > 0 {
+            let share = Double(o.beyondBacklogBound) / Double(max(1, o.offered)) * 100
+            notes.append(
+                "the backlog reached \(ServingSimulation.maxWaitingRequests) waiting requests (the simulation's bound): this configuration cannot keep up with the load; \(o.beyondBacklogBound) requests (\(String(format: "%.1f", share))%) arrived beyond it and count as not served"
+            )
+        }
         let throughput = Double(o.completed * context.batch) / duration
         let r = o.latency
         let completed = o.completed > 0
@@ -73,7 +80,7 @@ package struct TargetSimulator: Sendable {
                 : ForwardingSummary(
                     delivered: o.messagesDelivered, delayed: o.messagesDelayed, dropped: o.messagesDropped,
                     pending: o.completed - o.messagesDelivered - o.messagesDropped),
-            serviceMs: completed ? o.serviceSum / n * 1e3 : 0, serviceScaling: d.scaling, notes: d.notes, timeline: o.timeline,
+            serviceMs: completed ? o.serviceSum / n * 1e3 : 0, serviceScaling: d.scaling, notes: notes, timeline: o.timeline,
             cdf: r.cdf(points: 120).map { [$0.seconds * 1e3, $0.fraction] }, events: o.events)
     }
 

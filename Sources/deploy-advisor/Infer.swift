@@ -117,14 +117,18 @@ extension DeployAdvisor {
                 }
                 data = t.data
             } else {
-                var rng = SplitMix64(seed: seed &+ 0x5EED)
-                data = (0..<(n * perSample)).map { _ in rng.nextSymmetricUnit() }
+                data = []
             }
             var quantizer: BlockFormatOperands?
             if let numberFormat {
                 quantizer = BlockFormatOperands(format: try NumberFormat.named(numberFormat).native(to: try NPUConfiguration.named(preset)))
             }
+            // The plan is sized (and refused over the memory budget) before a generated input is.
             let executor = try CPUExecutor(graph: graph, batch: n, threads: threads, quantizer: quantizer)
+            if array == nil {
+                var rng = SplitMix64(seed: seed &+ 0x5EED)
+                data = (0..<(n * perSample)).map { _ in rng.nextSymmetricUnit() }
+            }
             var moved = ModelGraph.moveBatchAxis(
                 try executor.run(data), shape: [n] + executor.outputShape, from: 0,
                 to: min(graph.outputBatchAxis, executor.outputShape.count))

@@ -138,9 +138,16 @@ struct SimulateCLITests {
         #expect(Set(latency.keys).isSuperset(of: ["p50", "p90", "p95", "p99", "p999"]))
         #expect(Set((aks["latencyBreakdownMs"] as? [String: Double] ?? [:]).keys) == ["network", "queue", "service", "queuedFraction"])
         #expect(Set((aks["errors"] as? [String: Int] ?? [:]).keys) == ["rejected", "timeouts", "offline"])
-        // Cached calibration: the second run is byte-identical.
+        // With a cached calibration, runs are byte-identical. A measurement taken while the host
+        // was busy (other suites run in parallel) is not cached (a warning says so): measure
+        // again until one is, then compare two runs that read it.
+        var last = first
+        for _ in 0..<4 where last.stderr.contains("not cached") { last = try CLI.run(args) }
+        try #require(!last.stderr.contains("not cached"), "the host stayed busy through 5 measurements: \(last.stderr)")
         let second = try CLI.run(args)
-        #expect(second.stdout == first.stdout)
+        let third = try CLI.run(args)
+        #expect(second.stdout == third.stdout && !second.stderr.contains("not cached"))
+        if !first.stderr.contains("not cached") { #expect(second.stdout == first.stdout) }
     }
 
     @Test func badInput() throws {
@@ -405,13 +412,32 @@ struct ExitCodeCLITests {
 /// inside the documented ranges exit 2 naming the limit, never 134 from a failed allocation.
 @Suite("deploy-advisor under a memory cap")
 struct MemoryCapTests {
+    /// A 128-byte ONNX file whose one sample is 4 GB (Fixtures/make_hostile.py).
+    static let wide = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/wide_input.onnx").path
+
+    /// Every command on the absurd inputs (huge batches, a 10⁶-unit GRU, a 4 GB sample, an
+    /// hour at 10⁶ requests/s, 10⁹ replicas, an arrival rate of 10¹⁹) under a 4 GB address-space
+    /// cap: exit 2 with a message, never an abort (134) or a kill. `{wide}` is the wide file,
+    /// `{out}` a temporary directory.
     @Test(arguments: [
         ["infer", "resnet50", "--batch", "512"], ["infer", "resnet50", "--batch", "4096"], ["infer", "gru:h=1000000"],
-        ["profile", "resnet50", "--measure", "--batch", "1024"],
+        ["profile", "resnet50", "--measure", "--batch", "1024"], ["infer", "{wide}"], ["fpga", "{wide}"],
+        ["bench", "{wide}", "--output", "{out}/b.json"], ["profile", "{wide}", "--measure"],
+        ["simulate", "--model", "{wide}", "--target", "aks"], ["plan", "--model", "{wide}", "--rps", "10", "--p99-ms", "100"],
+        ["serve", "{wide}", "--port", "0"], ["validate", "{wide}", "--duration-s", "5"], ["fpga", "gru:h=1000000"],
+        ["simulate", "--model", "gru:h=1000000", "--target", "aks"],
+        ["recommend", "--model", "gru:h=1000000", "--rps", "10", "--p99-ms", "100"],
+        ["report", "--model", "gru:h=1000000", "--rps", "10", "--p99-ms", "100", "--out", "{out}/r"],
+        ["simulate", "--model", "mlp", "--target", "iot-edge", "--rps", "1000000", "--duration-s", "3600"],
+        ["simulate", "--model", "mlp", "--target", "aks", "--config", "aks.num_replicas=1000000000"],
+        ["queue", "--servers", "1", "--arrival-rate", "1e19", "--service-rate", "1"],
     ])
-    func absurdSizesExit2(_ arguments: [String]) throws {
+    func absurdSizesExit2(_ template: [String]) throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
+        let arguments = template.map {
+            $0.replacingOccurrences(of: "{wide}", with: Self.wide).replacingOccurrences(of: "{out}", with: dir.path)
+        }
         let command = ([CLI.executable.path] + arguments + (arguments[0] == "infer" ? ["--output", dir.path + "/y.npy"] : []))
             .map { "'\($0)'" }.joined(separator: " ")
         let p = Process()
@@ -424,6 +450,8 @@ struct MemoryCapTests {
         let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 2, "\(arguments): status \(p.terminationStatus): \(e.prefix(300))")
-        #expect(e.contains("memory limit") || e.contains("elements"), "\(e.prefix(300))")
+        #expect(e.hasPrefix("Error: ") && !e.contains("Fatal error"), "\(e.prefix(300))")
+        #expect(
+            ["memory limit", "elements", "at most", "over the maximum"].contains { e.contains($0) }, "\(template): \(e.prefix(300))")
     }
 }

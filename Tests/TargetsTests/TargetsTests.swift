@@ -168,6 +168,24 @@ struct TargetSimulatorTests {
         #expect(after > before)
     }
 
+    /// A device far past its capacity (10⁶ requests/s for 3 s against one 1 ms server): the
+    /// backlog stops at the simulation's bound instead of holding every request; each arrival is
+    /// served or counted beyond the bound, and the IoT Edge result says so.
+    @Test func anOverloadedTargetsBacklogIsBounded() throws {
+        let bound = ServingSimulation.maxWaitingRequests
+        var sim = ServingSimulation(traffic: traffic(.constant(rate: 1e6), duration: 3), service: .deterministic(0.001), replicas: 1)
+        sim.overNetwork = false
+        let o = sim.run()
+        #expect(abs(o.offered - 3_000_000) <= 1)
+        #expect(o.completed + o.beyondBacklogBound == o.offered, "completed \(o.completed), beyond \(o.beyondBacklogBound)")
+        // Held: the bound, plus what the server finished while arrivals went on (3 s / 1 ms).
+        #expect(o.completed <= bound + 3001 && o.completed >= bound, "completed \(o.completed)")
+        #expect(o.rejected == 0)
+        let edge = try simulator(traffic(.constant(rate: 1e6), duration: 3)) { $0.edge.devices = 1 }.run(.iotEdge)
+        #expect(edge.notes.contains { $0.contains("cannot keep up") }, "\(edge.notes)")
+        #expect(edge.successRate < 0.7, "2,000,000 held of 3,000,000")
+    }
+
     /// ACI with 1 core serves ~1/0.286 ≈ 3.5 requests/s (0.08 s · 100/28 per request). At 2/s
     /// it keeps up; at 8/s it cannot: the queue fills (capacity 100), requests time out or are
     /// turned away, and latency grows by orders of magnitude.
