@@ -88,7 +88,7 @@ let package = Package(
         // (`make fuzz`) and the replay of their corpora in FuzzingTests.
         .target(
             name: "Fuzzing",
-            dependencies: ["Advisor", "Inference", "Regression", "Serving"],
+            dependencies: ["Advisor", "Inference", "Regression", "Serving", "Simulation"],
             swiftSettings: upcoming
         ),
         .executableTarget(
@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Advisor", "Targets", "Inference"], swiftSettings: upcoming),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Inference", "Simulation"], swiftSettings: upcoming),
         .testTarget(name: "FPGAEmulationTests", dependencies: ["FPGAEmulation", "Inference", "Simulation"], swiftSettings: upcoming),
-        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Inference", "Targets"], swiftSettings: upcoming),
+        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Inference", "Simulation", "Targets"], swiftSettings: upcoming),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Inference", "Serving"], swiftSettings: upcoming),
         .testTarget(
             name: "DeployAdvisorCLITests",

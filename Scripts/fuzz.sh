@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets (built by `make fuzz-build`) for SECONDS each and prints, per
 # target, the executions, the corpus size and the crashes found; exit 1 when any target found
-# a crash (the input is in .build-fuzz/artifacts/<target>/: fix the bug, then add the input to
+# a crash (the input is in .build-fuzz/fuzz/crashes/<target>/: fix the bug, then add the input to
 # Fuzz/regressions/<target>/ so FuzzingTests replays it).
 #
 #   Scripts/fuzz.sh SECONDS [TARGET ...]     (targets: onnx workload npy baseline body)
@@ -14,12 +14,15 @@ targets=("$@")
 bin=.build-fuzz/release/deploy-advisor-fuzz
 [ -x "$bin" ] || { echo "fuzz.sh: $bin is not built (make fuzz-build)" >&2; exit 2; }
 
-summary=.build-fuzz/summary.txt
+# Not under .build-fuzz/artifacts: SwiftPM owns that directory and empties it when it builds.
+work=.build-fuzz/fuzz
+mkdir -p "$work"
+summary=$work/summary.txt
 printf '%-9s %12s %8s %8s %7s\n' target executions exec/s corpus crashes | tee "$summary"
 failed=0
 for t in "${targets[@]}"; do
-  corpus=.build-fuzz/corpus/$t
-  artifacts=.build-fuzz/artifacts/$t
+  corpus=$work/corpus/$t
+  artifacts=$work/crashes/$t
   mkdir -p "$corpus" "$artifacts"
   # Seeds (Fuzz/seeds.txt) and the regressions, copied into the working corpus.
   while read -r target pattern; do
@@ -28,7 +31,7 @@ for t in "${targets[@]}"; do
   done < <(grep -v '^#' Fuzz/seeds.txt)
   for f in Fuzz/regressions/$t/*; do [ -f "$f" ] && cp "$f" "$corpus/"; done
   case $t in onnx) max_len=16384 ;; *) max_len=4096 ;; esac
-  log=.build-fuzz/$t.log
+  log=$work/$t.log
   status=0
   # One thread for OpenBLAS (the fuzzer is one process); Swift's backtracer off (libFuzzer
   # and AddressSanitizer report the crash); LeakSanitizer off: the Swift runtime's caches
@@ -39,7 +42,7 @@ for t in "${targets[@]}"; do
     > "$log" 2>&1 || status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
-  crashes=$(find "$artifacts" -type f | wc -l)
+  crashes=$(find "$artifacts" -type f 2>/dev/null | wc -l)
   printf '%-9s %12s %8s %8s %7s\n' "$t" "${execs:-0}" "${rate:-0}" "$(ls "$corpus" | wc -l)" "$crashes" | tee -a "$summary"
   if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ]; then
     failed=1

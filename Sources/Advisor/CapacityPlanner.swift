@@ -140,9 +140,18 @@ package struct CapacityPlanner: Sendable {
         let networkSeconds = target.scoresOnSite ? 0 : traffic.networkP99Seconds
         let deploy = target.deployPhases(context)
         let deployMinutes = deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! }
-        let (candidates, closest, families) = try search(target, context, rate: rate, networkSeconds: networkSeconds)
         let requirements = Requirements(
             sloMs: sloSeconds * 1000, peakRps: rate, devices: workload.devices, devicesInstalled: workload.devicesInstalled)
+        // A site's shared uplink that cannot carry the peak rules out every target off the site.
+        if !target.scoresOnSite && traffic.uplinkUtilization(rate: rate) >= 1 {
+            let why = Infeasibility.uplinkSaturated(
+                neededMbps: rate * Double(traffic.payloadBytes) * 8 / 1e6, uplinkMbps: traffic.uplinkBitsPerSecond / 1e6)
+            return TargetPlan(
+                target: kind, feasible: false, infeasibility: why, reason: target.explain(why, requirements), configuration: [:],
+                summary: "cannot", analyticP99Ms: nil, simulatedP99Ms: nil, simulatedSuccessRate: nil, costPerMonthUSD: 0,
+                costIsEstimate: false, deployMinutes: deployMinutes, deployBreakdown: deploy, closestP99Ms: nil, settings: base)
+        }
+        let (candidates, closest, families) = try search(target, context, rate: rate, networkSeconds: networkSeconds)
         let ordered = candidates.sorted { ($0.cost.perHourUSD, $0.p99Seconds) < ($1.cost.perHourUSD, $1.p99Seconds) }
         guard let cheapest = ordered.first else {
             let why = try target.infeasibility(

@@ -58,11 +58,14 @@ extension Workload {
             case .intermittent: .intermittent(meanUpSeconds: edge.meanUpSeconds, meanDownSeconds: edge.meanDownSeconds)
             case .offline: .alwaysDown
             }
-        return TrafficSpec(
+        var spec = TrafficSpec(
             arrivals: try arrivalPattern(), durationSeconds: load.durationSeconds,
             payloadBytes: resolvedPayloadBytes(inputShape: inputShape), rttSeconds: rttMs / 1000,
             uplinkBitsPerSecond: uplinkMbps * 1e6, connectivity: connectivityPattern,
             production: environment == .production, seed: seed)
+        // A site's requests share its one uplink; internet clients each have their own.
+        spec.uplinkShared = requestSource == .site
+        return spec
     }
 }
 

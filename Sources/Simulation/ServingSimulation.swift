@@ -173,6 +173,8 @@ package struct ServingSimulation: Sendable {
         var lowSince: Double?
         var completedInInterval = 0
         var backlog = RingBuffer<Double>(capacity: 1024)
+        /// When the shared uplink has sent every upload queued so far.
+        var uplinkFreeAt = 0.0
         var now = 0.0
         /// Requests sent at or after this are measured; infinite until the warm-up ends.
         var measureStart = Double.infinity
@@ -254,7 +256,13 @@ package struct ServingSimulation: Sendable {
                     out.offline += 1
                     return
                 }
-                let up = net.delay(bytes: sim.traffic.payloadBytes, &networkRNG)
+                var up = net.delay(bytes: sim.traffic.payloadBytes, &networkRNG)
+                if sim.traffic.uplinkShared {
+                    // Uploads leave one at a time: this one starts when the link is free.
+                    let start = max(now, uplinkFreeAt)
+                    uplinkFreeAt = start + sim.traffic.uploadTransmitSeconds
+                    up += start - now
+                }
                 queue.schedule(.atStation(sentAt: now, upSeconds: up), at: now + up)
             } else {
                 reachStation(sentAt: now, upSeconds: 0, &queue)

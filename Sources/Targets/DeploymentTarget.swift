@@ -162,6 +162,9 @@ package enum Infeasibility: Sendable, Codable, Equatable {
     case latency(sloMs: Double, networkMs: Double, closestP99Ms: Double?)
     /// The analytic plan missed the SLO (or the success rate) in its verifying simulation, even grown.
     case missedInSimulation(p99Ms: Double?, successRate: Double)
+    /// The requests leave a site through one uplink that cannot carry them: `neededMbps` at the
+    /// peak over a link of `uplinkMbps` (uploads queue without bound).
+    case uplinkSaturated(neededMbps: Double, uplinkMbps: Double)
 
     /// The criterion it violates.
     package var criterion: Criterion {
@@ -170,6 +173,7 @@ package enum Infeasibility: Sendable, Codable, Equatable {
         case .groupCapacity(_, let groups, let quota): groups > quota ? .aciQuota : .singleGroupCapacity
         case .latency: .latencySLO
         case .missedInSimulation: .latencySLO
+        case .uplinkSaturated: .latencySLO
         }
     }
 }
@@ -200,7 +204,17 @@ extension DeploymentTarget {
             String(
                 format: "the chosen configuration missed the SLO in simulation (p99 %@, success %.2f%%)",
                 p99.map { String(format: "%.1f ms", $0) } ?? "none completed", 100 * success)
+        case .uplinkSaturated(let needed, let link):
+            String(
+                format:
+                    "the site's uplink cannot carry the requests: %.3g requests/s × %@ is %.3g Mbit/s over a %.3g Mbit/s link, so uploads queue without bound (score on site, or send smaller payloads)",
+                requirements.peakRps, Self.bytesText(needed * 1e6 / 8 / max(requirements.peakRps, 1e-9)), needed, link)
         }
+    }
+
+    /// A byte count as people write it (150 KB, 1.2 MB).
+    static func bytesText(_ bytes: Double) -> String {
+        bytes >= 1e6 ? String(format: "%.3g MB", bytes / 1e6) : String(format: "%.3g KB", bytes / 1e3)
     }
 
     /// The replicas' memory check shared by targets that refuse a model that does not fit.

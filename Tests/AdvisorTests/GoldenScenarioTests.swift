@@ -3,6 +3,7 @@ import Testing
 
 @testable import Advisor
 @testable import Inference
+@testable import Simulation
 @testable import Targets
 
 /// The golden suite's pipeline and the checks that are not one scenario each (the scenarios
@@ -132,6 +133,31 @@ struct GoldenScenarioTests {
         #expect(
             abs(production.costPerMonthUSD - 3 * devTest.costPerMonthUSD) < 1e-6
                 || production.settings.managed.instanceType != devTest.settings.managed.instanceType)
+    }
+
+    /// A site's requests share its uplink: 150 KB at 10 requests/s is 12 Mbit/s, over a 10 Mbit/s
+    /// link no cloud target can serve them (uploads queue without bound) and the plan says why;
+    /// at 5 requests/s (ρ = 0.6) the cloud plans add the link's queue to the network figure
+    /// (M/D/1 p99 wait, S = 120 ms); the same requests from internet clients (each with its own
+    /// link) do not queue.
+    @Test func aSitesSharedUplinkLimitsTheCloudTargets() throws {
+        let yaml = "model: mlp\npayloadBytes: 150000\nlatency: { p99Ms: 2000 }\nnetwork: { rttMs: 60, uplinkMbps: 10 }\n"
+        let saturated = try Self.study(yaml + "requestsFrom: site\nload: { rps: 10 }\n").planner
+        for kind in [TargetKind.aks, .managed, .aci, .fpga] {
+            let plan = try saturated.plan(kind, rate: 10, verify: false)
+            #expect(
+                !plan.feasible && plan.infeasibility == .uplinkSaturated(neededMbps: 12, uplinkMbps: 10), "\(kind): \(plan.reason ?? "")")
+            #expect(plan.reason?.contains("12 Mbit/s over a 10 Mbit/s link") == true, "\(plan.reason ?? "")")
+        }
+        #expect(try saturated.plan(.iotEdge, rate: 10, verify: false).feasible)
+        let light = try Self.study(yaml + "requestsFrom: site\nload: { rps: 5 }\n").planner
+        let internet = try Self.study(yaml + "requestsFrom: internet\nload: { rps: 5 }\n").planner
+        let shared = try light.peakTraffic(rate: 5)
+        #expect(shared.uplinkShared && abs(shared.uplinkUtilization(rate: 5) - 0.6) < 1e-9)
+        #expect(abs(light.requestNetworkMs - internet.requestNetworkMs - shared.uplinkWaitP99Seconds(rate: 5) * 1000) < 1e-6)
+        #expect(shared.uplinkWaitP99Seconds(rate: 5) > 0.2, "a p99 wait of a few transmissions")
+        let plan = try light.plan(.aks, rate: 5, verify: true)
+        #expect(plan.feasible, "\(plan.reason ?? "")")
     }
 
     /// Support status as data: the document's ACI answer (dev/test, quick validation) carries

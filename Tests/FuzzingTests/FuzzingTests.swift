@@ -38,7 +38,7 @@ struct FuzzingTests {
 
     /// The seeds are valid files: most are taken, so the fuzzer starts inside the parsers.
     @Test func seedsAreAccepted() throws {
-        let onnx = Self.inputs(.onnx).filter { f in !["unsupported", "dynamic"].contains { f.lastPathComponent.contains($0) } }
+        let onnx = Self.inputs(.onnx).filter { f in !["unsupported", "dynamic", "/regressions/"].contains { f.path.contains($0) } }
         for f in onnx.prefix(5) {
             #expect(throws: Never.self) { _ = try ONNXImporter.decode(try Data(contentsOf: f), name: "seed") }
         }

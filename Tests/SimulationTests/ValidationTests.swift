@@ -75,3 +75,55 @@ struct ValidationTests {
         }
     }
 }
+
+/// A site's shared uplink is a FIFO queue of uploads with a fixed transmission time: with
+/// Poisson requests it is M/D/1, whose mean wait is Pollaczek–Khinchine's ρS / (2(1 − ρ)).
+@Suite("The shared uplink as a queue")
+struct SharedUplinkTests {
+    /// 100 KB uploads over 10 Mbit/s: S = 80 ms; at 10 requests/s ρ = 0.8, so the mean wait is
+    /// 0.8 · 80 / 0.4 = 160 ms. The server answers in 1 µs with 1,000 replicas, so the network
+    /// is all the latency: rtt/2 + S + wait + response.
+    func run(rate: Double, shared: Bool, duration: Double = 20_000) -> (ServingSimulation.Outcome, TrafficSpec) {
+        var t = TrafficSpec(
+            arrivals: .poisson(rate: rate), durationSeconds: duration, payloadBytes: 100_000, responseBytes: 0, rttSeconds: 0.02,
+            uplinkBitsPerSecond: 10e6, seed: 3)
+        t.networkJitterCV = 0
+        t.uplinkShared = shared
+        let sim = ServingSimulation(traffic: t, service: .deterministic(1e-6), replicas: 1000)
+        return (sim.run(), t)
+    }
+
+    @Test func theMeanWaitIsPollaczekKhinchines() {
+        let (o, t) = run(rate: 10, shared: true)
+        let s = t.uploadTransmitSeconds
+        #expect(abs(s - 0.08) < 1e-12)
+        let rho = 10 * s
+        let expected = rho * s / (2 * (1 - rho))
+        let meanWait = o.networkSum / Double(o.completed) - (0.01 + s + 0.01)
+        #expect(abs(meanWait / expected - 1) < 0.06, "mean wait \(meanWait) s vs M/D/1 \(expected) s over \(o.completed) requests")
+        // Each client on its own link: no wait at all.
+        let (own, _) = run(rate: 10, shared: false, duration: 2000)
+        #expect(abs(own.networkSum / Double(own.completed) - (0.01 + s + 0.01)) < 1e-9)
+    }
+
+    /// The planner's p99 of the wait (Cramér–Lundberg) against the simulated p99, within 10 %.
+    @Test func theP99WaitMatchesTheAnalyticBound() {
+        for rate in [3.0, 6.0, 10.0, 11.5] {
+            let (o, t) = run(rate: rate, shared: true)
+            let simulated = o.latency.percentile(99) - (0.02 + t.uploadTransmitSeconds)
+            let analytic = t.uplinkWaitP99Seconds(rate: rate)
+            #expect(abs(analytic / simulated - 1) < 0.10, "rate \(rate): analytic \(analytic) s vs simulated \(simulated) s")
+        }
+    }
+
+    /// Past the link's rate (12.5 requests/s here) uploads queue without bound.
+    @Test func pastTheLinksRateTheWaitGrowsWithoutBound() {
+        var t = TrafficSpec(
+            arrivals: .poisson(rate: 15), durationSeconds: 100, payloadBytes: 100_000, rttSeconds: 0.02, uplinkBitsPerSecond: 10e6)
+        t.uplinkShared = true
+        #expect(t.uplinkUtilization(rate: 15) > 1 && t.uplinkWaitP99Seconds(rate: 15) == .infinity)
+        let o = ServingSimulation(traffic: t, service: .deterministic(1e-6), replicas: 100).run()
+        // The last uploads left about 100 · (15 · 0.08 − 1) = 20 s after they were sent.
+        #expect(o.latency.percentile(99.9) > 15, "\(o.latency.percentile(99.9)) s")
+    }
+}

@@ -322,6 +322,9 @@ extension ONNXImporter.Builder {
             let s = try ints(n.input[3], node: name)
             guard s.count == 4, s[1] == Int64(shape[0]) else { throw fail("node '\(name)': Resize sizes \(s) for \(x.dims)") }
             _ = sizes
+            guard s[2...].allSatisfy({ (1...Int64(ShapeLimit.maxElements)).contains($0) }) else {
+                throw fail("node '\(name)': Resize sizes \(s): each must be 1 to \(ShapeLimit.maxElements)")
+            }
             outH = Int(s[2])
             outW = Int(s[3])
             scaleH = Float(outH) / Float(shape[1])
@@ -332,8 +335,14 @@ extension ONNXImporter.Builder {
             }
             scaleH = f[2]
             scaleW = f[3]
-            outH = Int((Float(shape[1]) * f[2]).rounded(.down))
-            outW = Int((Float(shape[2]) * f[3]).rounded(.down))
+            // In Double and checked before the conversion (a fuzzed file gave an infinite scale).
+            let h = (Double(shape[1]) * Double(f[2])).rounded(.down)
+            let w = (Double(shape[2]) * Double(f[3])).rounded(.down)
+            guard h >= 1, w >= 1, h <= Double(ShapeLimit.maxElements), w <= Double(ShapeLimit.maxElements) else {
+                throw fail("node '\(name)': Resize scales \(f) give a \(h) × \(w) output; each side must be 1 to \(ShapeLimit.maxElements)")
+            }
+            outH = Int(h)
+            outW = Int(w)
         } else {
             throw fail("node '\(name)': Resize needs scales or sizes known at import")
         }

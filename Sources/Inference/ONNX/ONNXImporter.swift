@@ -1167,6 +1167,13 @@ package enum ONNXImporter {
 
         mutating func reshape(_ x: (id: Int, dims: [Int]), to target: [Int], name: String, output: String) throws(InferenceError) {
             guard let batchAxis = x.dims.firstIndex(of: -1) else { throw fail("node '\(name)': input has no batch axis") }
+            // Sizes from the file: checked before any product of them (a fuzzed file overflowed one).
+            guard target.allSatisfy({ $0 >= -1 }) else {
+                throw fail("node '\(name)': Reshape to \(target): a size must be -1, 0 or positive")
+            }
+            guard ShapeLimit.elements(target.filter { $0 > 0 }) != nil else {
+                throw fail("node '\(name)': Reshape to \(target) has more than \(ShapeLimit.maxElements) elements")
+            }
             var dims = target
             // Where the batch is in the result (the input's axis unless the -1 moves it).
             var outBatch = batchAxis
@@ -1188,7 +1195,13 @@ package enum ONNXImporter {
             } else {
                 throw fail("node '\(name)': Reshape to \(target) must keep the batch axis in place (use 0 or -1 there)")
             }
-            for (i, d) in dims.enumerated() where d == 0 { dims[i] = x.dims[i] }
+            for (i, d) in dims.enumerated() where d == 0 {
+                guard i < x.dims.count else { throw fail("node '\(name)': Reshape to \(target) copies axis \(i), which the input lacks") }
+                dims[i] = x.dims[i]
+            }
+            guard ShapeLimit.elements(dims.filter { $0 > 0 }) != nil else {
+                throw fail("node '\(name)': Reshape to \(target) has more than \(ShapeLimit.maxElements) elements")
+            }
             let total = Self.perSample(x.dims).reduce(1, *)
             let known = dims.enumerated().filter { $0.offset != outBatch }.map(\.element)
             if known.contains(-1) {

@@ -161,9 +161,14 @@ package struct IoTEdgeTarget: DeploymentTarget {
             reasons.append(
                 Reason(
                     .realTimeLocalProcessing, .favors,
-                    evidence: String(
-                        format: "network p99 %.4g ms per request (RTT + upload) ≥ %.0f%% of the SLO (%.4g ms)", r.networkMs,
-                        100 * policy.localProcessingNetworkShare, r.sloMs),
+                    evidence: r.networkMs.isFinite
+                        ? String(
+                            format:
+                                "network p99 %.4g ms per request (RTT + upload, the shared uplink's queue included) ≥ %.0f%% of the SLO (%.4g ms)",
+                            r.networkMs, 100 * policy.localProcessingNetworkShare, r.sloMs)
+                        : String(
+                            format: "the site's %.4g Mbit/s uplink cannot carry the requests at the peak: uploads queue without bound",
+                            r.uplinkMbps),
                     text: "scoring on the device avoids sending the data to the cloud and waiting"))
         }
         if r.environment == .production && r.connectivity == .always && r.privacy == .none && !r.dataExceedsUplink {
