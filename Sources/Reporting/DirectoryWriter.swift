@@ -37,21 +37,34 @@ package enum DirectoryWriter {
             throw WriteError(description: "\(target.path): '\(name)' is reserved for the writer's own use")
         }
 
+        // A `current` that is not this writer's link is someone's file: never replaced.
+        let currentPath = target.appendingPathComponent(currentLink).path
+        if fm.fileExists(atPath: currentPath) || (try? fm.destinationOfSymbolicLink(atPath: currentPath)) != nil,
+            (try? fm.destinationOfSymbolicLink(atPath: currentPath))?.hasPrefix(runsDirectory + "/") != true
+        {
+            throw WriteError(
+                description: "\(currentPath) exists and is not a report's link to \(runsDirectory)/: move it, or write the report elsewhere"
+            )
+        }
         let id = runID(in: runs)
         let staging = runs.appendingPathComponent(id + ".partial")
-        TemporaryFiles.register(staging.path)
+        try TemporaryFiles.register(staging.path)
         defer { TemporaryFiles.remove(staging.path) }
-        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+        try TemporaryFiles.guarded { try fm.createDirectory(at: staging, withIntermediateDirectories: true) }
         for (name, content) in files {
             let url = staging.appendingPathComponent(name)
-            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try content.write(to: url)
+            try TemporaryFiles.guarded {
+                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try content.write(to: url)
+            }
         }
-        let run = runs.appendingPathComponent(id)
-        try move(staging.path, to: run.path)
-
-        try link(target.appendingPathComponent(currentLink), to: runsDirectory + "/" + id, scratch: runs)
-        for name in tops.sorted() { try link(target.appendingPathComponent(name), to: currentLink + "/" + name, scratch: runs) }
+        // The switch as one step with respect to a signal: all of it, or none.
+        try TemporaryFiles.guarded {
+            let run = runs.appendingPathComponent(id)
+            try move(staging.path, to: run.path)
+            try link(target.appendingPathComponent(currentLink), to: runsDirectory + "/" + id, scratch: runs)
+            for name in tops.sorted() { try link(target.appendingPathComponent(name), to: currentLink + "/" + name, scratch: runs) }
+        }
 
         // Links of names the new set does not have, then every run but this one.
         for name in (try? fm.contentsOfDirectory(atPath: target.path)) ?? [] where !tops.contains(name) {
@@ -66,22 +79,15 @@ package enum DirectoryWriter {
         }
     }
 
-    /// A name that sorts by time and cannot collide with a concurrent writer (pid).
+    /// A name that sorts by time and is never reused: a removed run's name given to a later
+    /// one would let a reader that resolved `current` before the switch read the later run's
+    /// files under the old name (the test caught it with a counter suffix).
     static func runID(in runs: URL) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let base = "\(f.string(from: Date()))-\(ProcessInfo.processInfo.processIdentifier)"
-        var id = base
-        var n = 1
-        while FileManager.default.fileExists(atPath: runs.appendingPathComponent(id).path)
-            || FileManager.default.fileExists(atPath: runs.appendingPathComponent(id + ".partial").path)
-        {
-            n += 1
-            id = "\(base)-\(n)"
-        }
-        return id
+        return "\(f.string(from: Date()))-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(12).lowercased())"
     }
 
     /// Makes `url` a symbolic link to `destination` in one step: a new link made in `scratch`
@@ -151,13 +157,39 @@ package enum DirectoryWriter {
 /// SIGINT, SIGTERM or SIGHUP by a handler installed with the first registration (it removes
 /// what is registered, then lets the signal end the process as it would have). SIGKILL cannot
 /// be handled; ``DirectoryWriter`` removes what such a run left on the next write.
+///
+/// The handler runs on its own thread while the program goes on, so the file operations on
+/// registered paths go through ``guarded(_:)``: the handler's cleanup happens before or after
+/// one, never during, and once a signal has arrived they throw instead of writing again (a
+/// writer that went on after the cleanup would recreate a half-filled staging directory, and
+/// could even switch a report to it).
 package enum TemporaryFiles {
-    private static let state = Mutex<(paths: Set<String>, sources: [any DispatchSourceSignal])>(([], []))
+    private struct State {
+        var paths: Set<String> = []
+        var sources: [any DispatchSourceSignal] = []
+        var terminating = false
+    }
+    private static let state = Mutex<State>(State())
 
-    package static func register(_ path: String) {
-        state.withLock { s in
+    /// A signal arrived: the process is ending.
+    package struct Terminating: Error, CustomStringConvertible {
+        package var description: String { "stopped by a signal" }
+    }
+
+    package static func register(_ path: String) throws {
+        try state.withLock { (s: inout State) throws(Terminating) in
+            if s.terminating { throw Terminating() }
             s.paths.insert(path)
             if s.sources.isEmpty { s.sources = installHandlers() }
+        }
+    }
+
+    /// Runs `body` (file operations on registered paths) so a signal's cleanup happens before or
+    /// after it, never during; throws ``Terminating`` once a signal has arrived.
+    package static func guarded(_ body: () throws -> Void) throws {
+        try state.withLock { (s: inout State) throws in
+            if s.terminating { throw Terminating() }
+            try body()
         }
     }
 
@@ -175,7 +207,11 @@ package enum TemporaryFiles {
             if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                let paths = state.withLock { $0.paths }
+                // After this, no guarded operation runs: what is removed stays removed.
+                let paths = state.withLock { s in
+                    s.terminating = true
+                    return s.paths
+                }
                 for p in paths { try? FileManager.default.removeItem(atPath: p) }
                 signal(sig, SIG_DFL)
                 raise(sig)

@@ -43,15 +43,15 @@ package struct GnuplotRenderer: Sendable {
     /// Plots `series` after the `settings` lines; returns inline-ready SVG.
     package func render(settings: [String], series: [Series], width: Int = 720, height: Int = 380) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("da-plot-\(UUID().uuidString)")
-        TemporaryFiles.register(dir.path)
+        try TemporaryFiles.register(dir.path)
         defer { TemporaryFiles.remove(dir.path) }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try TemporaryFiles.guarded { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
         var plots: [String] = []
         for (i, s) in series.enumerated() {
             let file = dir.appendingPathComponent("s\(i).dat")
             let text = s.rows.map { $0.map { $0.isFinite ? String(format: "%.9g", $0) : "NaN" }.joined(separator: " ") }.joined(
                 separator: "\n")
-            try (text + "\n").write(to: file, atomically: true, encoding: .utf8)
+            try TemporaryFiles.guarded { try (text + "\n").write(to: file, atomically: true, encoding: .utf8) }
             if s.rows.isEmpty { continue }
             plots.append("'\(file.path)' using \(s.using) title '\(Self.sanitize(s.title))' \(s.style)")
         }

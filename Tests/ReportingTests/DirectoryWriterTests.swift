@@ -69,6 +69,16 @@ struct DirectoryWriterTests {
         #expect(FileManager.default.fileExists(atPath: live.path))
     }
 
+    /// A file of the user's named `current` is never replaced.
+    @Test func aForeignCurrentIsKept() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dw-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "mine".write(to: dir.appendingPathComponent("current"), atomically: true, encoding: .utf8)
+        #expect(throws: DirectoryWriter.WriteError.self) { try DirectoryWriter.write(Self.set("a", ["index.html"]), to: dir.path) }
+        #expect(Self.text(dir, "current") == "mine" && Self.text(dir, "index.html") == nil)
+    }
+
     @Test func reservedNamesAreRefused() {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dw-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
