@@ -33,6 +33,9 @@ for t in "${targets[@]}"; do
   case $t in onnx) max_len=16384 ;; *) max_len=4096 ;; esac
   log=$work/$t.log
   status=0
+  # Crashes of this run only (earlier ones stay in the directory until dealt with).
+  marker=$work/$t.started
+  touch "$marker"
   # One thread for OpenBLAS (the fuzzer is one process); Swift's backtracer off (libFuzzer
   # and AddressSanitizer report the crash); LeakSanitizer off: the Swift runtime's caches
   # of metadata are reported as leaks at exit.
@@ -42,7 +45,7 @@ for t in "${targets[@]}"; do
     > "$log" 2>&1 || status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
-  crashes=$(find "$artifacts" -type f 2>/dev/null | wc -l)
+  crashes=$(find "$artifacts" -type f -newer "$marker" 2>/dev/null | wc -l)
   printf '%-9s %12s %8s %8s %7s\n' "$t" "${execs:-0}" "${rate:-0}" "$(ls "$corpus" | wc -l)" "$crashes" | tee -a "$summary"
   if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ]; then
     failed=1

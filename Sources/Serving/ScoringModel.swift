@@ -140,6 +140,10 @@ package enum ScoringJSON {
     /// Flattens nested numeric arrays, returning the nested shape.
     static func flatten(_ value: Any, into out: inout [Float], shape: inout [Int], depth: Int) throws(BadRequest) {
         if let array = value as? [Any] {
+            // A number already seen at this depth or above: `[1, [2]]` is ragged.
+            if depth >= shape.count, !out.isEmpty {
+                throw BadRequest(description: "ragged array: axis \(depth) holds both numbers and arrays")
+            }
             if depth == shape.count {
                 shape.append(array.count)
             } else if shape[depth] != array.count {
@@ -185,12 +189,15 @@ package enum ScoringJSON {
         flat.reserveCapacity(n / 4)
         var shape: [Int] = []
         var scratch = [CChar](repeating: 0, count: 64)
+        // Every number at one depth, every array above it: a ragged body (`[15, [0.5, 25, 6]]`)
+        // is refused here (a fuzzer found it read as [2, 3] with 4 values).
+        var leafDepth: Int?
         func value(_ depth: Int) -> Bool {
             skip()
             guard i < n else { return false }
             if bytes[i] == UInt8(ascii: "[") {
                 i += 1
-                guard depth < 8 else { return false }
+                guard depth < 8, leafDepth.map({ depth < $0 }) ?? true else { return false }
                 if depth == shape.count { shape.append(-1) }
                 var count = 0
                 skip()
@@ -216,7 +223,8 @@ package enum ScoringJSON {
                 if shape[depth] == -1 { shape[depth] = count } else if shape[depth] != count { return false }
                 return true
             }
-            guard depth == shape.count else { return false }
+            guard depth == shape.count, leafDepth.map({ $0 == depth }) ?? true else { return false }
+            leafDepth = depth
             var len = 0
             while i < n, len < 63 {
                 let c = bytes[i]
@@ -299,6 +307,9 @@ package enum ScoringJSON {
 
     /// Values nested as `shape` as one sample of `inputShape` or a batch of them.
     package static func shaped(_ flat: [Float], shape: [Int], inputShape: [Int]) throws(BadRequest) -> (samples: [[Float]], batched: Bool) {
+        guard shape.reduce(1, *) == flat.count else {
+            throw BadRequest(description: "data is ragged: its arrays do not nest to one shape")
+        }
         let per = inputShape.reduce(1, *)
         if shape == inputShape { return ([flat], false) }
         if shape.count == inputShape.count + 1 && Array(shape.dropFirst()) == inputShape && shape[0] >= 1 {

@@ -49,6 +49,20 @@ struct FuzzingTests {
         #expect(try ScoringJSON.parse(body, inputShape: [2, 3]).samples.count == 2)
     }
 
+    /// Ragged data (numbers and arrays at one depth) is refused by both paths, whatever the
+    /// count (a fuzzer found `[15, [0.5, 25, 6]]` read as [2, 3] holding 4 values).
+    @Test func raggedDataIsRefused() {
+        for (body, shape) in [
+            (#"{"data": [15, [0.5, 25, 6]]}"#, [2, 3]), (#"{"data": [1, [2]]}"#, [2, 1]), (#"{"data": [[1], [2, [3]]]}"#, [2, 1]),
+        ] {
+            #expect(ScoringJSON.fastParse(Data(body.utf8)) == nil, "\(body)")
+            #expect(throws: ScoringJSON.BadRequest.self, "\(body)") {
+                try ScoringJSON.parse(Data(body.utf8), inputShape: shape, fastPath: false)
+            }
+        }
+        #expect((try? ScoringJSON.parse(Data(#"{"data": [[1], [2]]}"#.utf8), inputShape: [2, 1], fastPath: false))?.samples == [[1, 2]])
+    }
+
     /// The fast path reads exactly JSON's numbers (strtod alone takes `+1`, `.5`, `01`, `1.`).
     @Test func theFastPathTakesOnlyJSONNumbers() throws {
         for good in ["0", "-0", "1", "-12.5", "1e3", "1E-3", "0.5e+2", "123456789"] {
