@@ -132,7 +132,7 @@ package enum DirectoryWriter {
         {
             let pid: Int32?
             if dir == runs, name.hasSuffix(".partial") {
-                // <date>-<pid>[-n].partial
+                // <date>-<pid>-<random>.partial
                 pid = name.dropLast(".partial".count).split(separator: "-").dropFirst().first.flatMap { Int32($0) }
             } else if dir == runs, name.hasPrefix(".link-") || name.hasPrefix("replaced-") {
                 pid = name.hasPrefix(".link-") ? name.split(separator: "-").dropFirst().first.flatMap { Int32($0) } : 0
