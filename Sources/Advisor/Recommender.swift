@@ -433,7 +433,9 @@ enum RecommendationSummary {
             var summary =
                 "Deploy to \(kind.displayName) (\(v.plan.summary)): "
                 + (deciding.isEmpty ? "" : deciding.joined(separator: "; ") + "; ")
-                + String(format: "p99 %.2f ms within the %.4g ms SLO, USD %.2f/month.", v.plan.p99Ms ?? 0, r.sloMs, v.plan.costPerMonthUSD)
+                + String(
+                    format: "p99 %.2f ms at the %.4g requests/s peak within the %.4g ms SLO, USD %.2f/month%@.", v.plan.p99Ms ?? 0,
+                    r.peakRps, r.sloMs, v.plan.costPerMonthUSD, v.plan.costIsEstimate ? " (estimate)" : "")
             let out = verdicts.filter { $0.verdict == .ruledOut }
             if !out.isEmpty {
                 summary += " Ruled out: " + out.map { "\($0.target.rawValue) (\($0.blockers.first!.text))" }.joined(separator: "; ") + "."

@@ -160,6 +160,22 @@ struct GoldenScenarioTests {
         #expect(plan.feasible, "\(plan.reason ?? "")")
     }
 
+    /// The headline's p99 is the plan's, at the peak, and says so; its cost says "estimate" when
+    /// the plan's does (the FPGA price), as the comparison table does.
+    @Test func theHeadlineSaysWhereItsNumbersComeFrom() throws {
+        let yaml = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("reports/realtime-fpga/workload.yaml"), encoding: .utf8)
+        let r = try Self.recommend(yaml)
+        let chosen = try #require(r.recommendation)
+        let plan = Self.verdict(r, chosen).plan
+        let peak = try Workload.parse(yaml).load.effectivePeakRps
+        #expect(
+            r.summary.contains(String(format: "p99 %.2f ms at the %.4g requests/s peak", try #require(plan.p99Ms), peak)), "\(r.summary)")
+        #expect(
+            r.summary.contains(String(format: "USD %.2f/month (estimate).", plan.costPerMonthUSD)) == plan.costIsEstimate, "\(r.summary)")
+    }
+
     /// Support status as data: the document's ACI answer (dev/test, quick validation) carries
     /// the warning that its v1 web service is out of support and names the managed endpoint;
     /// a managed answer carries none; every verdict has its path.
