@@ -28,24 +28,24 @@ package enum DirectoryWriter {
     package static func write(_ files: [String: Data], to directory: String) throws {
         let fm = FileManager.default
         let target = URL(fileURLWithPath: directory).standardizedFileURL
-        try fm.createDirectory(at: target, withIntermediateDirectories: true)
-        let runs = target.appendingPathComponent(runsDirectory)
-        try fm.createDirectory(at: runs, withIntermediateDirectories: true)
-        removeAbandoned(in: target)
+        // Refusals first, so a refused write leaves nothing behind.
         let tops = Set(files.keys.map { String($0.split(separator: "/", maxSplits: 1)[0]) })
         for name in tops where name == runsDirectory || name == currentLink || name.hasPrefix(".") {
             throw WriteError(description: "\(target.path): '\(name)' is reserved for the writer's own use")
         }
-
         // A `current` that is not this writer's link is someone's file: never replaced.
         let currentPath = target.appendingPathComponent(currentLink).path
-        if fm.fileExists(atPath: currentPath) || (try? fm.destinationOfSymbolicLink(atPath: currentPath)) != nil,
-            (try? fm.destinationOfSymbolicLink(atPath: currentPath))?.hasPrefix(runsDirectory + "/") != true
-        {
+        let currentDestination = try? fm.destinationOfSymbolicLink(atPath: currentPath)
+        if currentDestination.map({ !$0.hasPrefix(runsDirectory + "/") }) ?? fm.fileExists(atPath: currentPath) {
             throw WriteError(
                 description: "\(currentPath) exists and is not a report's link to \(runsDirectory)/: move it, or write the report elsewhere"
             )
         }
+        try fm.createDirectory(at: target, withIntermediateDirectories: true)
+        let runs = target.appendingPathComponent(runsDirectory)
+        try fm.createDirectory(at: runs, withIntermediateDirectories: true)
+        removeAbandoned(in: target)
+
         let id = runID(in: runs)
         let staging = runs.appendingPathComponent(id + ".partial")
         try TemporaryFiles.register(staging.path)

@@ -85,6 +85,7 @@ struct DirectoryWriterTests {
         for name in ["current", ".runs/x", ".hidden"] {
             #expect(throws: DirectoryWriter.WriteError.self) { try DirectoryWriter.write([name: Data()], to: dir.path) }
         }
+        #expect(!FileManager.default.fileExists(atPath: dir.path), "a refused write creates nothing")
     }
 
     /// A reader resolving `current` once sees one whole set while sets are switched under it.
