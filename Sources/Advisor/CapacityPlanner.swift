@@ -103,11 +103,18 @@ package struct CapacityPlanner: Sendable {
     /// The cheapest configuration of each family that meets the SLO analytically, and the
     /// lowest p99 any configuration reached.
     func search(_ target: any DeploymentTarget, _ context: TargetContext, rate: Double, networkSeconds: Double) throws
-        -> (candidates: [Candidate], closestSeconds: Double?, families: [CandidateFamily])
+        -> (candidates: [Candidate], closestSeconds: Double?, families: [CandidateFamily], bestAttempt: TargetConfigurations?)
     {
         var candidates: [Candidate] = []
         var closest = Double.infinity
+        var closestAt: (family: CandidateFamily, servers: Int)?
+        // When no configuration keeps up: the one with the most capacity (servers per mean service time).
+        var largest: (capacity: Double, settings: TargetConfigurations)?
         let families = try target.candidates(context, rate: rate)
+        for family in families {
+            let capacity = Double(family.servers.upperBound) / max(family.service.meanSeconds, 1e-12)
+            if largest == nil || capacity > largest!.capacity { largest = (capacity, family.settings(family.servers.upperBound)) }
+        }
         for family in families where family.excluded == nil {
             let worst = family.service.samples.max() ?? family.service.meanSeconds
             for n in family.servers {
@@ -116,7 +123,10 @@ package struct CapacityPlanner: Sendable {
                         samples: family.service.samples, servers: family.partitioned ? 1 : n,
                         rate: family.partitioned ? rate / Double(n) : rate, maxUtilization: policy.maxAnalyticUtilization)
                 else { continue }  // not enough servers for the load yet
-                closest = min(closest, p + networkSeconds)
+                if p + networkSeconds < closest {
+                    closest = p + networkSeconds
+                    closestAt = (family, n)
+                }
                 if p + networkSeconds <= sloSeconds {
                     let settings = family.settings(n)
                     candidates.append(
@@ -129,7 +139,35 @@ package struct CapacityPlanner: Sendable {
                 if worst + networkSeconds > sloSeconds { break }
             }
         }
-        return (candidates, closest.isFinite ? closest : nil, families)
+        if let cheapest = candidates.min(by: { ($0.cost.perHourUSD, $0.p99Seconds) < ($1.cost.perHourUSD, $1.p99Seconds) }) {
+            return (candidates, closest.isFinite ? closest : nil, families, cheapest.settings)
+        }
+        guard let at = closestAt else { return (candidates, nil, families, largest?.settings) }
+        let attempt = withHeadroom(at, rate: rate)
+        return (candidates, min(closest, attempt.p99Seconds + networkSeconds), families, attempt.settings)
+    }
+
+    /// The best attempt of a family whose requests miss the SLO with any number of servers:
+    /// from the fewest servers that keep up, the first count whose analytic p99 is within 5%
+    /// of the family's floor (its service time's p99 alone), so the attempt shows what the size
+    /// can do rather than a queue at the edge of saturation.
+    func withHeadroom(_ at: (family: CandidateFamily, servers: Int), rate: Double) -> (
+        settings: TargetConfigurations, p99Seconds: Double
+    ) {
+        let f = at.family
+        let sorted = f.service.samples.sorted()
+        let floor = sorted.isEmpty ? f.service.meanSeconds : sorted[min(sorted.count - 1, Int(0.99 * Double(sorted.count)))]
+        var best = (settings: f.settings(at.servers), p99Seconds: Double.infinity)
+        for n in at.servers...min(f.servers.upperBound, at.servers + 256) {
+            guard
+                let p = Self.analyticP99(
+                    samples: f.service.samples, servers: f.partitioned ? 1 : n, rate: f.partitioned ? rate / Double(n) : rate,
+                    maxUtilization: policy.maxAnalyticUtilization), p < best.p99Seconds
+            else { continue }
+            best = (f.settings(n), p)
+            if p <= 1.05 * floor { break }
+        }
+        return best
     }
 
     /// Plans one target at `rate` requests/s.
@@ -142,16 +180,30 @@ package struct CapacityPlanner: Sendable {
         let deployMinutes = deploy.keys.sorted().reduce(0) { $0 + deploy[$1]! }
         let requirements = Requirements(
             sloMs: sloSeconds * 1000, peakRps: rate, devices: workload.devices, devicesInstalled: workload.devicesInstalled)
+        // Past the uplink's capacity the network time has no bound: the search then sizes the
+        // servers alone, so the best attempt is what would serve the load if the link could carry it.
+        let uplinkSaturated = !target.scoresOnSite && traffic.uplinkUtilization(rate: rate) >= 1
+        let (candidates, closest, families, attempt) = try search(
+            target, context, rate: rate, networkSeconds: uplinkSaturated ? 0 : networkSeconds)
+        /// The configuration that came closest, simulated at the peak when verifying.
+        func bestAttempt() throws -> NeighbourCheck? {
+            guard let attempt else { return nil }
+            let r = verify ? try TargetSimulator(context: context, traffic: traffic, configurations: attempt).run(kind) : nil
+            return NeighbourCheck(
+                summary: try target.summary(attempt, context), settings: attempt, simulatedP99Ms: r?.reportedLatencyMs(percentile: 99),
+                simulatedSuccessRate: r?.reportedSuccessRate, notSimulated: r == nil ? "analytics only (quick)" : nil,
+                caveat: r?.latencyCaveat)
+        }
         // A site's shared uplink that cannot carry the peak rules out every target off the site.
-        if !target.scoresOnSite && traffic.uplinkUtilization(rate: rate) >= 1 {
+        if uplinkSaturated {
             let why = Infeasibility.uplinkSaturated(
                 neededMbps: rate * Double(traffic.payloadBytes) * 8 / 1e6, uplinkMbps: traffic.uplinkBitsPerSecond / 1e6)
             return TargetPlan(
                 target: kind, feasible: false, infeasibility: why, reason: target.explain(why, requirements), configuration: [:],
                 summary: "cannot", analyticP99Ms: nil, simulatedP99Ms: nil, simulatedSuccessRate: nil, costPerMonthUSD: 0,
-                costIsEstimate: false, deployMinutes: deployMinutes, deployBreakdown: deploy, closestP99Ms: nil, settings: base)
+                costIsEstimate: false, deployMinutes: deployMinutes, deployBreakdown: deploy, closestP99Ms: nil, settings: base,
+                bestAttempt: try bestAttempt())
         }
-        let (candidates, closest, families) = try search(target, context, rate: rate, networkSeconds: networkSeconds)
         let ordered = candidates.sorted { ($0.cost.perHourUSD, $0.p99Seconds) < ($1.cost.perHourUSD, $1.p99Seconds) }
         guard let cheapest = ordered.first else {
             let why = try target.infeasibility(
@@ -160,7 +212,7 @@ package struct CapacityPlanner: Sendable {
                 target: kind, feasible: false, infeasibility: why, reason: target.explain(why, requirements), configuration: [:],
                 summary: "cannot", analyticP99Ms: nil, simulatedP99Ms: nil, simulatedSuccessRate: nil, costPerMonthUSD: 0,
                 costIsEstimate: false, deployMinutes: deployMinutes, deployBreakdown: deploy, closestP99Ms: closest.map { $0 * 1000 },
-                settings: base)
+                settings: base, bestAttempt: try bestAttempt())
         }
         var chosen = cheapest.settings
         var simulated: TargetResult?
@@ -173,9 +225,21 @@ package struct CapacityPlanner: Sendable {
             // A grown plan keeps the analytic figure of the candidate it grew from.
             analyticSeconds = v.analyticP99Seconds ?? cheapest.p99Seconds
         }
-        let feasible = simulated.map(meets) ?? true
-        let missed: Infeasibility? =
+        var feasible = simulated.map(meets) ?? true
+        var missed: Infeasibility? =
             feasible ? nil : .missedInSimulation(p99Ms: simulated?.latencyMs?.p99, successRate: simulated?.successRate ?? 0)
+        var patternCheck: NeighbourCheck?
+        if verify, feasible, let own = try ownTraffic() {
+            let v = try verifiedUnderPattern(target, kind, chosen, context: context, traffic: own)
+            patternCheck = v.check
+            if v.meets {
+                chosen = v.check.settings
+            } else {
+                feasible = false
+                missed = .missedUnderPattern(
+                    pattern: workload.load.pattern.rawValue, p99Ms: v.check.simulatedP99Ms, lostShare: v.lostShare)
+            }
+        }
         let cost = try target.cost(chosen, context)
         return TargetPlan(
             target: kind, feasible: feasible, infeasibility: missed, reason: missed.map { target.explain($0, requirements) },
@@ -183,7 +247,15 @@ package struct CapacityPlanner: Sendable {
             analyticP99Ms: analyticSeconds.map { $0 * 1000 }, simulatedP99Ms: simulated?.latencyMs?.p99,
             simulatedSuccessRate: simulated?.successRate, costPerMonthUSD: cost.perMonthUSD, costIsEstimate: cost.isEstimate,
             deployMinutes: deployMinutes, deployBreakdown: deploy, closestP99Ms: min(closest ?? .infinity, cheapest.p99Seconds) * 1000,
-            settings: chosen, smallerCheck: checks.fewer, smallerSizeCheck: checks.smallerSize)
+            settings: chosen, smallerCheck: checks.fewer, smallerSizeCheck: checks.smallerSize,
+            patternCheck: patternCheck,
+            bestAttempt: feasible
+                ? nil
+                : try patternCheck
+                    ?? NeighbourCheck(
+                        summary: try target.summary(chosen, context), settings: chosen,
+                        simulatedP99Ms: simulated?.reportedLatencyMs(percentile: 99), simulatedSuccessRate: simulated?.reportedSuccessRate,
+                        caveat: simulated?.latencyCaveat))
     }
 
     /// The evidence that a plan is minimal: its simulated neighbours.
@@ -210,7 +282,8 @@ package struct CapacityPlanner: Sendable {
         }
         func check(_ s: TargetConfigurations, _ r: TargetResult) throws -> NeighbourCheck {
             NeighbourCheck(
-                summary: try target.summary(s, context), settings: s, simulatedP99Ms: r.latencyMs?.p99, simulatedSuccessRate: r.successRate)
+                summary: try target.summary(s, context), settings: s, simulatedP99Ms: r.reportedLatencyMs(percentile: 99),
+                simulatedSuccessRate: r.reportedSuccessRate, caveat: r.latencyCaveat)
         }
         var budget = policy.verificationAttempts
         var first: TargetResult?
@@ -334,9 +407,39 @@ package struct CapacityPlanner: Sendable {
         )
     }
 
-    /// Whether a simulated configuration meets the SLO and the success floor.
-    func meets(_ r: TargetResult) -> Bool {
-        (r.latencyMs?.p99 ?? .infinity) <= sloSeconds * 1000 && r.successRate >= policy.minSuccessRate
+    /// Whether a simulated configuration meets the SLO and the success floor (the one rule
+    /// every report uses too, ``TargetResult/meetsSLO(sloMs:minSuccessRate:)``).
+    func meets(_ r: TargetResult) -> Bool { r.meetsSLO(sloMs: sloSeconds * 1000, minSuccessRate: policy.minSuccessRate) }
+
+    /// The workload's own traffic (its pattern, duration and connectivity), when it differs
+    /// from the steady peak the plan was verified at; nil when it is that peak.
+    func ownTraffic() throws -> TrafficSpec? {
+        let load = workload.load
+        let steady =
+            load.pattern == .poisson && (load.peakRps ?? load.rps) <= load.rps && workload.connectivity == .always
+            && load.durationSeconds == max(60, min(load.durationSeconds, 600))
+        return steady ? nil : try workload.traffic(inputShape: graph.inputShape, edge: base.edge)
+    }
+
+    /// Simulates a plan under the workload's own load pattern: a plan that keeps up with a
+    /// steady peak can still lose requests while the load rises faster than replicas start.
+    /// When it misses, its minimum is raised toward its peak size (``DeploymentTarget/steadier(than:_:)``;
+    /// the cost, billed at the peak size, does not change) and simulated again, at most three times.
+    func verifiedUnderPattern(
+        _ target: any DeploymentTarget, _ kind: TargetKind, _ settings: TargetConfigurations, context: TargetContext,
+        traffic: TrafficSpec
+    ) throws -> (check: NeighbourCheck, meets: Bool, lostShare: Double) {
+        var chosen = settings
+        var r = try TargetSimulator(context: context, traffic: traffic, configurations: chosen).run(kind)
+        for _ in 0..<3 where !meets(r) {
+            guard let next = target.steadier(than: chosen, context) else { break }
+            chosen = next
+            r = try TargetSimulator(context: context, traffic: traffic, configurations: chosen).run(kind)
+        }
+        let check = NeighbourCheck(
+            summary: try target.summary(chosen, context), settings: chosen, simulatedP99Ms: r.reportedLatencyMs(percentile: 99),
+            simulatedSuccessRate: r.reportedSuccessRate, caveat: r.latencyCaveat)
+        return (check, meets(r), r.lostToCapacity)
     }
 
     /// The cheapest feasible target and configuration across load levels (analytics only).

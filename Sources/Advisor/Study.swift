@@ -213,8 +213,12 @@ extension Study {
         let recommendation = recommend(plans)
         progress("computing the cost curve")
         let curve = try planner.curve()
+        // A target without a plan runs its best attempt (the closest configuration the planner
+        // tried), not its defaults.
         let results = try simulate(
-            plans.map(\.target), settings: { kind in plans.first { $0.target == kind && $0.feasible }?.settings }, progress: progress)
+            plans.map(\.target),
+            settings: { kind in plans.first { $0.target == kind }.flatMap { $0.feasible ? $0.settings : $0.bestAttempt?.settings } },
+            progress: progress)
         progress("emulating the FPGA")
         let fpga = try fpgaEvaluation(samples: accuracySamples)
         return Evaluation(study: self, plans: plans, recommendation: recommendation, curve: curve, results: results, fpga: fpga)

@@ -32,14 +32,18 @@ enum Charts {
         charts.append(
             Chart(
                 id: "latency-cdf", title: "Latency distribution per target",
-                caption: "Cumulative fraction of requests completed within a latency (log scale), simulated under the workload's traffic.",
+                caption:
+                    "Cumulative fraction of requests completed within a latency (log scale), simulated under the workload's traffic"
+                    + (d.targets.contains { $0.backlogGrows }
+                        ? "; left out: \(d.targets.filter(\.backlogGrows).map(\.target.rawValue).joined(separator: ", ")), whose backlog grows without bound (their latencies grow with the run's length)."
+                        : "."),
                 settings: [
                     "set logscale x", "set xlabel 'latency (ms, log scale)'", "set ylabel 'fraction of requests'", "set yrange [0:1.02]",
                     "set grid", "set key outside right top",
                     "set arrow from \(slo), graph 0 to \(slo), graph 1 nohead dt 2 lc rgb '#666666'",
                     "set label 'SLO' at \(slo), graph 1.03 center",
                 ],
-                series: d.targets.filter { !$0.cdf.isEmpty }.map {
+                series: d.targets.filter { !$0.cdf.isEmpty && !$0.backlogGrows }.map {
                     .init(title: $0.target.rawValue, rows: $0.cdf.filter { $0[0] > 0 }, style: line($0.target))
                 }))
         let rates = d.curve.map(\.rps)

@@ -71,7 +71,7 @@ enum HTMLWriter {
             h += "</ul>"
         }
         h +=
-            "<h2>Comparison</h2><p>Each target simulated under the workload's traffic with its planned configuration (Azure ML's defaults where no configuration meets the SLO).</p>"
+            "<h2>Comparison</h2><p>\(escape(ComparisonRow.caption))</p>"
         h += table(ComparisonRow.header, ComparisonRow.rows(d).map(\.cells), id: "comparison")
         if let m = d.measured {
             let l = m.latencyMs
@@ -112,7 +112,10 @@ enum HTMLWriter {
         h +=
             "<h2>Capacity plan</h2><p>The smallest configuration per target meeting the SLO at the peak rate (\(String(format: "%.4g", d.workload.load.effectivePeakRps)) requests/s): queueing analytics, then verified by simulation, which walks down while one server fewer or a smaller size costing no more still meets the SLO; the last column is that evidence.</p>"
         h += table(
-            ["target", "configuration", "analytic p99 ms", "simulated p99 ms", "$/month", "deploy min", "smaller neighbours at the peak"],
+            [
+                "target", "configuration", "analytic p99 ms", "simulated p99 ms", "$/month", "deploy min",
+                "simulated at the peak: smaller neighbours, or the closest tried",
+            ],
             d.plans.map { p in
                 [
                     p.target.rawValue, p.feasible ? p.summary : "cannot: \(p.reason ?? "")",

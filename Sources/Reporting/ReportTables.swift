@@ -63,22 +63,30 @@ enum DeployFiles {
 /// simulation at the peak gave them (the Markdown and HTML capacity-plan tables share it).
 enum PlanEvidence {
     static func cell(_ p: TargetPlan) -> String {
-        guard p.feasible else { return "—" }
+        guard p.feasible else { return p.bestAttempt.map { describe("closest tried", $0) } ?? "—" }
         let checks = [("one fewer", p.smallerCheck), ("smaller size", p.smallerSizeCheck)].compactMap { label, c in
-            c.map { c in
-                if let why = c.notSimulated { return "\(label): \(c.summary) — not simulated: \(why)" }
-                let p99 = c.simulatedP99Ms.map { String(format: "p99 %.2f ms", $0) } ?? "no request completed"
-                return "\(label): \(c.summary) — \(p99), \(String(format: "%.1f", 100 * (c.simulatedSuccessRate ?? 0)))% served"
-            }
+            c.map { describe(label, $0) }
         }
         if checks.isEmpty { return p.simulatedP99Ms == nil ? "not simulated (quick)" : "nothing smaller to try" }
         return checks.joined(separator: "; ")
+    }
+
+    /// A configuration next to the plan and what the simulation at the peak gave it; a p99 that
+    /// is not a number (the backlog grows, too many not served) is said in words.
+    static func describe(_ label: String, _ c: NeighbourCheck) -> String {
+        if let why = c.notSimulated { return "\(label): \(c.summary) — not simulated: \(why)" }
+        let p99 = c.simulatedP99Ms.map { String(format: "p99 %.2f ms", $0) } ?? c.caveat ?? "no request completed"
+        let served = String(format: "%.1f%% served", 100 * (c.simulatedSuccessRate ?? 0))
+        return "\(label): \(c.summary) — \(p99), \(served)\(c.caveat == "backlog grows without bound" ? " within the run" : "")"
     }
 }
 
 struct ComparisonRow {
     var target: TargetKind
     var cells: [String]
+
+    static let caption =
+        "Each target simulated under the workload's own traffic (its pattern, duration and connectivity) with its plan or, where no configuration meets the SLO, the closest configuration the planner tried. Percentiles are of every request sent: one the run cannot give as a number (the backlog grows without bound, or more requests than the percentile leaves out were not served) is shown as — and the SLO column says why. The capacity plan's p99 (and the headline's) is the steady peak's; this table's is the workload's own run."
 
     static let header = [
         "target", "configuration", "p50 ms", "p95 ms", "p99 ms", "SLO met", "max rps at SLO", "success", "$/hour", "$/month", "$/million",
@@ -88,19 +96,27 @@ struct ComparisonRow {
     static func rows(_ d: ReportData) -> [ComparisonRow] {
         let slo = d.workload.effectiveP99Ms ?? 100
         return d.targets.map { r in
-            func ms(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "—" }
+            func ms(_ q: Double) -> String { r.reportedLatencyMs(percentile: q).map { String(format: "%.2f", $0) } ?? "—" }
             let plan = d.plans.first { $0.target == r.target }
-            let met = r.deployable && (r.latencyMs?.p99 ?? .infinity) <= slo && r.successRate >= 0.999
+            let met = r.meetsSLO(sloMs: slo, minSuccessRate: d.recommendation.policy.minSuccessRate)
+            let configuration: String
+            if !r.deployable {
+                configuration = "cannot deploy: \(r.refusal ?? "")"
+            } else if let plan, plan.feasible {
+                configuration = plan.summary
+            } else if let attempt = plan?.bestAttempt {
+                configuration = "closest tried, no plan: \(attempt.summary)"
+            } else {
+                configuration = "defaults (no configuration meets the SLO)"
+            }
             return ComparisonRow(
                 target: r.target,
                 cells: [
-                    r.target.rawValue,
-                    r.deployable
-                        ? (plan?.feasible == true ? plan!.summary : "defaults (no configuration meets the SLO)")
-                        : "cannot deploy: \(r.refusal ?? "")",
-                    ms(r.latencyMs?.p50), ms(r.latencyMs?.p95), ms(r.latencyMs?.p99), met ? "yes" : "no",
+                    r.target.rawValue, configuration, ms(50), ms(95), ms(99),
+                    (met ? "yes" : "no") + (r.latencyCaveat.map { ": \($0)" } ?? ""),
                     maxRpsAtSLO(r, slo: slo, d).map { String(format: "%.1f", $0) } ?? "—",
-                    String(format: "%.2f%%", 100 * r.successRate), String(format: "%.3f", r.costPerHourUSD),
+                    String(format: "%.2f%%%@", 100 * r.reportedSuccessRate, r.backlogGrows ? " within the run" : ""),
+                    String(format: "%.3f", r.costPerHourUSD),
                     String(format: "%.2f%@", r.costPerMonthUSD, r.costIsEstimate ? " (estimate)" : ""),
                     r.costPerMillionUSD.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.1f", r.deployMinutes),
                     String(format: "%.0f", r.bytesLeftDevice),

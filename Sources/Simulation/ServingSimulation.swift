@@ -61,7 +61,9 @@ package struct ServingSimulation: Sendable {
     /// many consecutive batches of `batchSize` for batch-means confidence intervals.
     package var waitBatches: (count: Int, size: Int)?
     /// The largest latency the histogram tracks exactly, seconds (larger ones are clamped).
-    package var latencyCeilingSeconds = 7200.0
+    package var latencyCeilingSeconds = defaultLatencyCeilingSeconds
+    /// Two hours: the IoT Edge hub's default store-and-forward time-to-live.
+    package static let defaultLatencyCeilingSeconds = 7200.0
     /// A CPU limit below one core (Linux CFS bandwidth control): each replica may run
     /// `cpuShare × cfsPeriodSeconds` of CPU per period in total, across all its requests, and
     /// `service` then draws CPU seconds, not wall time. A replica's requests share its CPU in
@@ -120,6 +122,15 @@ package struct ServingSimulation: Sendable {
         /// Arrivals not held because ``ServingSimulation/maxWaitingRequests`` were already
         /// waiting (the configuration is overloaded); not served.
         package var beyondBacklogBound = 0
+        /// Requests completed when the arrivals stopped (at the horizon); the run then drains,
+        /// so requests still waiting there finish later, with latencies that grow with the run.
+        package var completedAtHorizon = 0
+        /// Requests still waiting or in flight at the horizon (sent, neither served nor failed).
+        package var unresolvedAtHorizon = 0
+        /// Whether the system could not keep up when the arrivals stopped: every serving slot
+        /// busy over the run's last quarter (sampled) with requests waiting, or the shared uplink
+        /// backed up by more than 1% of the run.
+        package var saturatedAtHorizon = false
     }
 
     enum Event {
@@ -176,6 +187,8 @@ package struct ServingSimulation: Sendable {
         /// When the shared uplink has sent every upload queued so far.
         var uplinkFreeAt = 0.0
         var now = 0.0
+        /// Whether the horizon's counts were taken.
+        var pastHorizon = false
         /// Requests sent at or after this are measured; infinite until the warm-up ends.
         var measureStart = Double.infinity
         var busyAreaAtMeasureStart = 0.0
@@ -227,6 +240,7 @@ package struct ServingSimulation: Sendable {
         }
 
         mutating func handle(_ event: Event, at time: Double, _ queue: inout EventQueue<Event>) {
+            if time > horizon && !pastHorizon { noteHorizon() }
             now = time
             out.events += 1
             switch event {
@@ -267,6 +281,20 @@ package struct ServingSimulation: Sendable {
             } else {
                 reachStation(sentAt: now, upSeconds: 0, &queue)
             }
+        }
+
+        /// The counts at the horizon: what was served while requests arrived, and what was left.
+        mutating func noteHorizon() {
+            pastHorizon = true
+            out.completedAtHorizon = out.completed
+            let resolved = out.completed + out.rejected + out.timeouts + out.offline + out.beyondBacklogBound
+            out.unresolvedAtHorizon = max(0, out.offered - resolved)
+            guard horizon.isFinite, horizon > 0 else { return }
+            let lastQuarter = out.timeline.rows.enumerated().filter { Double($0.offset) * interval >= 0.75 * horizon }.map(\.element)
+            let busy = lastQuarter.map { $0[2] / max(1, $0[0] * Double(sim.concurrency)) }
+            let slotsFull = !busy.isEmpty && busy.reduce(0, +) / Double(busy.count) >= 0.97 && station.queueLength > 0
+            let linkBackedUp = sim.traffic.uplinkShared && uplinkFreeAt - horizon > 0.01 * horizon
+            out.saturatedAtHorizon = slotsFull || linkBackedUp
         }
 
         mutating func startMeasuring() {
@@ -496,6 +524,7 @@ package struct ServingSimulation: Sendable {
         /// The outcome's averages over the run.
         mutating func finish() -> Outcome {
             noteBusy()
+            if !pastHorizon { noteHorizon() }
             // Messages still stored at the end stay on the device (neither delivered nor dropped yet).
             let end = horizon.isFinite ? max(now, horizon) : now
             out.endSeconds = end

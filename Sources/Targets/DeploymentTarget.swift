@@ -38,6 +38,10 @@ package protocol DeploymentTarget: Sendable {
         -> Infeasibility
     /// The next larger configuration after a plan missed in simulation (nil: none).
     func larger(than settings: TargetConfigurations, _ context: TargetContext) -> TargetConfigurations?
+    /// The same capacity at the peak with less reliance on autoscaling (a higher minimum), for
+    /// a plan that meets the SLO at a steady peak but not while the workload's load rises
+    /// faster than replicas start; nil when the target does not scale or already keeps its peak size.
+    func steadier(than settings: TargetConfigurations, _ context: TargetContext) -> TargetConfigurations?
 
     /// The document's rules for this target (preferences and target-specific hard constraints).
     func rules(_ requirements: Requirements, plan: TargetPlan, alternatives: Alternatives, policy: DecisionPolicy) -> [Reason]
@@ -162,6 +166,10 @@ package enum Infeasibility: Sendable, Codable, Equatable {
     case latency(sloMs: Double, networkMs: Double, closestP99Ms: Double?)
     /// The analytic plan missed the SLO (or the success rate) in its verifying simulation, even grown.
     case missedInSimulation(p99Ms: Double?, successRate: Double)
+    /// The plan meets the SLO at a steady peak but not under the workload's own load pattern
+    /// (`pattern`), even with its minimum raised to its peak size: p99 `p99Ms` (nil when it is
+    /// not a number), `lostShare` of the requests lost to capacity.
+    case missedUnderPattern(pattern: String, p99Ms: Double?, lostShare: Double)
     /// The requests leave a site through one uplink that cannot carry them: `neededMbps` at the
     /// peak over a link of `uplinkMbps` (uploads queue without bound).
     case uplinkSaturated(neededMbps: Double, uplinkMbps: Double)
@@ -173,6 +181,7 @@ package enum Infeasibility: Sendable, Codable, Equatable {
         case .groupCapacity(_, let groups, let quota): groups > quota ? .aciQuota : .singleGroupCapacity
         case .latency: .latencySLO
         case .missedInSimulation: .latencySLO
+        case .missedUnderPattern: .latencySLO
         case .uplinkSaturated: .latencySLO
         }
     }
@@ -180,6 +189,13 @@ package enum Infeasibility: Sendable, Codable, Equatable {
 
 extension DeploymentTarget {
     package var scoresOnSite: Bool { false }
+
+    package func steadier(than settings: TargetConfigurations, _ context: TargetContext) -> TargetConfigurations? { nil }
+
+    /// A minimum raised halfway to the maximum (at least one more), or nil when it is the maximum.
+    package static func raisedMinimum(_ minimum: Int, toward maximum: Int) -> Int? {
+        minimum < maximum ? min(maximum, minimum + max(1, (maximum - minimum + 1) / 2)) : nil
+    }
 
     /// The common sentences; targets with more to say override it.
     package func explain(_ infeasibility: Infeasibility, _ requirements: Requirements) -> String {
@@ -204,6 +220,11 @@ extension DeploymentTarget {
             String(
                 format: "the chosen configuration missed the SLO in simulation (p99 %@, success %.2f%%)",
                 p99.map { String(format: "%.1f ms", $0) } ?? "none completed", 100 * success)
+        case .missedUnderPattern(let pattern, let p99, let lost):
+            String(
+                format:
+                    "meets the SLO at a steady peak but not under the workload's %@ load, even at its peak size from the start (p99 %@, %.2f%% of the requests lost to capacity)",
+                pattern, p99.map { String(format: "%.1f ms", $0) } ?? "not a number: the backlog grows", 100 * lost)
         case .uplinkSaturated(let needed, let link):
             String(
                 format:

@@ -32,12 +32,21 @@ package struct TargetPlan: Sendable, Codable, Equatable {
     /// simulated at the peak, missed the SLO — or the reason no such configuration exists (nil
     /// when not verified or when the plan's size is its series' smallest).
     package var smallerSizeCheck: NeighbourCheck?
+    /// When no configuration meets the SLO: the one that came closest (the lowest analytic p99,
+    /// with servers enough to approach its service time; or, when none keeps up, the most
+    /// capacity the target offers), simulated at the peak. Reports simulate and show it in place
+    /// of the target's defaults, marked as not meeting the SLO.
+    package var bestAttempt: NeighbourCheck?
+    /// The plan simulated under the workload's own load pattern (nil when that is the steady
+    /// peak, or not verified): the pattern can need a higher minimum than the peak does.
+    package var patternCheck: NeighbourCheck?
 
     package init(
         target: TargetKind, feasible: Bool, infeasibility: Infeasibility?, reason: String?, configuration: [String: ConfigValue],
         summary: String, analyticP99Ms: Double?, simulatedP99Ms: Double?, simulatedSuccessRate: Double?, costPerMonthUSD: Double,
         costIsEstimate: Bool, deployMinutes: Double, deployBreakdown: [String: Double], closestP99Ms: Double?,
-        settings: TargetConfigurations, smallerCheck: NeighbourCheck? = nil, smallerSizeCheck: NeighbourCheck? = nil
+        settings: TargetConfigurations, smallerCheck: NeighbourCheck? = nil, smallerSizeCheck: NeighbourCheck? = nil,
+        patternCheck: NeighbourCheck? = nil, bestAttempt: NeighbourCheck? = nil
     ) {
         self.target = target
         self.feasible = feasible
@@ -56,6 +65,8 @@ package struct TargetPlan: Sendable, Codable, Equatable {
         self.settings = settings
         self.smallerCheck = smallerCheck
         self.smallerSizeCheck = smallerSizeCheck
+        self.bestAttempt = bestAttempt
+        self.patternCheck = patternCheck
     }
 
     /// The p99 that decides (simulated when available), ms.
@@ -64,6 +75,7 @@ package struct TargetPlan: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case target, feasible, infeasibility, reason, configuration, summary, analyticP99Ms, simulatedP99Ms, simulatedSuccessRate
         case costPerMonthUSD, costIsEstimate, deployMinutes, deployBreakdown, closestP99Ms, settings, smallerCheck, smallerSizeCheck
+        case bestAttempt, patternCheck
     }
 
     /// Every key is written, absent values as `null` (a stable shape for scripts).
@@ -86,6 +98,8 @@ package struct TargetPlan: Sendable, Codable, Equatable {
         try c.encode(settings, forKey: .settings)
         try c.encode(smallerCheck, forKey: .smallerCheck)
         try c.encode(smallerSizeCheck, forKey: .smallerSizeCheck)
+        try c.encode(bestAttempt, forKey: .bestAttempt)
+        try c.encode(patternCheck, forKey: .patternCheck)
     }
 }
 
@@ -100,16 +114,19 @@ package struct NeighbourCheck: Sendable, Codable, Equatable {
     package var notSimulated: String?
     /// Its full settings, for re-running the simulator.
     package var settings: TargetConfigurations
+    /// Why its simulated p99 is not a number (``TargetResult/latencyCaveat``), when it is not.
+    package var caveat: String?
 
     package init(
         summary: String, settings: TargetConfigurations, simulatedP99Ms: Double?, simulatedSuccessRate: Double?,
-        notSimulated: String? = nil
+        notSimulated: String? = nil, caveat: String? = nil
     ) {
         self.summary = summary
         self.settings = settings
         self.simulatedP99Ms = simulatedP99Ms
         self.simulatedSuccessRate = simulatedSuccessRate
         self.notSimulated = notSimulated
+        self.caveat = caveat
     }
 
     /// Whether the neighbour is shown not to do the job: simulated and missed the SLO or the
@@ -126,5 +143,6 @@ package struct NeighbourCheck: Sendable, Codable, Equatable {
         try c.encode(simulatedSuccessRate, forKey: .simulatedSuccessRate)
         try c.encode(notSimulated, forKey: .notSimulated)
         try c.encode(settings, forKey: .settings)
+        try c.encode(caveat, forKey: .caveat)
     }
 }

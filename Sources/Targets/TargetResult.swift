@@ -1,3 +1,4 @@
+import Foundation
 import Simulation
 
 /// Latency percentiles, ms.
@@ -80,6 +81,67 @@ package struct TargetResult: Sendable, Codable, Equatable {
     /// (latency ms, cumulative fraction) points for CDF plots.
     package var cdf: [[Double]]
     package var events: Int
+    /// Share of the offered requests served while requests arrived (the run then drains the rest).
+    package var servedWithinRun: Double = 1
+    /// Share of the offered requests still waiting or in flight when the arrivals stopped.
+    package var unresolvedAtEnd: Double = 0
+    /// The configuration cannot keep up with the load: when the arrivals stopped, at least 1%
+    /// of the requests were still waiting and the servers (or the shared uplink) were saturated.
+    /// The latencies of such a run grow with its length, so none is reported as a number.
+    package var backlogGrows = false
+    /// Share of the offered requests lost to capacity: turned away (503), timed out, or beyond
+    /// the simulation's backlog bound (not those sent while the link was down).
+    package var lostToCapacity: Double = 0
+}
+
+extension TargetResult {
+    /// The `q`-th percentile (50, 90, 95, 99 or 99.9) of the latency of every offered request,
+    /// or nil when the run cannot give it as a number: the backlog grows without bound, more
+    /// than `100 − q` % of the requests were not served (they have no latency, so the
+    /// percentile of all requests is unbounded), or the value reached the simulation's
+    /// ceiling (a capped value is not a latency).
+    package func reportedLatencyMs(percentile q: Double) -> Double? {
+        guard deployable, !backlogGrows, let l = latencyMs, (1 - successRate) * 100 < 100 - q else { return nil }
+        let v: Double
+        switch q {
+        case 50: v = l.p50
+        case 90: v = l.p90
+        case 95: v = l.p95
+        case 99: v = l.p99
+        default: v = l.p999
+        }
+        return v < Self.latencyCeilingMs * 0.999 ? v : nil
+    }
+
+    /// The simulation's latency ceiling (``ServingSimulation/latencyCeilingSeconds``), ms.
+    package static let latencyCeilingMs = ServingSimulation.defaultLatencyCeilingSeconds * 1000
+
+    /// Why a latency is not reported as a number, when one is not (nil when all are).
+    package var latencyCaveat: String? {
+        guard deployable else { return nil }
+        if backlogGrows { return "backlog grows without bound" }
+        if latencyMs == nil { return "no request completed" }
+        if 1 - successRate >= 0.01 {
+            let offline = max(0, 1 - successRate - lostToCapacity)
+            return String(format: "%.1f%% not served within the run", 100 * (1 - successRate))
+                + (offline >= 0.001 ? String(format: " (%.1f%% sent while the link was down)", 100 * offline) : "")
+        }
+        if reportedLatencyMs(percentile: 99) == nil { return "latency beyond the simulation's ceiling" }
+        return nil
+    }
+
+    /// Whether the configuration carries the run's load within the SLO: p99 of the completed
+    /// requests at most `sloMs`, at most `1 − minSuccessRate` of the requests lost to capacity,
+    /// and a backlog that does not grow. Requests sent while the link was down are the
+    /// connectivity criterion's, not the configuration's (the caveat reports them). The
+    /// planner and every report judge "meets the SLO" with this one rule.
+    package func meetsSLO(sloMs: Double, minSuccessRate: Double) -> Bool {
+        guard deployable, !backlogGrows, let p99 = latencyMs?.p99 else { return false }
+        return p99 <= sloMs && lostToCapacity <= 1 - minSuccessRate + 1e-12
+    }
+
+    /// The share of requests served, as a report states it: within the run when the backlog grows.
+    package var reportedSuccessRate: Double { backlogGrows ? servedWithinRun : successRate }
 }
 
 extension TargetResult {
@@ -87,6 +149,7 @@ extension TargetResult {
         case target, config, deployable, infeasibility, refusal, deployMinutes, deployBreakdown, latencyMs, latencyBreakdownMs
         case offeredRps, throughputRps, successRate, errors, replicas, costPerHourUSD, costPerMonthUSD, costPerMillionUSD
         case costIsEstimate, bytesLeftDevice, forwarding, serviceMs, serviceScaling, notes, timeline, cdf, events
+        case servedWithinRun, unresolvedAtEnd, backlogGrows, lostToCapacity
     }
 
     /// Every key is written, absent values as `null` (a target on which no request completed
@@ -119,5 +182,9 @@ extension TargetResult {
         try c.encode(timeline, forKey: .timeline)
         try c.encode(cdf, forKey: .cdf)
         try c.encode(events, forKey: .events)
+        try c.encode(servedWithinRun, forKey: .servedWithinRun)
+        try c.encode(unresolvedAtEnd, forKey: .unresolvedAtEnd)
+        try c.encode(backlogGrows, forKey: .backlogGrows)
+        try c.encode(lostToCapacity, forKey: .lostToCapacity)
     }
 }

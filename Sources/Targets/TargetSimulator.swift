@@ -81,7 +81,11 @@ package struct TargetSimulator: Sendable {
                     delivered: o.messagesDelivered, delayed: o.messagesDelayed, dropped: o.messagesDropped,
                     pending: o.completed - o.messagesDelivered - o.messagesDropped),
             serviceMs: completed ? o.serviceSum / n * 1e3 : 0, serviceScaling: d.scaling, notes: notes, timeline: o.timeline,
-            cdf: r.cdf(points: 120).map { [$0.seconds * 1e3, $0.fraction] }, events: o.events)
+            cdf: r.cdf(points: 120).map { [$0.seconds * 1e3, $0.fraction] }, events: o.events,
+            servedWithinRun: o.offered > 0 ? Double(o.completedAtHorizon) / Double(o.offered) : 1,
+            unresolvedAtEnd: o.offered > 0 ? Double(o.unresolvedAtHorizon) / Double(o.offered) : 0,
+            backlogGrows: o.saturatedAtHorizon && Double(o.unresolvedAtHorizon) >= 0.01 * Double(max(1, o.offered)),
+            lostToCapacity: Double(o.rejected + o.timeouts + o.beyondBacklogBound) / Double(max(1, o.offered)))
     }
 
     /// Runs every target in `targets`, in order.

@@ -146,6 +146,14 @@ package struct AKSTarget: DeploymentTarget {
         return s
     }
 
+    package func steadier(than settings: TargetConfigurations, _ context: TargetContext) -> TargetConfigurations? {
+        var s = settings
+        guard s.aks.autoscaleEnabled, let raised = Self.raisedMinimum(s.aks.autoscaleMinReplicas, toward: s.aks.autoscaleMaxReplicas)
+        else { return nil }
+        s.aks.autoscaleMinReplicas = raised
+        return s
+    }
+
     package func explain(_ infeasibility: Infeasibility, _ requirements: Requirements) -> String {
         guard case .latency(let slo, let network, _) = infeasibility,
             let largest = HardwareProfile.aksNodes.max(by: { $0.cores < $1.cores })

@@ -153,6 +153,16 @@ package struct ManagedTarget: DeploymentTarget {
         return s
     }
 
+    package func steadier(than settings: TargetConfigurations, _ context: TargetContext) -> TargetConfigurations? {
+        var s = settings
+        guard let raised = Self.raisedMinimum(s.managed.autoscaleMinInstances, toward: s.managed.autoscaleMaxInstances) else {
+            return nil
+        }
+        s.managed.autoscaleMinInstances = raised
+        s.managed.instanceCount = max(s.managed.instanceCount, raised)
+        return s
+    }
+
     package func explain(_ infeasibility: Infeasibility, _ requirements: Requirements) -> String {
         guard case .latency(let slo, let network, let closest) = infeasibility,
             let largest = HardwareProfile.managedInstances.max(by: { $0.cores < $1.cores })
