@@ -128,8 +128,8 @@ package struct ServingSimulation: Sendable {
         /// Requests still waiting or in flight at the horizon (sent, neither served nor failed).
         package var unresolvedAtHorizon = 0
         /// Whether the system could not keep up when the arrivals stopped: every serving slot
-        /// busy over the run's last quarter (sampled) with requests waiting, or the shared uplink
-        /// backed up by more than 1% of the run.
+        /// busy over the run's last quarter (sampled) with requests waiting in an unbounded
+        /// queue, or the shared uplink backed up by more than 1% of the run.
         package var saturatedAtHorizon = false
     }
 
@@ -292,7 +292,10 @@ package struct ServingSimulation: Sendable {
             guard horizon.isFinite, horizon > 0 else { return }
             let lastQuarter = out.timeline.rows.enumerated().filter { Double($0.offset) * interval >= 0.75 * horizon }.map(\.element)
             let busy = lastQuarter.map { $0[2] / max(1, $0[0] * Double(sim.concurrency)) }
-            let slotsFull = !busy.isEmpty && busy.reduce(0, +) / Double(busy.count) >= 0.97 && station.queueLength > 0
+            // A bounded queue (a capacity, or a wait limit) turns the excess away instead: that is
+            // requests not served, not a backlog that grows.
+            let unbounded = sim.queueCapacity > ServingSimulation.maxWaitingRequests && !sim.maxWaitSeconds.isFinite
+            let slotsFull = unbounded && !busy.isEmpty && busy.reduce(0, +) / Double(busy.count) >= 0.97 && station.queueLength > 0
             let linkBackedUp = sim.traffic.uplinkShared && uplinkFreeAt - horizon > 0.01 * horizon
             out.saturatedAtHorizon = slotsFull || linkBackedUp
         }

@@ -172,3 +172,70 @@ struct MeasuredSeriesTests {
         #expect(throws: (any Error).self) { try ReportData.MeasuredSeries.load(path: bad.path) }
     }
 }
+
+/// A rendered report states each number once: the headline, the verdicts, the capacity plan and
+/// the comparison table agree, and no latency the run cannot give is printed as a number. The
+/// example workloads run on the profile-based calibration (no measurement), so the check does
+/// not depend on this host.
+@Suite("One number per fact on a report page")
+struct ReportConsistencyTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func data(_ example: String) throws -> ReportData {
+        let path = root.appendingPathComponent("reports/\(example)/workload.yaml").path
+        let w = try Workload.parse(try String(contentsOfFile: path, encoding: .utf8), source: path)
+        let model = try ModelSource.load(w.model, inputShapes: w.modelInputShapes)
+        let calibration = ModelCalibration.estimated(try model.architecture.profile(), batch: w.batch)
+        let study = try Study(workload: w, model: model, calibration: calibration, measured: false)
+        return try ReportBuilder.build(try study.evaluate(), command: "test")
+    }
+
+    @Test(arguments: ["realtime-fpga", "production-aks", "factory-floor-edge"])
+    func headlineVerdictsAndTablesAgree(_ example: String) throws {
+        let d = try Self.data(example)
+        let html = HTMLWriter.render(d, plots: Charts.all(d).map { ($0, nil) }, plotNote: nil, deployFiles: [])
+        let check = XMLCheck()
+        let parser = XMLParser(data: Data(html.utf8))
+        parser.delegate = check
+        #expect(parser.parse())
+        let comparison = try #require(check.tables["comparison"])
+        let plan = try #require(check.tables["plan"])
+        #expect(comparison.count == d.targets.count && plan.count == d.plans.count)
+        let slo = try #require(d.workload.effectiveP99Ms)
+        // The headline's p99 and cost are the capacity plan's, printed the same way.
+        if let chosen = d.recommendation.recommendation {
+            let p = try #require(d.plans.first { $0.target == chosen })
+            let row = try #require(plan.first { $0[0] == chosen.rawValue })
+            let p99 = String(format: "%.2f", try #require(p.p99Ms))
+            #expect(row[3] == p99 && d.recommendation.summary.contains("p99 \(p99) ms at the"), "\(row) | \(d.recommendation.summary)")
+            let cost = String(format: "%.2f", p.costPerMonthUSD)
+            #expect(row[4] == cost && d.recommendation.summary.contains("USD \(cost)/month"), "\(row)")
+        }
+        for (r, row) in zip(d.targets, comparison) {
+            let p = try #require(d.plans.first { $0.target == r.target })
+            let verdict = try #require(d.recommendation.verdict(r.target))
+            // A plan is feasible exactly when its verdict says it meets the SLO and the
+            // comparison (the workload's own run) says "yes": the planner verified the pattern.
+            let says = verdict.reasons.contains { $0.criterion == .latencySLO && $0.effect != .against && $0.effect != .blocks }
+            #expect(says == p.feasible, "\(r.target): verdict \(verdict.reasons.map(\.text))")
+            #expect(row[5].hasPrefix("yes") == p.feasible, "\(r.target): SLO met '\(row[5])', plan feasible \(p.feasible)")
+            #expect(r.meetsSLO(sloMs: slo, minSuccessRate: d.recommendation.policy.minSuccessRate) == p.feasible)
+            // A target without a plan shows (and ran) the closest configuration tried, not defaults.
+            if !p.feasible, r.deployable, let attempt = p.bestAttempt {
+                #expect(row[1] == "closest tried, no plan: \(attempt.summary)")
+            }
+            #expect(!row[1].contains("defaults"))
+            // No censored value is printed as a latency.
+            for cell in row[2...4] {
+                if let v = Double(cell) { #expect(v < TargetResult.latencyCeilingMs * 0.999) }
+            }
+            if r.backlogGrows {
+                #expect(row[2...4].allSatisfy { $0 == "—" } && row[5].contains("backlog grows without bound"), "\(row)")
+            }
+            if let l = r.latencyMs, r.reportedLatencyMs(percentile: 99) != nil { #expect(row[4] == String(format: "%.2f", l.p99)) }
+        }
+        // The Markdown has the same rows as the HTML.
+        let md = MarkdownWriter.render(d, deployFiles: [])
+        for row in comparison { #expect(md.contains("| " + row.joined(separator: " | ") + " |"), "\(row)") }
+    }
+}

@@ -127,3 +127,55 @@ struct SharedUplinkTests {
         #expect(o.latency.percentile(99.9) > 15, "\(o.latency.percentile(99.9)) s")
     }
 }
+
+/// What a run says about the requests still waiting when the arrivals stop. The fluid model is
+/// the reference: a station of capacity μ offered λ > μ serves μT requests in T seconds and
+/// leaves (λ − μ)T waiting; below capacity, what is left is the requests in flight (λ·W by
+/// Little's law), and the servers are not all busy.
+@Suite("The run's end: served, left waiting, saturated")
+struct RunEndTests {
+    func run(rate: Double, service: Double, replicas: Int, duration: Double) -> ServingSimulation.Outcome {
+        var t = TrafficSpec(
+            arrivals: .poisson(rate: rate), durationSeconds: duration, payloadBytes: 0, rttSeconds: 0, uplinkBitsPerSecond: 1e9, seed: 5)
+        t.networkJitterCV = 0
+        return ServingSimulation(traffic: t, service: .deterministic(service), replicas: replicas).run()
+    }
+
+    /// λ = 15/s against μ = 10/s for 400 s: 4,000 served within the run of ~6,000 (2/3), ~2,000
+    /// left (1/3), within 3 percentage points; the run then drains them all.
+    @Test func anOverloadedStationServesItsCapacityAndLeavesTheRest() {
+        let o = run(rate: 15, service: 0.1, replicas: 1, duration: 400)
+        let served = Double(o.completedAtHorizon) / Double(o.offered)
+        let left = Double(o.unresolvedAtHorizon) / Double(o.offered)
+        #expect(abs(served - 10.0 / 15) < 0.03, "served within the run \(served)")
+        #expect(abs(left - 5.0 / 15) < 0.03, "left waiting \(left)")
+        #expect(o.saturatedAtHorizon)
+        #expect(o.completed == o.offered, "the drain serves the rest")
+    }
+
+    /// ρ = 0.8: nothing piles up (under 1% left), not saturated.
+    @Test func aStableStationLeavesOnlyWhatIsInFlight() {
+        let o = run(rate: 8, service: 0.1, replicas: 1, duration: 400)
+        #expect(Double(o.unresolvedAtHorizon) < 0.01 * Double(o.offered))
+        #expect(!o.saturatedAtHorizon)
+    }
+
+    /// Long requests (5 s) at ρ = 0.5 on 100 servers for 60 s: Little's law leaves λ·W = 50 of
+    /// ~600 in flight (8%, more than the 1% floor), yet the servers are half idle — slow, not
+    /// overloaded, so the backlog is not said to grow.
+    @Test func slowIsNotSaturated() {
+        let o = run(rate: 10, service: 5, replicas: 100, duration: 60)
+        let left = Double(o.unresolvedAtHorizon)
+        #expect(abs(left - 50) < 20, "in flight at the end \(left)")
+        #expect(!o.saturatedAtHorizon)
+    }
+
+    /// A shared uplink past its rate (15 uploads/s of 80 ms each) backs up: saturated.
+    @Test func aBackedUpUplinkIsSaturation() {
+        var t = TrafficSpec(
+            arrivals: .poisson(rate: 15), durationSeconds: 200, payloadBytes: 100_000, rttSeconds: 0.02, uplinkBitsPerSecond: 10e6)
+        t.uplinkShared = true
+        let o = ServingSimulation(traffic: t, service: .deterministic(1e-6), replicas: 100).run()
+        #expect(o.saturatedAtHorizon && Double(o.unresolvedAtHorizon) > 0.1 * Double(o.offered))
+    }
+}

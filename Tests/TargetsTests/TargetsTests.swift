@@ -168,6 +168,26 @@ struct TargetSimulatorTests {
         #expect(after > before)
     }
 
+    /// What a report may print: an overloaded IoT Edge device (one device, ~0.15 s per request,
+    /// 20 requests/s) grows its backlog, so no percentile is a number and the caveat says so;
+    /// an ACI group past its capacity turns requests away (its queue holds about 100), so
+    /// percentiles the failures cover are not numbers; a comfortable AKS plan prints them all.
+    @Test func censoredLatenciesAreNotNumbers() throws {
+        let t = traffic(.poisson(rate: 20), duration: 300)
+        let edge = try simulator(t) { $0.edge.device = "rpi4" }.run(.iotEdge)
+        #expect(edge.backlogGrows && edge.latencyCaveat == "backlog grows without bound")
+        #expect([50.0, 95, 99].allSatisfy { edge.reportedLatencyMs(percentile: $0) == nil })
+        #expect(edge.reportedSuccessRate == edge.servedWithinRun && edge.servedWithinRun < 0.5)
+        #expect(!edge.meetsSLO(sloMs: 1e9, minSuccessRate: 0))
+        let aci = try simulator(t) { $0.aci.cpuCores = 1 }.run(.aci)
+        #expect(aci.lostToCapacity > 0.01 && aci.reportedLatencyMs(percentile: 99) == nil)
+        #expect(aci.latencyCaveat?.hasSuffix("not served within the run") == true, "\(aci.latencyCaveat ?? "nil")")
+        #expect((aci.reportedLatencyMs(percentile: 50) != nil) == (aci.successRate > 0.5))
+        let aks = try simulator(traffic(.poisson(rate: 2), duration: 300)) { $0.aks.cpuCores = 1 }.run(.aks)
+        #expect(!aks.backlogGrows && aks.latencyCaveat == nil)
+        #expect(aks.reportedLatencyMs(percentile: 99) == aks.latencyMs?.p99)
+    }
+
     /// A device far past its capacity (10⁶ requests/s for 3 s against one 1 ms server): the
     /// backlog stops at the simulation's bound instead of holding every request; each arrival is
     /// served or counted beyond the bound, and the IoT Edge result says so.
