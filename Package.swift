@@ -121,7 +121,8 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Advisor", "Targets", "Inference"], swiftSettings: upcoming),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Inference", "Simulation"], swiftSettings: upcoming),
         .testTarget(name: "FPGAEmulationTests", dependencies: ["FPGAEmulation", "Inference", "Simulation"], swiftSettings: upcoming),
-        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Inference", "Simulation", "Targets"], swiftSettings: upcoming),
+        .testTarget(
+            name: "AdvisorTests", dependencies: ["Advisor", "FPGAEmulation", "Inference", "Simulation", "Targets"], swiftSettings: upcoming),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Inference", "Serving"], swiftSettings: upcoming),
         .testTarget(
             name: "DeployAdvisorCLITests",

@@ -28,6 +28,9 @@ package struct CapacityPlanner: Sendable {
     package var base: TargetConfigurations
     package var fpgaOffered: Bool
     package var policy: DecisionPolicy
+    /// Rules the FPGA out whatever its plan (no number format keeps the accuracy floor); the
+    /// plan that the most accurate format would need is kept as the best attempt.
+    package var fpgaRefusal: Infeasibility?
 
     package init(
         workload: Workload, graph: ModelGraph, calibration: ModelCalibration, pricing: Pricing = .defaults,
@@ -87,6 +90,21 @@ package struct CapacityPlanner: Sendable {
     /// - Parameter verify: simulate each chosen configuration (false: analytics only).
     package func plan(verify: Bool = true) throws -> [TargetPlan] {
         try TargetKind.allCases.map { try plan($0, rate: workload.load.effectivePeakRps, verify: verify) }
+    }
+
+    /// Plans one target, ruled out when the FPGA's number formats cannot keep the accuracy floor.
+    package func plan(_ kind: TargetKind, rate: Double, verify: Bool) throws -> TargetPlan {
+        var p = try capacityPlan(kind, rate: rate, verify: verify)
+        guard kind == .fpga, let why = fpgaRefusal else { return p }
+        if p.feasible {
+            p.bestAttempt = NeighbourCheck(
+                summary: p.summary, settings: p.settings, simulatedP99Ms: p.simulatedP99Ms, simulatedSuccessRate: p.simulatedSuccessRate,
+                notSimulated: p.simulatedP99Ms == nil ? "analytics only (quick)" : nil)
+        }
+        p.feasible = false
+        p.infeasibility = why
+        p.reason = kind.target.explain(why, Requirements(sloMs: sloSeconds * 1000, peakRps: rate))
+        return p
     }
 
     /// A configuration the analytic search accepted.
@@ -170,8 +188,8 @@ package struct CapacityPlanner: Sendable {
         return best
     }
 
-    /// Plans one target at `rate` requests/s.
-    package func plan(_ kind: TargetKind, rate: Double, verify: Bool) throws -> TargetPlan {
+    /// Plans one target's capacity at `rate` requests/s.
+    func capacityPlan(_ kind: TargetKind, rate: Double, verify: Bool) throws -> TargetPlan {
         let target = kind.target
         let context = try context()
         let traffic = try peakTraffic(rate: rate)

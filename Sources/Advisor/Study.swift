@@ -20,6 +20,14 @@ package struct Study: Sendable {
     /// Whether the model is one of the DNNs Azure offered on FPGAs (recognized by structure for
     /// files; decided once, since recognizing a file profiles the candidate zoo models).
     package let fpgaOffered: Bool
+    /// The FPGA plan's number format chosen against the accuracy floor, with the measurements
+    /// (nil when not measured: quick answers and studies built with a given calibration).
+    package var formatChoice: FormatChoice?
+    /// Seeded inputs of the accuracy check when the workload gives no samples (at least 32 for
+    /// an answer; tests of other things may use fewer).
+    package var accuracySampleCount = Study.seededAccuracyInputs
+    /// Where measurements are cached (nil: measured every time).
+    package var cacheDirectory: String?
 
     /// The tool's version (in cache keys and reports).
     package static let toolVersion = "0.2.0"
@@ -60,7 +68,80 @@ package struct Study: Sendable {
         }
         progress("calibrating \(model.name) (batch \(workload.batch)) on this machine")
         let calibration = try measure(model, batch: workload.batch, cacheDirectory: cacheDirectory)
-        return try Study(workload: workload, model: model, calibration: calibration, configurations: configurations, pricing: pricing)
+        var study = try Study(workload: workload, model: model, calibration: calibration, configurations: configurations, pricing: pricing)
+        study.cacheDirectory = cacheDirectory
+        progress("checking the FPGA number formats' accuracy on \(model.name)")
+        try study.chooseFormat()
+        return study
+    }
+
+    /// The number formats an FPGA plan may run, fewest bits first: Project Brainwave's ms-fp8
+    /// and ms-fp9 (Chung et al., IEEE Micro 2018) and MSFP12/MSFP16 (Rouhani et al., NeurIPS
+    /// 2020). The OCP MX formats and bfloat16 are reported for comparison only.
+    package static let planFormats = ["ms-fp8", "ms-fp9", "msfp12", "msfp16"]
+
+    /// The seeded inputs of an accuracy check when the workload gives none.
+    package static let seededAccuracyInputs = 32
+
+    /// The accuracy check's inputs: the workload's `.npy` samples, or 32 seeded random ones.
+    package func accuracyInputs() throws -> AccuracyInputs {
+        if let dir = workload.accuracySamples {
+            return try AccuracyInputs.load(directory: dir, sampleShape: model.architecture.inputShape)
+        }
+        return try AccuracyInputs.seeded(
+            count: accuracySampleCount, sampleCount: model.architecture.inputShape.reduce(1, *), seed: workload.seed)
+    }
+
+    /// Each format's accuracy against float32 on `inputs`; seeded inputs' results are cached
+    /// per model, seed, count, preset, format and tool version (the user's samples are measured
+    /// every time).
+    func accuracy(of formats: [NumberFormat], on inputs: AccuracyInputs, preset: String) throws -> [EmulationAccuracy] {
+        func file(_ f: NumberFormat) -> String? {
+            guard let dir = cacheDirectory, !inputs.fromUser else { return nil }
+            let key = "v1|\(model.cacheKey)|\(workload.seed)|\(inputs.samples.count)|\(preset)|\(f.name)|\(Self.toolVersion)"
+            return dir + "/accuracy-" + ServiceTimeModel.fnv(key) + ".json"
+        }
+        var out: [String: EmulationAccuracy] = [:]
+        for f in formats {
+            if let path = file(f), let data = FileManager.default.contents(atPath: path),
+                let a = try? JSONDecoder().decode(EmulationAccuracy.self, from: data), a.format == f.name
+            {
+                out[f.name] = a
+            }
+        }
+        let missing = formats.filter { out[$0.name] == nil }
+        for a in try EmulationAccuracy.measure(try model.weighted(), formats: missing, inputs: inputs) {
+            out[a.format] = a
+            if let f = missing.first(where: { $0.name == a.format }), let path = file(f),
+                let data = try? JSONEncoder().encode(a)
+            {
+                try? FileManager.default.createDirectory(atPath: cacheDirectory!, withIntermediateDirectories: true)
+                try? data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            }
+        }
+        return formats.compactMap { out[$0.name] }
+    }
+
+    /// Measures the plan formats against float32 on the accuracy inputs and sets the FPGA
+    /// plan's format: the one `fpga.number_format` names (checked), else the fewest bits that
+    /// keep the floor; when none does, the most accurate is kept as the best attempt and the
+    /// FPGA plan is ruled out (``FormatChoice/refusal``).
+    package mutating func chooseFormat() throws {
+        let npu = try NPUConfiguration.named(configurations.fpga.preset)
+        let floor = workload.accuracy ?? .standard
+        let userSet = configurations.fpga.numberFormat
+        let names = userSet.map { [$0] } ?? Self.planFormats
+        let formats = try names.map { try NumberFormat.named($0).native(to: npu) }.sorted {
+            $0.storageBitsPerElement < $1.storageBitsPerElement
+        }
+        let inputs = try accuracyInputs()
+        let measured = try accuracy(of: formats, on: inputs, preset: npu.name)
+        let chosen = measured.first { floor.isMet(by: $0) }
+        let best = measured.max { ($0.top1Agreement, $0.sqnrDB) < ($1.top1Agreement, $1.sqnrDB) }
+        formatChoice = FormatChoice(
+            floor: floor, inputs: inputs.source, userInputs: inputs.fromUser, randomWeights: model.weightsAreRandom,
+            candidates: measured, chosen: chosen?.format, setByUser: userSet != nil)
+        configurations.fpga.numberFormat = chosen?.format ?? best?.format
     }
 
     /// The model measured here with the weights every calibration uses (the file's, or seed 1
@@ -78,9 +159,11 @@ package struct Study: Sendable {
 
     /// The capacity planner for this study.
     package var planner: CapacityPlanner {
-        CapacityPlanner(
+        var p = CapacityPlanner(
             workload: workload, graph: model.architecture, calibration: calibration, pricing: pricing, base: configurations,
             fpgaOffered: fpgaOffered)
+        p.fpgaRefusal = formatChoice?.refusal
+        return p
     }
 
     /// Plans every target at the workload's peak rate.
@@ -90,7 +173,9 @@ package struct Study: Sendable {
 
     /// What the recommender's rules read.
     package var requirements: Requirements {
-        workload.requirements(networkMs: planner.requestNetworkMs, modelName: model.name, fpgaOffered: fpgaOffered)
+        var r = workload.requirements(networkMs: planner.requestNetworkMs, modelName: model.name, fpgaOffered: fpgaOffered)
+        r.fpgaFormatNote = formatChoice?.sentence
+        return r
     }
 
     /// Applies the criteria to `plans`, and names the loads at which the answer would change.
@@ -189,6 +274,10 @@ extension Study {
         package var accuracy: [EmulationAccuracy]
         /// Whether the weights are the seeded random ones of a built-in model.
         package var randomWeights: Bool
+        /// The inputs the accuracy was measured on.
+        package var inputs: String
+        /// How the plan's format was chosen (nil when it was not measured).
+        package var choice: FormatChoice?
     }
 
     /// Plans, recommendation, cost curve, each target simulated with its plan, and the FPGA emulation.
@@ -206,8 +295,7 @@ extension Study {
 
     /// Runs everything a report needs.
     ///
-    /// - Parameter accuracySamples: seeded inputs per number format for the accuracy check.
-    package func evaluate(accuracySamples: Int = 2, progress: (String) -> Void = { _ in }) throws -> Evaluation {
+    package func evaluate(progress: (String) -> Void = { _ in }) throws -> Evaluation {
         progress("planning capacity")
         let plans = try plan(verify: true)
         let recommendation = recommend(plans)
@@ -220,21 +308,66 @@ extension Study {
             settings: { kind in plans.first { $0.target == kind }.flatMap { $0.feasible ? $0.settings : $0.bestAttempt?.settings } },
             progress: progress)
         progress("emulating the FPGA")
-        let fpga = try fpgaEvaluation(samples: accuracySamples)
+        let fpga = try fpgaEvaluation()
         return Evaluation(study: self, plans: plans, recommendation: recommendation, curve: curve, results: results, fpga: fpga)
     }
 
-    /// The NPU estimate and each format's accuracy on the model's own weights (seed 1 for built-in models).
-    package func fpgaEvaluation(samples: Int) throws -> FPGAEvaluation {
+    /// The NPU estimate and each reported format's accuracy on the model's own weights (seed 1
+    /// for built-in models), on the same inputs the plan's format was chosen on (formats already
+    /// measured for the choice are not measured again).
+    package func fpgaEvaluation() throws -> FPGAEvaluation {
         let npu = try NPUConfiguration.named(configurations.fpga.preset)
         let format = try NumberFormat.named(configurations.fpga.numberFormat ?? npu.defaultFormat).native(to: npu)
         let estimate = try NPUCycleModel.estimate(model.architecture, preset: npu, format: format, batch: workload.batch)
-        let weighted = try model.weighted()
-        let accuracy = try Self.reportedFormats.map { name in
-            try EmulationAccuracy.measure(
-                weighted, format: try NumberFormat.named(name).native(to: npu), samples: samples, seed: workload.seed)
-        }
+        let known = Dictionary((formatChoice?.candidates ?? []).map { ($0.format, $0) }, uniquingKeysWith: { a, _ in a })
+        let missing = try Self.reportedFormats.filter { known[$0] == nil }.map { try NumberFormat.named($0).native(to: npu) }
+        let inputs = try accuracyInputs()
+        let fresh = try accuracy(of: missing, on: inputs, preset: npu.name)
+        let all = known.merging(fresh.map { ($0.format, $0) }, uniquingKeysWith: { a, _ in a })
         return FPGAEvaluation(
-            preset: npu, format: format.name, estimate: estimate, accuracy: accuracy, randomWeights: model.weightsAreRandom)
+            preset: npu, format: format.name, estimate: estimate, accuracy: Self.reportedFormats.compactMap { all[$0] },
+            randomWeights: model.weightsAreRandom, inputs: inputs.source, choice: formatChoice)
+    }
+}
+
+/// How the FPGA plan's number format was chosen: each candidate measured against float32 on
+/// the same inputs, and the floor it had to keep.
+package struct FormatChoice: Sendable, Codable, Equatable {
+    package var floor: AccuracyFloor
+    /// The inputs, as a report says them ("32 seeded random inputs (seed 1)", "40 samples from DIR").
+    package var inputs: String
+    package var userInputs: Bool
+    /// The weights are a built-in model's seeded random ones (not a trained model's).
+    package var randomWeights: Bool
+    /// Each candidate, fewest bits first.
+    package var candidates: [EmulationAccuracy]
+    /// The format the plan runs (nil: none keeps the floor).
+    package var chosen: String?
+    /// Whether `fpga.number_format` named the one candidate.
+    package var setByUser: Bool
+
+    /// The FPGA plan's refusal when no candidate keeps the floor.
+    package var refusal: Infeasibility? {
+        guard chosen == nil else { return nil }
+        return .accuracy(floor: floor.text, inputs: inputs, best: best.map(Self.describe) ?? "none measured")
+    }
+
+    var best: EmulationAccuracy? { candidates.max { ($0.top1Agreement, $0.sqnrDB) < ($1.top1Agreement, $1.sqnrDB) } }
+
+    static func describe(_ a: EmulationAccuracy) -> String {
+        String(format: "%@: top-1 agreement %.0f%%, SQNR %.1f dB", a.format, 100 * a.top1Agreement, a.sqnrDB)
+    }
+
+    /// Which format and why, in one sentence.
+    package var sentence: String {
+        guard let chosen, let a = candidates.first(where: { $0.format == chosen }) else {
+            return "no format keeps \(floor.text) on \(inputs)" + (best.map { " (the most accurate, \(Self.describe($0)))" } ?? "")
+        }
+        let fewer = candidates.prefix { $0.format != chosen }
+        let why = setByUser ? "set by fpga.number_format; it keeps \(floor.text)" : "the fewest bits that keep \(floor.text)"
+        return "runs in \(chosen): \(why) (\(Self.describe(a)) on \(inputs)"
+            + (fewer.isEmpty ? ")" : "; " + fewer.map(Self.describe).joined(separator: "; ") + ")")
+            + (randomWeights
+                ? "; the weights are seeded random ones, not a trained model's, so these figures only bound the format's arithmetic" : "")
     }
 }

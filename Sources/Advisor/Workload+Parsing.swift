@@ -1,6 +1,7 @@
 import Foundation
 import Yams
 
+import struct FPGAEmulation.AccuracyFloor
 import struct Inference.ModelSource
 import enum Targets.YAMLGuard
 
@@ -11,8 +12,9 @@ extension Workload {
     package static let allowedKeys: [String] = [
         "name", "model", "batch", "payloadBytes", "load", "latency", "environment", "requestsFrom", "connectivity", "privacy",
         "dataMBps", "deployDeadlineMinutes", "existingCluster", "budgetUSDPerMonth", "devices", "devicesInstalled", "network", "seed",
-        "inputShapes",
+        "inputShapes", "accuracy",
     ]
+    static let accuracyKeys = ["minTop1Agreement", "minSqnrDb", "samples"]
     static let loadKeys = ["rps", "peakRps", "pattern", "traceFile", "durationSeconds"]
     static let latencyKeys = ["p50Ms", "p95Ms", "p99Ms"]
     static let networkKeys = ["rttMs", "uplinkMbps"]
@@ -34,6 +36,7 @@ extension Workload {
         func besideTheFile(_ file: String) -> String { file.hasPrefix("/") || dir.isEmpty ? file : dir + "/" + file }
         if let trace = workload.load.traceFile { workload.load.traceFile = besideTheFile(trace) }
         if ModelSource.isONNXPath(workload.model) { workload.model = besideTheFile(workload.model) }
+        if let samples = workload.accuracySamples { workload.accuracySamples = besideTheFile(samples) }
         return workload
     }
 
@@ -70,6 +73,15 @@ extension Workload {
             if let v = load["pattern"] { w.load.pattern = try reader.choice(v, "load.pattern") }
             if let v = load["traceFile"] { w.load.traceFile = try reader.string(v, "load.traceFile") }
             if let v = load["durationSeconds"] { w.load.durationSeconds = try reader.double(v, "load.durationSeconds") }
+        }
+        if let n = top["accuracy"] {
+            guard let m = n.mapping else { throw reader.typeError(n, "accuracy", "a mapping such as { minTop1Agreement: 0.99 }") }
+            let acc = try reader.mapping(m, path: "accuracy.", allowed: accuracyKeys)
+            var floor = AccuracyFloor()
+            if let v = acc["minTop1Agreement"] { floor.minTop1Agreement = try reader.double(v, "accuracy.minTop1Agreement") }
+            if let v = acc["minSqnrDb"] { floor.minSqnrDb = try reader.double(v, "accuracy.minSqnrDb") }
+            if let v = acc["samples"] { w.accuracySamples = try reader.string(v, "accuracy.samples") }
+            if floor.minTop1Agreement != nil || floor.minSqnrDb != nil { w.accuracy = floor }
         }
         if let n = top["latency"] {
             guard let m = n.mapping else { throw reader.typeError(n, "latency", "a mapping such as { p99Ms: 50 }") }

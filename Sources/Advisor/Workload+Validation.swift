@@ -1,6 +1,7 @@
 import Foundation
 import Targets
 
+import struct FPGAEmulation.AccuracyFloor
 import struct Inference.InputShapes
 
 // MARK: - Validation and flag overrides
@@ -107,6 +108,8 @@ extension Workload {
         if let a = latency.p50Ms, let b = latency.p95Ms, a > b { throw fail("latency.p50Ms", a, "at most latency.p95Ms (\(b))") }
         if let a = latency.p95Ms, let b = latency.p99Ms, a > b { throw fail("latency.p95Ms", a, "at most latency.p99Ms (\(b))") }
         if let a = latency.p50Ms, let b = latency.p99Ms, a > b { throw fail("latency.p50Ms", a, "at most latency.p99Ms (\(b))") }
+        if let v = accuracy?.minTop1Agreement, !(v >= 0 && v <= 1) { throw fail("accuracy.minTop1Agreement", v, "a fraction from 0 to 1") }
+        if let v = accuracy?.minSqnrDb, !(v >= -100 && v <= 200) { throw fail("accuracy.minSqnrDb", v, "-100 to 200 dB") }
         if !(dataMBps >= 0 && dataMBps <= 1e6) { throw fail("dataMBps", dataMBps, "0 to 1000000 MB/s") }
         if let d = deployDeadlineMinutes, !(d > 0 && d <= 525_600) { throw fail("deployDeadlineMinutes", d, "a number of minutes > 0") }
         if let b = budgetUSDPerMonth, !(b >= 0 && b <= 1e9) { throw fail("budgetUSDPerMonth", b, "0 to 1000000000 USD") }

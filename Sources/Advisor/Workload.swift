@@ -1,5 +1,6 @@
 import Targets
 
+import struct FPGAEmulation.AccuracyFloor
 import struct Inference.InputShapes
 
 /// How requests arrive over time.
@@ -80,6 +81,12 @@ package struct Workload: Sendable, Codable, Equatable {
     package var payloadBytes: Int?
     package var load = LoadSpec()
     package var latency = LatencySLO()
+    /// The accuracy the FPGA plan's number format must keep against float32 (default
+    /// ``AccuracyFloor/standard``: top-1 agreement ≥ 99%).
+    package var accuracy: AccuracyFloor?
+    /// A directory of `.npy` inputs for the accuracy check (`accuracy.samples`, or `--samples`);
+    /// default: 32 seeded random inputs.
+    package var accuracySamples: String?
     package var environment: DeploymentEnvironment = .production
     /// Where requests come from (default: `site` when connectivity, privacy or dataMBps
     /// describe a site, else `internet`); see ``requestSource``.

@@ -6,7 +6,7 @@ import Simulation
 import Targets
 
 /// Turns a study's evaluation into what a report shows (no measuring, planning or simulating
-/// here: ``Study/evaluate(accuracySamples:progress:)`` did that).
+/// here: ``Study/evaluate(progress:)`` did that).
 package enum ReportBuilder {
     /// - Parameter command: the command line that produced the report, for the reproducibility section.
     package static func build(_ evaluation: Study.Evaluation, command: String) throws -> ReportData {

@@ -173,6 +173,9 @@ package enum Infeasibility: Sendable, Codable, Equatable {
     /// The requests leave a site through one uplink that cannot carry them: `neededMbps` at the
     /// peak over a link of `uplinkMbps` (uploads queue without bound).
     case uplinkSaturated(neededMbps: Double, uplinkMbps: Double)
+    /// No number format the NPU runs keeps the accuracy floor (`floor`, as text) on `inputs`;
+    /// `best` says how close the most accurate came.
+    case accuracy(floor: String, inputs: String, best: String)
 
     /// The criterion it violates.
     package var criterion: Criterion {
@@ -183,6 +186,7 @@ package enum Infeasibility: Sendable, Codable, Equatable {
         case .missedInSimulation: .latencySLO
         case .missedUnderPattern: .latencySLO
         case .uplinkSaturated: .latencySLO
+        case .accuracy: .accuracyFloor
         }
     }
 }
@@ -225,6 +229,8 @@ extension DeploymentTarget {
                 format:
                     "meets the SLO at a steady peak but not under the workload's %@ load, even at its peak size from the start (p99 %@, %.2f%% of the requests lost to capacity)",
                 pattern, p99.map { String(format: "%.1f ms", $0) } ?? "not a number: the backlog grows", 100 * lost)
+        case .accuracy(let floor, let inputs, let best):
+            "no number format the NPU runs keeps \(floor) against float32 on \(inputs) (the most accurate, \(best))"
         case .uplinkSaturated(let needed, let link):
             String(
                 format:

@@ -335,7 +335,7 @@ package enum ServiceTimeModel {
         return cacheDirectory + "/calibration-" + fnv(key) + ".json"
     }
 
-    static func fnv(_ s: String) -> String {
+    package static func fnv(_ s: String) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in s.utf8 {
             h ^= UInt64(b)

@@ -55,6 +55,12 @@ struct WorkloadOptions: ParsableArguments {
     @Option(name: .customLong("rtt-ms"), help: "Client-cloud round trip, ms.") var rttMs: Double?
     @Option(name: .customLong("uplink-mbps"), help: "Client uplink, Mbit/s.") var uplinkMbps: Double?
     @Option(help: "Seed of every random stream.") var seed: UInt64?
+    @Option(
+        name: .customLong("samples"),
+        help:
+            "A directory of .npy inputs (one sample each, or a stack [N, ...]) for the FPGA formats' accuracy check; default: 32 seeded random inputs."
+    )
+    var samplesDirectory: String?
     @OptionGroup var shapes: InputShapeOptions
 
     /// The workload from the file (if any) with the flags applied.
@@ -94,7 +100,9 @@ struct WorkloadOptions: ParsableArguments {
         if o.pattern == .trace && base.load.traceFile == nil {
             throw ValidationError("--pattern trace needs a workload file with load.traceFile")
         }
-        return try base.applying(o, source: workload ?? "command line")
+        var resolved = try base.applying(o, source: workload ?? "command line")
+        if let samplesDirectory { resolved.accuracySamples = samplesDirectory }
+        return resolved
     }
 }
 

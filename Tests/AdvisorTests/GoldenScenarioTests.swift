@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Advisor
+@testable import FPGAEmulation
 @testable import Inference
 @testable import Simulation
 @testable import Targets
@@ -202,5 +203,72 @@ struct GoldenScenarioTests {
         let r = study.recommend(try study.plan(verify: false), weights: w)
         let viable = r.ranking.filter { $0.verdict != .ruledOut }
         #expect(r.recommendation == viable.min { $0.plan.costPerMonthUSD < $1.plan.costPerMonthUSD }?.target)
+    }
+}
+
+/// The FPGA plan's number format is chosen against the accuracy floor on the model's weights:
+/// the fewest bits that keep it, checked against each format measured on its own; a floor
+/// nothing keeps rules the FPGA out (with its best attempt kept); the user's samples are read.
+@Suite("The FPGA's number format and the accuracy floor")
+struct AccuracyFloorTests {
+    static func study(_ yaml: String) throws -> Study {
+        var s = try GoldenScenarioTests.study(yaml)
+        try s.chooseFormat()
+        return s
+    }
+
+    @Test func theFewestBitsThatKeepTheFloorAreChosen() throws {
+        let s = try Self.study("model: mlp\nload: { rps: 50 }\nlatency: { p99Ms: 100 }\naccuracy: { minSqnrDb: 20 }")
+        let choice = try #require(s.formatChoice)
+        #expect(choice.candidates.count == Study.planFormats.count && choice.inputs.contains("32 seeded"))
+        // Each format measured on its own over the same 32 seeded inputs.
+        let npu = try NPUConfiguration.named(s.configurations.fpga.preset)
+        let graph = try s.model.weighted()
+        let own = try choice.candidates.map {
+            try EmulationAccuracy.measure(graph, format: try NumberFormat.named($0.format).native(to: npu), samples: 32, seed: 1)
+        }
+        for (a, b) in zip(choice.candidates, own) {
+            #expect(abs(a.sqnrDB - b.sqnrDB) < 0.05 && a.top1Agreement == b.top1Agreement, "\(a) vs \(b)")
+        }
+        let expected = own.first { $0.sqnrDB >= 20 }?.format
+        #expect(choice.chosen == expected && s.configurations.fpga.numberFormat == expected)
+        let bits = try choice.candidates.map { try NumberFormat.named($0.format).native(to: npu).storageBitsPerElement }
+        #expect(bits == bits.sorted(), "fewest bits first")
+        let plans = try s.plan(verify: false)
+        let fpga = try #require(plans.first { $0.target == .fpga })
+        if let expected { #expect(fpga.summary.contains(expected)) }
+        let r = s.recommend(plans)
+        #expect(r.verdict(.fpga)?.reasons.contains { $0.criterion == .accuracyFloor } == fpga.feasible)
+    }
+
+    @Test func aFloorNoFormatKeepsRulesTheFPGAOut() throws {
+        let s = try Self.study(
+            "model: mlp\nload: { rps: 50 }\nlatency: { p99Ms: 100 }\naccuracy: { minSqnrDb: 150 }")
+        #expect(s.formatChoice?.chosen == nil)
+        let plans = try s.plan(verify: false)
+        let fpga = try #require(plans.first { $0.target == .fpga })
+        #expect(!fpga.feasible && fpga.infeasibility?.criterion == .accuracyFloor)
+        #expect(fpga.reason?.contains("SQNR ≥ 150 dB") == true && fpga.bestAttempt != nil)
+        let r = s.recommend(plans)
+        #expect(r.recommendation != .fpga)
+        #expect(r.verdict(.fpga)?.reasons.contains { $0.criterion == .accuracyFloor && $0.blocking } == true)
+    }
+
+    @Test func theUsersSamplesAreRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("samples-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let shape = try ModelZoo.graph("mlp").inputShape
+        let n = shape.reduce(1, *)
+        try NPYFile.write(Tensor(shape: [3] + shape, data: (0..<(3 * n)).map { Float($0 % 7) / 7 }), path: dir.path + "/a.npy")
+        try NPYFile.write(Tensor(shape: shape, data: [Float](repeating: 0.5, count: n)), path: dir.path + "/b.npy")
+        var s = try GoldenScenarioTests.study("model: mlp\nload: { rps: 5 }")
+        s.workload.accuracySamples = dir.path
+        let inputs = try s.accuracyInputs()
+        #expect(inputs.samples.count == 4 && inputs.fromUser && inputs.samples[3].allSatisfy { $0 == 0.5 })
+        try s.chooseFormat()
+        #expect(s.formatChoice?.candidates.allSatisfy { $0.samples == 4 } == true)
+        try NPYFile.write(Tensor(shape: [2, 2], data: [1, 2, 3, 4]), path: dir.path + "/c.npy")
+        #expect { try s.accuracyInputs() } throws: { "\($0)".contains("c.npy") && "\($0)".contains("[2, 2]") }
     }
 }

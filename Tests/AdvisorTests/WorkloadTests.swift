@@ -158,6 +158,8 @@ struct WorkloadTests {
             BadCase(yaml: "model: x\nload: { durationSeconds: 0 }", mentions: ["'load.durationSeconds'"]),
             BadCase(yaml: "model: x\nload: 5", mentions: ["'load'", "a mapping"]),
             BadCase(yaml: "model: x\nlatency: { p99Ms: 0 }", mentions: ["'latency.p99Ms'"]),
+            BadCase(yaml: "model: x\naccuracy: { minTop1Agreement: 1.5 }", mentions: ["'accuracy.minTop1Agreement'", "0 to 1"]),
+            BadCase(yaml: "model: x\naccuracy: { top1: 0.9 }", mentions: ["top1", "minTop1Agreement"]),
             BadCase(yaml: "model: x\nlatency: { p99Ms: 10, p50Ms: 20 }", mentions: ["'latency.p50Ms'", "at most"]),
             BadCase(yaml: "model: x\nlatency: { p90Ms: 10 }", mentions: ["'latency.p90Ms'"]),
             BadCase(yaml: "model: x\nenvironment: staging", mentions: ["'environment'", "production | dev-test"]),

@@ -26,6 +26,7 @@ package enum Criterion: String, Sendable, Codable, CaseIterable {
     case budget = "budget"
     case availability = "availability"
     case requestSource = "request-source"
+    case accuracyFloor = "accuracy-floor"
 
     /// The target the document associates with the criterion, if any.
     package var documentTarget: TargetKind? {
@@ -71,6 +72,8 @@ package enum Criterion: String, Sendable, Codable, CaseIterable {
         case .deployDeadline: "The deployment must be serving by the deploy deadline (AKS: about 20 more minutes when no cluster exists)."
         case .budget: "The monthly cost at the workload's load must be within the budget."
         case .availability: "Requests must succeed (≥ 99.9%) under the workload's connectivity."
+        case .accuracyFloor:
+            "The FPGA runs the model in a narrow block floating-point format; the format must keep the workload's accuracy against float32 (accuracy: minTop1Agreement / minSqnrDb; default top-1 agreement ≥ 99%), measured on the model's weights."
         case .requestSource:
             "IoT Edge runs the model on the site's own devices: it serves requests produced at the site (requestsFrom: site), not traffic from the internet or from Azure services."
         }

@@ -64,6 +64,9 @@ package struct Requirements: Sendable, Codable, Equatable {
     package var modelName: String
     /// Whether the model is one of the DNNs Azure offered on FPGAs.
     package var fpgaOffered: Bool
+    /// The FPGA plan's number format and why (measured against the accuracy floor); nil when
+    /// not measured (quick answers, synthetic studies).
+    package var fpgaFormatNote: String?
 
     package init(
         environment: DeploymentEnvironment = .production, requestsFrom: RequestSource = .internet,

@@ -40,7 +40,7 @@ package struct FPGATarget: DeploymentTarget {
     }
 
     package func summary(_ settings: TargetConfigurations, _ context: TargetContext) -> String {
-        "\(settings.fpga.fpgas) × \(Self.vmSize.id) (\(settings.fpga.preset))"
+        "\(settings.fpga.fpgas) × \(Self.vmSize.id) (\(settings.fpga.preset)\(settings.fpga.numberFormat.map { ", \($0)" } ?? ""))"
     }
 
     /// The FPGA's service time per request and how it is made up.
@@ -132,6 +132,9 @@ package struct FPGATarget: DeploymentTarget {
                     text:
                         "\(r.modelName) is not one of the DNNs offered on Azure FPGAs (\(FPGAOffer.models.joined(separator: ", "))); it would need custom NPU work"
                 ))
+        }
+        if let note = r.fpgaFormatNote, plan.feasible {
+            reasons.append(Reason(.accuracyFloor, .info, evidence: note, text: "its number format keeps the accuracy floor"))
         }
         if plan.feasible, let p = plan.p99Ms {
             if let cpu = alternatives.cheapestCPU, let cpuUSD = alternatives.cheapestCPUUSD {
