@@ -44,6 +44,7 @@ enum HTMLWriter {
             format: "<p><small>%@ · %@ at %.4g requests/s (peak %.4g) for %.0f s · SLO p99 %.4g ms · %@ · seed %llu</small></p>",
             escape(d.generatedBy), escape(d.workload.load.pattern.rawValue), d.workload.load.rps, d.workload.load.effectivePeakRps,
             d.workload.load.durationSeconds, slo, escape(d.workload.environment.rawValue), d.workload.seed)
+        h += "<p><small id=\"weights\">\(escape(AccuracyStatement.weights(d)))</small></p>"
         // Recommendation first.
         if let r = rec.recommendation {
             h +=
@@ -143,14 +144,8 @@ enum HTMLWriter {
             d.fpga.preset.clockMHz, d.fpga.preset.peakTFLOPS, escape(d.fpga.format), d.fpga.estimate.latencyMs,
             d.fpga.estimate.effectiveTflops,
             Double(d.fpga.estimate.weightBytes) / 1e6, d.fpga.estimate.fitsOnChip ? "fits" : "does not fit")
-        h += table(
-            ["format", "SQNR dB", "max |error|", "top-1 agreement"],
-            d.fpga.accuracy.map {
-                [
-                    $0.format, String(format: "%.1f", $0.sqnrDB), String(format: "%.3g", $0.maxAbsError),
-                    String(format: "%.0f%%", 100 * $0.top1Agreement),
-                ]
-            })
+        h += "<p id=\"accuracy-statement\">\(escape(AccuracyStatement.fpga(d)))</p>"
+        h += table(AccuracyStatement.header, AccuracyStatement.rows(d), id: "accuracy")
         h += "<h2>Assumptions and sources</h2>"
         h += table(
             ["hardware", "cores", "GFLOP/s per core", "memory GB/s", "RAM GB", "source"],

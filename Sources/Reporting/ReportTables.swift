@@ -146,3 +146,34 @@ struct ComparisonRow {
         return lo * Double(d.workload.batch)
     }
 }
+
+/// What the model's weights are and what the accuracy figures rest on, said once for the
+/// HTML and the Markdown.
+enum AccuracyStatement {
+    /// Under the headline: the weights' provenance and what it means.
+    static func weights(_ d: ReportData) -> String {
+        d.model.randomWeights
+            ? "The weights are seeded random ones (`\(d.model.name)` is a built-in architecture, not a trained model): latency and cost do not depend on the values, but the number formats' accuracy on a trained model differs — run your own ONNX file (and your inputs with --samples DIR) for accuracy that holds."
+            : "The weights are the model file's own."
+    }
+
+    /// The FPGA section's paragraph: the inputs, the floor and the plan's format.
+    static func fpga(_ d: ReportData) -> String {
+        let floor =
+            d.fpga.choice.map { "Floor: \($0.floor.text). The FPGA plan \($0.sentence)." }
+            ?? "The plan's format was not checked against an accuracy floor (quick answer)."
+        return
+            "Accuracy against float32 on \(d.fpga.inputs), on the model's \(d.model.randomWeights ? "seeded random" : "own") weights. \(floor)"
+    }
+
+    static let header = ["format", "SQNR dB", "max |error|", "top-1 agreement", "inputs", "the plan's"]
+
+    static func rows(_ d: ReportData) -> [[String]] {
+        d.fpga.accuracy.map {
+            [
+                $0.format, String(format: "%.1f", $0.sqnrDB), String(format: "%.3g", $0.maxAbsError),
+                String(format: "%.0f%%", 100 * $0.top1Agreement), String($0.samples), $0.format == d.fpga.choice?.chosen ? "yes" : "",
+            ]
+        }
+    }
+}
