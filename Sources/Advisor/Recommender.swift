@@ -34,7 +34,7 @@ package struct PreferenceWeights: Sendable, Codable, Equatable {
         guard fit + cost + latency + deploy > 0 else { throw WorkloadError("--weights: at least one weight must be positive") }
     }
 
-    var normalized: PreferenceWeights {
+    package var normalized: PreferenceWeights {
         let total = fit + cost + latency + deploy
         var w = self
         w.fit /= total

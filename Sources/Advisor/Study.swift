@@ -184,24 +184,36 @@ package struct Study: Sendable {
             .recommend(loadBoundaries: (try? loadBoundaries(weights: weights)) ?? [])
     }
 
-    /// The analytic answer with the load (mean and peak) scaled by `factor`.
-    func analyticAnswer(scaledBy factor: Double, weights: PreferenceWeights) throws -> TargetKind? {
+    /// The analytic answer with the workload changed by `change` (given a factor).
+    func analyticAnswer(_ change: (inout Workload, Double) -> Void, factor: Double, weights: PreferenceWeights) throws -> TargetKind? {
         var scaled = self
-        scaled.workload.load.rps *= factor
-        scaled.workload.load.peakRps = workload.load.peakRps.map { $0 * factor }
+        change(&scaled.workload, factor)
         return Recommender(
             requirements: scaled.requirements, plans: try scaled.plan(verify: false), weights: weights, policy: planner.policy
         ).recommend().recommendation
     }
 
-    /// The nearest loads below and above the peak (within a factor 10, to 2%) at which the
-    /// answer of the queueing analytics changes, each as an ``AnswerBoundary``; none for a
-    /// replayed trace, whose load cannot be scaled.
-    package func loadBoundaries(weights: PreferenceWeights = .init()) throws -> [AnswerBoundary] {
-        guard workload.load.pattern != .trace else { return [] }
-        let peak = workload.load.effectivePeakRps
-        let here = try analyticAnswer(scaledBy: 1, weights: weights)
-        var out: [AnswerBoundary] = []
+    /// The load (mean and peak) scaled by a factor.
+    static func scaleLoad(_ w: inout Workload, _ factor: Double) {
+        w.load.rps *= factor
+        w.load.peakRps = w.load.peakRps.map { $0 * factor }
+    }
+
+    /// The latency SLO (every percentile given, or the default p99) scaled by a factor.
+    static func scaleSLO(_ w: inout Workload, _ factor: Double) {
+        if w.latency.p99Ms == nil && w.latency.p95Ms == nil && w.latency.p50Ms == nil { w.latency.p99Ms = 100 }
+        w.latency.p50Ms = w.latency.p50Ms.map { $0 * factor }
+        w.latency.p95Ms = w.latency.p95Ms.map { $0 * factor }
+        w.latency.p99Ms = w.latency.p99Ms.map { $0 * factor }
+    }
+
+    /// The nearest factors below and above 1 (within ×10, to 2%) at which the analytic answer
+    /// changes when `change` scales the workload, with the answer there (nil: nothing qualifies).
+    func answerChanges(_ change: (inout Workload, Double) -> Void, weights: PreferenceWeights) throws -> [(
+        factor: Double, up: Bool, answer: TargetKind?
+    )] {
+        let here = try analyticAnswer(change, factor: 1, weights: weights)
+        var out: [(Double, Bool, TargetKind?)] = []
         for up in [true, false] {
             // Walk out in steps of 10^0.1 (×1.26) until the answer changes, then bisect.
             var inside = 1.0
@@ -209,7 +221,7 @@ package struct Study: Sendable {
             var other: TargetKind?
             for step in 1...10 {
                 let k = pow(10, (up ? 0.1 : -0.1) * Double(step))
-                let answer = try analyticAnswer(scaledBy: k, weights: weights)
+                let answer = try analyticAnswer(change, factor: k, weights: weights)
                 if answer != here {
                     outside = k
                     other = answer
@@ -220,7 +232,7 @@ package struct Study: Sendable {
             guard var far = outside else { continue }
             while abs(log(far / inside)) > log(1.02) {
                 let mid = (far * inside).squareRoot()
-                let answer = try analyticAnswer(scaledBy: mid, weights: weights)
+                let answer = try analyticAnswer(change, factor: mid, weights: weights)
                 if answer == here {
                     inside = mid
                 } else {
@@ -228,14 +240,93 @@ package struct Study: Sendable {
                     other = answer
                 }
             }
-            let rps = peak * far
-            let becomes = other.map { "the answer is \($0.rawValue)" } ?? "no target qualifies"
-            out.append(
-                AnswerBoundary(
-                    requirement: .peakRps, target: other, value: rps,
-                    text: String(format: "at a peak of %@ %.4g requests/s %@", up ? "≥" : "≤", rps, becomes)))
+            out.append((far, up, other))
         }
         return out
+    }
+
+    /// The nearest loads below and above the peak (within a factor 10, to 2%) at which the
+    /// answer of the queueing analytics changes, each as an ``AnswerBoundary``; none for a
+    /// replayed trace, whose load cannot be scaled.
+    package func loadBoundaries(weights: PreferenceWeights = .init()) throws -> [AnswerBoundary] {
+        guard workload.load.pattern != .trace else { return [] }
+        let peak = workload.load.effectivePeakRps
+        return try answerChanges(Self.scaleLoad, weights: weights).map { c in
+            let rps = peak * c.factor
+            let becomes = c.answer.map { "the answer is \($0.rawValue)" } ?? "no target qualifies"
+            return AnswerBoundary(
+                requirement: .peakRps, target: c.answer, value: rps,
+                text: String(format: "at a peak of %@ %.4g requests/s %@", c.up ? "≥" : "≤", rps, becomes))
+        }
+    }
+
+    /// The answer on `plans` with one weight moved to `x` and the others keeping their
+    /// proportions (summing to 1 − x).
+    package func answer(
+        _ plans: [TargetPlan], weights: PreferenceWeights, moving key: WritableKeyPath<PreferenceWeights, Double>, to x: Double
+    ) -> TargetKind? {
+        let w = weights.normalized
+        var v = w
+        let rest = 1 - w[keyPath: key]
+        for k in [\PreferenceWeights.fit, \.cost, \.latency, \.deploy] where k != key {
+            v[keyPath: k] = rest > 0 ? w[keyPath: k] / rest * (1 - x) : (1 - x) / 3
+        }
+        v[keyPath: key] = x
+        return Recommender(requirements: requirements, plans: plans, weights: v, policy: planner.policy).recommend().recommendation
+    }
+
+    /// What would change the answer: the peak load and the SLO (analytics, within a factor
+    /// 10 each way) and each preference weight (0 to 1, the others keeping their proportions,
+    /// on the verified plans), nearest first by how far each must move.
+    package func sensitivity(_ plans: [TargetPlan], recommendation: Recommendation) throws -> [Sensitivity] {
+        var rows: [Sensitivity] = []
+        func name(_ t: TargetKind?) -> String { t?.rawValue ?? "nothing qualifies" }
+        for b in recommendation.boundaries where b.requirement == .peakRps {
+            let peak = workload.load.effectivePeakRps
+            rows.append(
+                Sensitivity(
+                    factor: "peak load", now: String(format: "%.4g requests/s", peak),
+                    changesAt: String(format: "%@ %.4g requests/s", b.value > peak ? "≥" : "≤", b.value), becomes: name(b.target),
+                    nowValue: peak, value: b.value, distance: abs(log(b.value / peak))))
+        }
+        let slo = workload.sloP99Ms
+        for c in try answerChanges(Self.scaleSLO, weights: recommendation.weights) {
+            rows.append(
+                Sensitivity(
+                    factor: "p99 SLO", now: String(format: "%.4g ms", slo),
+                    changesAt: String(format: "%@ %.4g ms", c.up ? "≥" : "≤", slo * c.factor), becomes: name(c.answer),
+                    nowValue: slo, value: slo * c.factor, distance: abs(log(c.factor))))
+        }
+        let w = recommendation.weights.normalized
+        let here = recommendation.recommendation
+        for (label, key) in [("fit", \PreferenceWeights.fit), ("cost", \.cost), ("latency", \.latency), ("deploy", \.deploy)] {
+            let now = w[keyPath: key]
+            func answer(_ x: Double) -> TargetKind? { self.answer(plans, weights: w, moving: key, to: x) }
+            for up in [true, false] {
+                // Steps of 0.05 away from the current weight, then bisect to 0.005.
+                var inside = now
+                var found: (x: Double, answer: TargetKind?)?
+                var x = now
+                while found == nil {
+                    x = up ? min(1, x + 0.05) : max(0, x - 0.05)
+                    let a = answer(x)
+                    if a != here { found = (x, a) } else { inside = x }
+                    if x == 0 || x == 1 { break }
+                }
+                guard var far = found else { continue }
+                while abs(far.x - inside) > 0.005 {
+                    let mid = (far.x + inside) / 2
+                    let a = answer(mid)
+                    if a == here { inside = mid } else { far = (mid, a) }
+                }
+                rows.append(
+                    Sensitivity(
+                        factor: "\(label) weight", now: String(format: "%.2f", now),
+                        changesAt: far.x <= 0.005 ? "0" : far.x >= 0.995 ? "1" : String(format: "%@ %.2f", up ? "≥" : "≤", far.x),
+                        becomes: name(far.answer), nowValue: now, value: far.x, distance: abs(far.x - now) / 0.5))
+            }
+        }
+        return rows.sorted { $0.distance < $1.distance }
     }
 
     /// The traffic of the workload as the simulators play it.
@@ -288,6 +379,8 @@ extension Study {
         package var curve: [CurvePoint]
         package var results: [TargetResult]
         package var fpga: FPGAEvaluation
+        /// What would change the answer, nearest first.
+        package var sensitivity: [Sensitivity]
     }
 
     /// The number formats whose accuracy a report compares.
@@ -309,7 +402,11 @@ extension Study {
             progress: progress)
         progress("emulating the FPGA")
         let fpga = try fpgaEvaluation()
-        return Evaluation(study: self, plans: plans, recommendation: recommendation, curve: curve, results: results, fpga: fpga)
+        progress("finding what would change the answer")
+        let sensitivity = try self.sensitivity(plans, recommendation: recommendation)
+        return Evaluation(
+            study: self, plans: plans, recommendation: recommendation, curve: curve, results: results, fpga: fpga,
+            sensitivity: sensitivity)
     }
 
     /// The NPU estimate and each reported format's accuracy on the model's own weights (seed 1
@@ -369,5 +466,26 @@ package struct FormatChoice: Sendable, Codable, Equatable {
             + (fewer.isEmpty ? ")" : "; " + fewer.map(Self.describe).joined(separator: "; ") + ")")
             + (randomWeights
                 ? "; the weights are seeded random ones, not a trained model's, so these figures only bound the format's arithmetic" : "")
+    }
+}
+
+/// One requirement or preference moved until the answer changes.
+package struct Sensitivity: Sendable, Codable, Equatable {
+    /// What moves: "peak load", "p99 SLO", "cost weight", …
+    package var factor: String
+    package var now: String
+    package var changesAt: String
+    /// The answer there (a target id, or "nothing qualifies").
+    package var becomes: String
+    /// The current value and the one where the answer changes, in the factor's unit
+    /// (requests/s, ms, or the normalized weight).
+    package var nowValue: Double
+    package var value: Double
+    /// How far it must move: |ln(ratio)| for the load and the SLO, the weight's change ÷ 0.5 for a weight.
+    package var distance: Double
+
+    /// As a sentence: "the answer becomes aks at a peak load ≤ 410 requests/s".
+    package var text: String {
+        (becomes == "nothing qualifies" ? "nothing qualifies" : "the answer becomes \(becomes)") + " at a \(factor) \(changesAt)"
     }
 }

@@ -64,6 +64,10 @@ enum HTMLWriter {
             h += "</ul></li>"
         }
         h += "</ul>"
+        h += "<h2>What would change the answer</h2><p id=\"sensitivity-sentence\">\(escape(ScoreTable.sentence(d)))</p>"
+        h += "<p>\(escape(ScoreTable.weights(d)))</p>"
+        h += table(ScoreTable.header, ScoreTable.rows(d), id: "scores")
+        if !d.sensitivity.isEmpty { h += table(ScoreTable.sensitivityHeader, ScoreTable.sensitivityRows(d), id: "sensitivity") }
         h += "<h2>Deployment paths</h2><p>\(escape(SupportTable.caption))</p>"
         h += table(SupportTable.header, SupportTable.rows(d), id: "support")
         if !deployFiles.isEmpty {

@@ -43,6 +43,16 @@ enum MarkdownWriter {
             }
         }
         m.append("")
+        m.append("## What would change the answer")
+        m.append("")
+        m.append(ScoreTable.sentence(d) + " " + ScoreTable.weights(d))
+        m.append("")
+        m.append(table(ScoreTable.header, ScoreTable.rows(d)))
+        m.append("")
+        if !d.sensitivity.isEmpty {
+            m.append(table(ScoreTable.sensitivityHeader, ScoreTable.sensitivityRows(d)))
+            m.append("")
+        }
         m.append("## Deployment paths")
         m.append("")
         m.append(SupportTable.caption)

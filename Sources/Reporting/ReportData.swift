@@ -18,6 +18,8 @@ package struct ReportData: Sendable, Codable {
     package var targets: [TargetResult]
     package var plans: [TargetPlan]
     package var curve: [CurvePoint]
+    /// What would change the answer, nearest first.
+    package var sensitivity: [Sensitivity]
     package var fpga: Study.FPGAEvaluation
     package var assumptions: Assumptions
     package var reproducibility: Reproducibility

@@ -177,3 +177,41 @@ enum AccuracyStatement {
         }
     }
 }
+
+/// How the answer was scored and what would change it (HTML and Markdown share it).
+enum ScoreTable {
+    static func weights(_ d: ReportData) -> String {
+        let w = d.recommendation.weights.normalized
+        return String(
+            format:
+                "Weights: fit %.2f, cost %.2f, latency %.2f, deploy %.2f (--weights changes them). Each factor scores 0–1: fit with the document's criteria, cost against the cheapest viable plan, p99 headroom under the SLO, deploy time; the score is 100 × the weighted sum. Ruled-out targets are not scored.",
+            w.fit, w.cost, w.latency, w.deploy)
+    }
+
+    static let header = ["target", "verdict", "fit", "cost", "latency", "deploy", "score"]
+
+    static func rows(_ d: ReportData) -> [[String]] {
+        d.recommendation.ranking.map { v in
+            let b = v.scoreBreakdown
+            func f(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "—" }
+            return [
+                v.target.rawValue, v.verdict.rawValue, f(b?.fit), f(b?.cost), f(b?.latency), f(b?.deploy),
+                v.verdict == .ruledOut ? "—" : String(format: "%.1f", v.score),
+            ]
+        }
+    }
+
+    /// The one sentence: the nearest change, or that none was found.
+    static func sentence(_ d: ReportData) -> String {
+        guard let first = d.sensitivity.first else {
+            return "Within a factor 10 of the load and the SLO and over every weight, the answer does not change."
+        }
+        return "Nearest change: \(first.text)."
+    }
+
+    static let sensitivityHeader = ["what moves", "now", "changes at", "answer there"]
+
+    static func sensitivityRows(_ d: ReportData) -> [[String]] {
+        d.sensitivity.map { [$0.factor, $0.now, $0.changesAt, $0.becomes] }
+    }
+}

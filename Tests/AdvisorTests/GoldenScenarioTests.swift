@@ -272,3 +272,43 @@ struct AccuracyFloorTests {
         #expect { try s.accuracyInputs() } throws: { "\($0)".contains("c.npy") && "\($0)".contains("[2, 2]") }
     }
 }
+
+/// What would change the answer: each boundary the report names is checked on both sides —
+/// just inside it the answer is the report's, just past it the answer is the one named.
+@Suite("What would change the answer")
+struct SensitivityTests {
+    @Test func eachNamedChangeHappensWhereItIsNamed() throws {
+        let s = try GoldenScenarioTests.study(
+            "model: mobilenetv2\nenvironment: production\nexistingCluster: true\nload: { rps: 200, peakRps: 300, pattern: diurnal }\nlatency: { p99Ms: 150 }"
+        )
+        let plans = try s.plan(verify: false)
+        let r = s.recommend(plans)
+        let rows = try s.sensitivity(plans, recommendation: r)
+        #expect(!rows.isEmpty)
+        #expect(rows.map(\.distance) == rows.map(\.distance).sorted(), "nearest first")
+        let keys: [String: WritableKeyPath<PreferenceWeights, Double>] = [
+            "fit weight": \.fit, "cost weight": \.cost, "latency weight": \.latency, "deploy weight": \.deploy,
+        ]
+        for row in rows {
+            let becomes = row.becomes == "nothing qualifies" ? nil : TargetKind(rawValue: row.becomes)
+            let up = row.value > row.nowValue
+            if let key = keys[row.factor] {
+                // Bisected to 0.005: 0.01 inside keeps the answer; the named value changes it.
+                let inside = up ? row.value - 0.01 : row.value + 0.01
+                #expect(s.answer(plans, weights: r.weights, moving: key, to: inside) == r.recommendation, "\(row.text)")
+                #expect(s.answer(plans, weights: r.weights, moving: key, to: row.value) == becomes, "\(row.text)")
+            } else {
+                let slo = row.factor == "p99 SLO"
+                func change(_ w: inout Workload, _ k: Double) {
+                    if slo { Study.scaleSLO(&w, k) } else { Study.scaleLoad(&w, k) }
+                }
+                let factor = row.value / row.nowValue
+                let inside = up ? factor / 1.03 : factor * 1.03
+                let atInside = try s.analyticAnswer(change, factor: inside, weights: r.weights)
+                let atValue = try s.analyticAnswer(change, factor: factor, weights: r.weights)
+                #expect(atInside == r.recommendation, "\(row.text)")
+                #expect(atValue == becomes, "\(row.text)")
+            }
+        }
+    }
+}
