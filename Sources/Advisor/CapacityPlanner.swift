@@ -31,6 +31,8 @@ package struct CapacityPlanner: Sendable {
     /// Rules the FPGA out whatever its plan (no number format keeps the accuracy floor); the
     /// plan that the most accurate format would need is kept as the best attempt.
     package var fpgaRefusal: Infeasibility?
+    /// Simulate up to two alternatives per feasible plan (reports show them; answers do not need them).
+    package var withAlternatives = false
 
     package init(
         workload: Workload, graph: ModelGraph, calibration: ModelCalibration, pricing: Pricing = .defaults,
@@ -247,6 +249,7 @@ package struct CapacityPlanner: Sendable {
         var missed: Infeasibility? =
             feasible ? nil : .missedInSimulation(p99Ms: simulated?.latencyMs?.p99, successRate: simulated?.successRate ?? 0)
         var patternCheck: NeighbourCheck?
+        let peakChosen = chosen
         if verify, feasible, let own = try ownTraffic() {
             let v = try verifiedUnderPattern(target, kind, chosen, context: context, traffic: own)
             patternCheck = v.check
@@ -259,6 +262,10 @@ package struct CapacityPlanner: Sendable {
             }
         }
         let cost = try target.cost(chosen, context)
+        let others =
+            verify && feasible && withAlternatives
+            ? try alternatives(target, kind, ordered, chosen: [chosen, peakChosen], context: context, traffic: traffic, rate: rate)
+            : []
         return TargetPlan(
             target: kind, feasible: feasible, infeasibility: missed, reason: missed.map { target.explain($0, requirements) },
             configuration: try target.parameters(chosen, context), summary: try target.summary(chosen, context),
@@ -266,7 +273,7 @@ package struct CapacityPlanner: Sendable {
             simulatedSuccessRate: simulated?.successRate, costPerMonthUSD: cost.perMonthUSD, costIsEstimate: cost.isEstimate,
             deployMinutes: deployMinutes, deployBreakdown: deploy, closestP99Ms: min(closest ?? .infinity, cheapest.p99Seconds) * 1000,
             settings: chosen, smallerCheck: checks.fewer, smallerSizeCheck: checks.smallerSize,
-            patternCheck: patternCheck,
+            patternCheck: patternCheck, alternatives: others, costPerMillionUSD: feasible ? cost.perMillionUSD(atRps: rate) : nil,
             bestAttempt: feasible
                 ? nil
                 : try patternCheck
@@ -423,6 +430,32 @@ package struct CapacityPlanner: Sendable {
             next.settings(next.servers.lowerBound),
             "the fewest of the next size down that carry \(next.partitioned ? "their share" : "the peak") already cost or reserve more than the plan, and no smaller size does better"
         )
+    }
+
+    /// Up to two other configurations of a feasible target that also meet the SLO at the peak
+    /// in simulation, cheapest first: the cheapest analytic candidate of each other server size
+    /// or series, then the plan with one more server (the price of headroom). At most four
+    /// simulations.
+    func alternatives(
+        _ target: any DeploymentTarget, _ kind: TargetKind, _ ordered: [Candidate], chosen: [TargetConfigurations],
+        context: TargetContext, traffic: TrafficSpec, rate: Double
+    ) throws -> [PlanAlternative] {
+        var out: [PlanAlternative] = []
+        var budget = 4
+        // Not the plan itself (as verified at the peak, or with its minimum raised for the pattern).
+        var prospects = ordered.map(\.settings).filter { !chosen.contains($0) }
+        if let plan = chosen.first, let headroom = target.larger(than: plan, context) { prospects.append(headroom) }
+        for s in prospects where out.count < 2 && budget > 0 {
+            budget -= 1
+            let r = try TargetSimulator(context: context, traffic: traffic, configurations: s).run(kind)
+            guard meets(r), let p99 = r.reportedLatencyMs(percentile: 99) else { continue }
+            let cost = try target.cost(s, context)
+            out.append(
+                PlanAlternative(
+                    summary: try target.summary(s, context), settings: s, simulatedP99Ms: p99, costPerMonthUSD: cost.perMonthUSD,
+                    costPerMillionUSD: cost.perMillionUSD(atRps: rate)))
+        }
+        return out.sorted { $0.costPerMonthUSD < $1.costPerMonthUSD }
     }
 
     /// Whether a simulated configuration meets the SLO and the success floor (the one rule

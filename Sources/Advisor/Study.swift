@@ -169,7 +169,11 @@ package struct Study: Sendable {
     /// Plans every target at the workload's peak rate.
     ///
     /// - Parameter verify: simulate each chosen configuration (false: analytics only).
-    package func plan(verify: Bool) throws -> [TargetPlan] { try planner.plan(verify: verify) }
+    package func plan(verify: Bool, alternatives: Bool = false) throws -> [TargetPlan] {
+        var p = planner
+        p.withAlternatives = alternatives
+        return try p.plan(verify: verify)
+    }
 
     /// What the recommender's rules read.
     package var requirements: Requirements {
@@ -390,7 +394,7 @@ extension Study {
     ///
     package func evaluate(progress: (String) -> Void = { _ in }) throws -> Evaluation {
         progress("planning capacity")
-        let plans = try plan(verify: true)
+        let plans = try plan(verify: true, alternatives: true)
         let recommendation = recommend(plans)
         progress("computing the cost curve")
         let curve = try planner.curve()

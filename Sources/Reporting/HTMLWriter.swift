@@ -130,6 +130,8 @@ enum HTMLWriter {
                     PlanEvidence.cell(p),
                 ]
             }, id: "plan")
+        h += "<h3>Alternatives within each target</h3><p>\(escape(AlternativesTable.caption))</p>"
+        h += table(AlternativesTable.header, AlternativesTable.rows(d), id: "alternatives")
         h += "<p>Cheapest target meeting the SLO by load level:</p>"
         h += table(
             ["requests/s", "cheapest", "configuration", "$/month"],

@@ -96,6 +96,12 @@ enum MarkdownWriter {
                     ]
                 }))
         m.append("")
+        m.append("## Alternatives within each target")
+        m.append("")
+        m.append(AlternativesTable.caption)
+        m.append("")
+        m.append(table(AlternativesTable.header, AlternativesTable.rows(d)))
+        m.append("")
         m.append("## FPGA number formats")
         m.append("")
         m.append(AccuracyStatement.fpga(d))

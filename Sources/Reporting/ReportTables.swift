@@ -215,3 +215,29 @@ enum ScoreTable {
         d.sensitivity.map { [$0.factor, $0.now, $0.changesAt, $0.becomes] }
     }
 }
+
+/// The top configurations of each feasible target (the plan, then its alternatives), as
+/// SageMaker Inference Recommender lists them.
+enum AlternativesTable {
+    static let caption =
+        "Up to three configurations per feasible target that meet the SLO at the peak in simulation: the plan (the smallest), then other server sizes or one more server, cheapest first — the price of more headroom."
+    static let header = ["target", "configuration", "p99 ms at the peak", "$/month", "$/million at the peak", "against the plan"]
+
+    static func rows(_ d: ReportData) -> [[String]] {
+        d.plans.filter(\.feasible).flatMap { p -> [[String]] in
+            let first = [
+                p.target.rawValue, p.summary, p.p99Ms.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.2f", p.costPerMonthUSD),
+                p.costPerMillionUSD.map { String(format: "%.2f", $0) } ?? "—", "the plan",
+            ]
+            return [first]
+                + p.alternatives.map { a in
+                    let dCost = p.costPerMonthUSD > 0 ? 100 * (a.costPerMonthUSD / p.costPerMonthUSD - 1) : 0
+                    let dP99 = (p.p99Ms ?? 0) > 0 ? 100 * (a.simulatedP99Ms / p.p99Ms! - 1) : 0
+                    return [
+                        p.target.rawValue, a.summary, String(format: "%.2f", a.simulatedP99Ms), String(format: "%.2f", a.costPerMonthUSD),
+                        String(format: "%.2f", a.costPerMillionUSD), String(format: "cost %+.0f%%, p99 %+.0f%%", dCost, dP99),
+                    ]
+                }
+        }
+    }
+}

@@ -55,6 +55,8 @@ package struct TargetCost: Sendable, Equatable {
     /// True when a price in it is this tool's estimate (no public price).
     package var isEstimate = false
     package var perMonthUSD: Double { perHourUSD * Pricing.hoursPerMonth }
+    /// Cost per million requests when serving `rps` requests/s around the clock.
+    package func perMillionUSD(atRps rps: Double) -> Double { rps > 0 ? perHourUSD / (rps * 3600) * 1e6 : .infinity }
 }
 
 /// Everything about the model and the environment a target needs.

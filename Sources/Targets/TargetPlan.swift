@@ -40,13 +40,19 @@ package struct TargetPlan: Sendable, Codable, Equatable {
     /// The plan simulated under the workload's own load pattern (nil when that is the steady
     /// peak, or not verified): the pattern can need a higher minimum than the peak does.
     package var patternCheck: NeighbourCheck?
+    /// Other configurations of this target that also meet the SLO at the peak in simulation
+    /// (up to two, cheapest first): what more headroom or another size costs.
+    package var alternatives: [PlanAlternative] = []
+    /// The plan's cost per million requests at the peak rate (feasible plans).
+    package var costPerMillionUSD: Double?
 
     package init(
         target: TargetKind, feasible: Bool, infeasibility: Infeasibility?, reason: String?, configuration: [String: ConfigValue],
         summary: String, analyticP99Ms: Double?, simulatedP99Ms: Double?, simulatedSuccessRate: Double?, costPerMonthUSD: Double,
         costIsEstimate: Bool, deployMinutes: Double, deployBreakdown: [String: Double], closestP99Ms: Double?,
         settings: TargetConfigurations, smallerCheck: NeighbourCheck? = nil, smallerSizeCheck: NeighbourCheck? = nil,
-        patternCheck: NeighbourCheck? = nil, bestAttempt: NeighbourCheck? = nil
+        patternCheck: NeighbourCheck? = nil, alternatives: [PlanAlternative] = [], costPerMillionUSD: Double? = nil,
+        bestAttempt: NeighbourCheck? = nil
     ) {
         self.target = target
         self.feasible = feasible
@@ -67,6 +73,8 @@ package struct TargetPlan: Sendable, Codable, Equatable {
         self.smallerSizeCheck = smallerSizeCheck
         self.bestAttempt = bestAttempt
         self.patternCheck = patternCheck
+        self.alternatives = alternatives
+        self.costPerMillionUSD = costPerMillionUSD
     }
 
     /// The p99 that decides (simulated when available), ms.
@@ -75,7 +83,7 @@ package struct TargetPlan: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case target, feasible, infeasibility, reason, configuration, summary, analyticP99Ms, simulatedP99Ms, simulatedSuccessRate
         case costPerMonthUSD, costIsEstimate, deployMinutes, deployBreakdown, closestP99Ms, settings, smallerCheck, smallerSizeCheck
-        case bestAttempt, patternCheck
+        case bestAttempt, patternCheck, alternatives, costPerMillionUSD
     }
 
     /// Every key is written, absent values as `null` (a stable shape for scripts).
@@ -100,6 +108,8 @@ package struct TargetPlan: Sendable, Codable, Equatable {
         try c.encode(smallerSizeCheck, forKey: .smallerSizeCheck)
         try c.encode(bestAttempt, forKey: .bestAttempt)
         try c.encode(patternCheck, forKey: .patternCheck)
+        try c.encode(alternatives, forKey: .alternatives)
+        try c.encode(costPerMillionUSD, forKey: .costPerMillionUSD)
     }
 }
 
@@ -144,5 +154,25 @@ package struct NeighbourCheck: Sendable, Codable, Equatable {
         try c.encode(notSimulated, forKey: .notSimulated)
         try c.encode(settings, forKey: .settings)
         try c.encode(caveat, forKey: .caveat)
+    }
+}
+
+/// Another configuration of a feasible target, simulated at the peak.
+package struct PlanAlternative: Sendable, Codable, Equatable {
+    package var summary: String
+    package var settings: TargetConfigurations
+    package var simulatedP99Ms: Double
+    package var costPerMonthUSD: Double
+    /// Cost per million requests at the peak rate.
+    package var costPerMillionUSD: Double
+
+    package init(
+        summary: String, settings: TargetConfigurations, simulatedP99Ms: Double, costPerMonthUSD: Double, costPerMillionUSD: Double
+    ) {
+        self.summary = summary
+        self.settings = settings
+        self.simulatedP99Ms = simulatedP99Ms
+        self.costPerMonthUSD = costPerMonthUSD
+        self.costPerMillionUSD = costPerMillionUSD
     }
 }

@@ -235,6 +235,17 @@ struct ReportConsistencyTests {
             }
             if let l = r.latencyMs, r.reportedLatencyMs(percentile: 99) != nil { #expect(row[4] == String(format: "%.2f", l.p99)) }
         }
+        // Alternatives: other configurations that also meet the SLO at the peak, none cheaper
+        // than the plan (the plan is the smallest), one table row each after their plan.
+        let alternatives = try #require(check.tables["alternatives"])
+        #expect(alternatives.count == d.plans.filter(\.feasible).reduce(0) { $0 + 1 + $1.alternatives.count })
+        for p in d.plans where p.feasible {
+            #expect(p.alternatives.count <= 2)
+            for a in p.alternatives {
+                #expect(a.settings != p.settings && a.simulatedP99Ms <= slo, "\(p.target): \(a.summary)")
+                #expect(a.costPerMonthUSD >= p.costPerMonthUSD - 0.005, "\(p.target): \(a.summary) cheaper than the plan")
+            }
+        }
         // The Markdown has the same rows as the HTML.
         let md = MarkdownWriter.render(d, deployFiles: [])
         for row in comparison { #expect(md.contains("| " + row.joined(separator: " | ") + " |"), "\(row)") }
