@@ -385,6 +385,8 @@ extension Study {
         package var fpga: FPGAEvaluation
         /// What would change the answer, nearest first.
         package var sensitivity: [Sensitivity]
+        /// The recommended plan's latency against offered load, up to saturation (nil when nothing is recommended).
+        package var loadCurve: LoadCurve?
     }
 
     /// The number formats whose accuracy a report compares.
@@ -408,9 +410,46 @@ extension Study {
         let fpga = try fpgaEvaluation()
         progress("finding what would change the answer")
         let sensitivity = try self.sensitivity(plans, recommendation: recommendation)
+        progress("simulating the recommended plan across loads and seeds")
+        let loadCurve = try recommendation.recommendation.flatMap { r in plans.first { $0.target == r } }.map(self.loadCurve)
         return Evaluation(
             study: self, plans: plans, recommendation: recommendation, curve: curve, results: results, fpga: fpga,
-            sensitivity: sensitivity)
+            sensitivity: sensitivity, loadCurve: loadCurve)
+    }
+
+    /// The plan's own configuration simulated at a steady load from a tenth of the peak up to
+    /// saturation (×1.25 steps past the peak, at most 4× it), and at the peak with three more
+    /// seeds, for the run-to-run spread of its p99.
+    package func loadCurve(_ plan: TargetPlan) throws -> LoadCurve {
+        let peak = workload.load.effectivePeakRps
+        let planner = self.planner
+        let context = try planner.context()
+        func run(_ rate: Double, seed: UInt64) throws -> TargetResult {
+            var traffic = try planner.peakTraffic(rate: rate)
+            traffic.seed = seed
+            return try TargetSimulator(context: context, traffic: traffic, configurations: plan.settings).run(plan.target)
+        }
+        var points: [LoadCurve.Point] = []
+        var factors = [0.1, 0.25, 0.5, 0.75, 0.9, 1.0]
+        var next = 1.25
+        while next <= 4.01 {
+            factors.append(next)
+            next *= 1.25
+        }
+        for f in factors {
+            let r = try run(peak * f, seed: workload.seed)
+            points.append(
+                LoadCurve.Point(
+                    rps: peak * f, p50Ms: r.reportedLatencyMs(percentile: 50), p99Ms: r.reportedLatencyMs(percentile: 99),
+                    served: r.reportedSuccessRate, caveat: r.latencyCaveat))
+            // Past saturation the latency is not a number: one such point shows where it is.
+            if f > 1 && r.reportedLatencyMs(percentile: 99) == nil { break }
+        }
+        let seeds = (0..<4).map { workload.seed &+ UInt64($0) }
+        let spread = try seeds.map { try run(peak, seed: $0).reportedLatencyMs(percentile: 99) }
+        return LoadCurve(
+            target: plan.target, summary: plan.summary, peakRps: peak, sloMs: workload.sloP99Ms, points: points, seeds: seeds,
+            peakP99MsBySeed: spread)
     }
 
     /// The NPU estimate and each reported format's accuracy on the model's own weights (seed 1
@@ -491,5 +530,35 @@ package struct Sensitivity: Sendable, Codable, Equatable {
     /// As a sentence: "the answer becomes aks at a peak load ≤ 410 requests/s".
     package var text: String {
         (becomes == "nothing qualifies" ? "nothing qualifies" : "the answer becomes \(becomes)") + " at a \(factor) \(changesAt)"
+    }
+}
+
+/// The recommended plan's latency against a steady offered load, and its p99 at the peak over
+/// several seeds.
+package struct LoadCurve: Sendable, Codable, Equatable {
+    package struct Point: Sendable, Codable, Equatable {
+        package var rps: Double
+        /// nil when the run cannot give it as a number (see ``TargetResult/latencyCaveat``).
+        package var p50Ms: Double?
+        package var p99Ms: Double?
+        package var served: Double
+        package var caveat: String?
+    }
+    package var target: TargetKind
+    package var summary: String
+    package var peakRps: Double
+    package var sloMs: Double
+    package var points: [Point]
+    package var seeds: [UInt64]
+    /// The p99 at the peak with each seed (nil where it is not a number).
+    package var peakP99MsBySeed: [Double?]
+
+    /// "p99 at the peak over seeds 1–4: 26.90–28.40 ms" (nil when a run gave no number).
+    package var spreadText: String? {
+        let values = peakP99MsBySeed.compactMap { $0 }
+        guard values.count == peakP99MsBySeed.count, let lo = values.min(), let hi = values.max(), let first = seeds.first,
+            let last = seeds.last
+        else { return nil }
+        return String(format: "p99 at the peak over seeds %llu–%llu: %.2f–%.2f ms", first, last, lo, hi)
     }
 }

@@ -53,6 +53,7 @@ enum HTMLWriter {
             h +=
                 "<p class=\"verdict none\" id=\"recommendation\" data-target=\"none\"><strong>Recommendation: none.</strong><br/>\(escape(rec.summary))</p>"
         }
+        if let spread = d.loadCurve?.spreadText { h += "<p><small id=\"seed-spread\">\(escape(spread)).</small></p>" }
         h += "<h2>Verdicts and reasons</h2><ul>"
         for v in rec.ranking {
             h +=

@@ -24,6 +24,7 @@ enum MarkdownWriter {
         } else {
             m.append("**Recommendation: none.** \(d.recommendation.summary)")
         }
+        if let spread = d.loadCurve?.spreadText { m.append("\n(\(spread).)") }
         m.append("")
         m.append(
             String(

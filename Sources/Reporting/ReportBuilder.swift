@@ -27,7 +27,7 @@ package enum ReportBuilder {
                 weightBytes: profile.weightBytes, activationBytes: profile.activationBytes, inputShape: profile.inputShape,
                 randomWeights: study.model.weightsAreRandom),
             recommendation: evaluation.recommendation, targets: evaluation.results, plans: evaluation.plans, curve: evaluation.curve,
-            sensitivity: evaluation.sensitivity, fpga: evaluation.fpga,
+            sensitivity: evaluation.sensitivity, loadCurve: evaluation.loadCurve, fpga: evaluation.fpga,
             assumptions: .init(
                 hardware: hardware, pricing: study.pricing,
                 network: String(

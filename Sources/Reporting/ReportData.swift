@@ -20,6 +20,8 @@ package struct ReportData: Sendable, Codable {
     package var curve: [CurvePoint]
     /// What would change the answer, nearest first.
     package var sensitivity: [Sensitivity]
+    /// The recommended plan against load, and its p99 spread over seeds.
+    package var loadCurve: LoadCurve?
     package var fpga: Study.FPGAEvaluation
     package var assumptions: Assumptions
     package var reproducibility: Reproducibility

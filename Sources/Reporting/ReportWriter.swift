@@ -27,7 +27,10 @@ package enum ReportWriter {
         if let gnuplot {
             for c in charts {
                 do {
-                    plots.append((c, try gnuplot.render(settings: c.settings, series: c.series)))
+                    // gnuplot titles every SVG "Gnuplot": name the chart instead.
+                    let svg = try gnuplot.render(settings: c.settings, series: c.series)
+                    plots.append(
+                        (c, svg.replacingOccurrences(of: "<title>Gnuplot</title>", with: "<title>\(HTMLWriter.escape(c.title))</title>")))
                 } catch {
                     warning = "some plots were not rendered: \(error)"
                     plots.append((c, nil))

@@ -72,10 +72,12 @@ struct ReportTests {
         let check = XMLCheck()
         parser.delegate = check
         #expect(parser.parse(), "well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
-        let expected = [
-            "plot-latency-cdf", "plot-p99-vs-load", "plot-cost-vs-load", "plot-aks-timeline", "plot-edge-timeline", "plot-fpga-layers",
-            "plot-fpga-accuracy",
-        ]
+        let expected = Charts.all(data).map { "plot-" + $0.id }
+        for id in ["latency-cdf", "latency-vs-load", "latency-breakdown", "errors", "p99-vs-load", "cost-vs-load", "fpga-accuracy"] {
+            #expect(expected.contains("plot-" + id), "\(id)")
+        }
+        // Every chart's SVG names the chart, not "Gnuplot".
+        if outcome.plotWarning == nil { #expect(!html.contains("<title>Gnuplot</title>")) }
         #expect(check.figures == expected)
         if outcome.plotWarning == nil { #expect(check.svgs == expected.count, "one plot per chart") }
         // The comparison table's numbers equal results.json's.
@@ -115,11 +117,11 @@ struct ReportTests {
     }
 
     @Test func withoutGnuplotTheReportIsStillWrittenWithNotes() throws {
-        let (dir, _, outcome) = try makeReport(gnuplot: nil)
+        let (dir, data, outcome) = try makeReport(gnuplot: nil)
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(outcome.plotWarning?.contains("gnuplot") == true)
         let html = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
-        #expect(html.components(separatedBy: "Plot not rendered").count - 1 == 7)
+        #expect(html.components(separatedBy: "Plot not rendered").count - 1 == Charts.all(data).count)
         #expect(!html.contains("<svg"))
     }
 
