@@ -253,3 +253,62 @@ struct ReportConsistencyTests {
         for row in comparison { #expect(md.contains("| " + row.joined(separator: " | ") + " |"), "\(row)") }
     }
 }
+
+/// The report in a real browser: headless Chromium (Debian's `chromium`) loads the page,
+/// logs no console message, keeps every chart's SVG with drawn content in the rendered DOM,
+/// and renders a screenshot at a phone's 420 px width. Skipped, with the reason printed, when
+/// Chromium is not installed.
+@Suite("The report in a browser")
+struct BrowserTests {
+    static func chromium() -> String? {
+        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] where FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        return nil
+    }
+
+    static func run(_ browser: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: browser)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"] + arguments
+        let out = Pipe()
+        // stderr to a file, so neither stream can fill up and stall the browser while the other is read.
+        let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errFile) }
+        p.standardOutput = out
+        p.standardError = try FileHandle(forWritingTo: errFile)
+        try p.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let errData = (try? Data(contentsOf: errFile)) ?? Data()
+        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    @Test func rendersWithoutConsoleErrorsAndEveryChartIsDrawn() throws {
+        guard let browser = Self.chromium() else {
+            print("skipped: Chromium is not installed (apt-get install chromium) — the report was not checked in a browser")
+            return
+        }
+        guard let gnuplot = GnuplotRenderer.find() else {
+            print("skipped: gnuplot is not installed — the report has no charts to check")
+            return
+        }
+        let (dir, data, _) = try makeReport(gnuplot: gnuplot)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = dir.appendingPathComponent("index.html").resolvingSymlinksInPath()
+        let dom = try Self.run(browser, ["--dump-dom", page.absoluteString])
+        #expect(dom.status == 0, "\(dom.err)")
+        #expect(!dom.err.contains(":CONSOLE"), "console messages: \(dom.err.split(separator: "\n").filter { $0.contains(":CONSOLE") })")
+        let svgs = dom.out.components(separatedBy: "<svg").dropFirst().map { $0.components(separatedBy: "</svg>")[0] }
+        #expect(svgs.count == Charts.all(data).count, "one drawn SVG per chart")
+        for (svg, chart) in zip(svgs, Charts.all(data)) {
+            #expect(svg.contains("<path") && svg.contains("<title>\(HTMLWriter.escape(chart.title))</title>"), "\(chart.id)")
+        }
+        let shot = dir.appendingPathComponent("narrow.png")
+        let r = try Self.run(browser, ["--screenshot=\(shot.path)", "--window-size=420,3000", page.absoluteString])
+        #expect(r.status == 0)
+        let png = try Data(contentsOf: shot)
+        #expect(png.count > 10_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a rendered PNG")
+    }
+}
