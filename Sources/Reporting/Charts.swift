@@ -184,6 +184,32 @@ enum Charts {
                         .init(title: "served/s", rows: column(5), using: "1:2 axes x1y2", style: "with lines lw 1 lc rgb '#555555'"),
                     ]))
         }
+        if let r = d.recommendation.recommendation, let run = d.targets.first(where: { $0.target == r }),
+            run.percentilesOverTime.contains(where: { $0.p99Ms != nil }), !run.backlogGrows
+        {
+            let slo = d.workload.effectiveP99Ms ?? 100
+            let times = run.percentilesOverTime.map(\.timeSeconds)
+            charts.append(
+                Chart(
+                    id: "percentiles-over-time", title: "\(r.rawValue): latency over time",
+                    caption:
+                        "p50 and p99 of the requests the recommended plan completed in each interval of the workload's run; the dashed line is the SLO. Intervals with no completed request are left out.",
+                    settings: [
+                        "set xlabel 'time (s)'", "set ylabel 'latency (ms)'", "set grid", "set key outside right top", "set yrange [0:*]",
+                        "set xrange [0:\(times.max() ?? 1)]", headroom,
+                    ],
+                    series: [
+                        .init(
+                            title: "p50", rows: run.percentilesOverTime.compactMap { p in p.p50Ms.map { [p.timeSeconds, $0] } },
+                            style: "with lines lw 2 dt 4 lc rgb '#0072B2'"),
+                        .init(
+                            title: "p99", rows: run.percentilesOverTime.compactMap { p in p.p99Ms.map { [p.timeSeconds, $0] } },
+                            style: "with lines lw 2 lc rgb '#D55E00'"),
+                        .init(
+                            title: "SLO", rows: [times.min() ?? 0, times.max() ?? 1].map { [$0, slo] },
+                            style: "with lines dt 2 lw 1 lc rgb '#333333'"),
+                    ]))
+        }
         if let edge = d.targets.first(where: { $0.target == .iotEdge }), let t = edge.timeline {
             charts.append(
                 Chart(

@@ -15,8 +15,18 @@ enum HTMLWriter {
     static func table(_ header: [String], _ rows: [[String]], id: String? = nil) -> String {
         var h = "<div class=\"scroll\"><table\(id.map { " id=\"\($0)\"" } ?? "")><thead><tr>"
         h += header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
-        for r in rows { h += "<tr>" + r.map { "<td>\(escape($0))</td>" }.joined() + "</tr>" }
+        for r in rows {
+            h += "<tr>" + r.map { isNumber($0) ? "<td class=\"num\">\(escape($0))</td>" : "<td>\(escape($0))</td>" }.joined() + "</tr>"
+        }
         return h + "</tbody></table></div>"
+    }
+
+    /// A cell that is a number (with an optional unit or "%"), right-aligned in its column.
+    static func isNumber(_ cell: String) -> Bool {
+        let core = cell.replacingOccurrences(of: " (estimate)", with: "").split(separator: " ").first.map(String.init) ?? ""
+        let digits = core.trimmingCharacters(in: CharacterSet(charactersIn: "%"))
+        return !digits.isEmpty && Double(digits.replacingOccurrences(of: ",", with: "")) != nil
+            && (cell.split(separator: " ").count <= 2 || cell.hasSuffix("(estimate)"))
     }
 
     static let css = """
@@ -26,11 +36,12 @@ enum HTMLWriter {
         .verdict.none{background:#fbf1f1;border-color:#d62728}
         table{border-collapse:collapse;font-size:.88rem;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
         th{background:#f5f5f5}.scroll{overflow-x:auto}.blocks{color:#b00}.for{color:#176017}.against{color:#8a5a00}
-        figure{margin:1rem 0;page-break-inside:avoid}figure svg{max-width:100%;height:auto}figcaption{font-size:.85rem;color:#555}
+        figure{margin:1rem 0;page-break-inside:avoid;overflow-x:auto}figure svg{max-width:100%;min-width:560px;height:auto}figcaption{font-size:.85rem;color:#555}
         .missing{border:1px dashed #c00;padding:1rem;color:#900;background:#fff6f6}
         \(TargetKind.allCases.map { ".target-\($0.rawValue){color:\(Charts.colour($0))}" }.joined())
         code{background:#f4f4f4;padding:0 .2rem}small{color:#666}
-        @media print{body{max-width:none}.scroll{overflow:visible}}
+        td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+        @media print{body{max-width:none}.scroll{overflow:visible}h2,h3{break-after:avoid}table,figure,.verdict{break-inside:avoid}}
         """
 
     static func render(_ d: ReportData, plots: [(Charts.Chart, String?)], plotNote: String?, deployFiles: [String] = []) -> String {

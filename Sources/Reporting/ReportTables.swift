@@ -119,9 +119,17 @@ struct ComparisonRow {
                     String(format: "%.3f", r.costPerHourUSD),
                     String(format: "%.2f%@", r.costPerMonthUSD, r.costIsEstimate ? " (estimate)" : ""),
                     r.costPerMillionUSD.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.1f", r.deployMinutes),
-                    String(format: "%.0f", r.bytesLeftDevice),
+                    humanBytes(r.bytesLeftDevice),
                 ])
         }
+    }
+
+    /// Bytes as people read them: 153.6 MB, 45.0 GB.
+    static func humanBytes(_ b: Double) -> String {
+        for (unit, size) in [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)] where b >= size {
+            return String(format: "%.1f %@", b / size, unit)
+        }
+        return String(format: "%.0f B", b)
     }
 
     /// The largest arrival rate at which the simulated configuration still meets the p99 SLO:

@@ -131,6 +131,8 @@ package struct ServingSimulation: Sendable {
         /// busy over the run's last quarter (sampled) with requests waiting in an unbounded
         /// queue, or the shared uplink backed up by more than 1% of the run.
         package var saturatedAtHorizon = false
+        /// At each timeline sample: p50 and p99 of the requests completed since the previous one.
+        package var percentilesOverTime: [IntervalPercentiles] = []
     }
 
     enum Event {
@@ -183,6 +185,8 @@ package struct ServingSimulation: Sendable {
         var tickBusyArea = 0.0
         var lowSince: Double?
         var completedInInterval = 0
+        /// Latencies of the requests completed since the last sample (its p50/p99 go in the timeline).
+        var intervalLatencies: [Double] = []
         var backlog = RingBuffer<Double>(capacity: 1024)
         /// When the shared uplink has sent every upload queued so far.
         var uplinkFreeAt = 0.0
@@ -329,6 +333,7 @@ package struct ServingSimulation: Sendable {
                 let down = sim.overNetwork ? downSeconds : 0
                 let total = now + down - sent
                 if sent >= measureStart { out.latency.record(total) }
+                if horizon.isFinite { intervalLatencies.append(total) }
                 out.networkSum += up + down
                 out.queueSum += wait
                 if wait > 0 { out.waited += 1 }
@@ -424,7 +429,16 @@ package struct ServingSimulation: Sendable {
                 Double(station.activeServers), Double(station.queueLength), Double(inService), Double(backlog.count),
                 link.isUp(at: now) ? 1 : 0, Double(completedInInterval) / interval,
             ])
+            // Nearest-rank percentiles of the interval's completions (sorted once per interval).
+            intervalLatencies.sort()
+            func rank(_ q: Double) -> Double? {
+                intervalLatencies.isEmpty
+                    ? nil
+                    : intervalLatencies[min(intervalLatencies.count - 1, Int((q * Double(intervalLatencies.count)).rounded(.up)) - 1)] * 1e3
+            }
+            out.percentilesOverTime.append(IntervalPercentiles(timeSeconds: now, p50Ms: rank(0.5), p99Ms: rank(0.99)))
             completedInInterval = 0
+            intervalLatencies.removeAll(keepingCapacity: true)
             if now + interval <= horizon { queue.schedule(.sample, at: now + interval) }
         }
 

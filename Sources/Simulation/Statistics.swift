@@ -190,3 +190,16 @@ package struct BatchMeans: Sendable, Equatable {
         ConfidenceInterval(batches: sums.indices.map { counts[$0] > 0 ? Double(positives[$0]) / Double(counts[$0]) : 0 })
     }
 }
+
+/// Latency percentiles of the requests completed in one timeline interval (nil: none completed).
+package struct IntervalPercentiles: Sendable, Codable, Equatable {
+    package var timeSeconds: Double
+    package var p50Ms: Double?
+    package var p99Ms: Double?
+
+    package init(timeSeconds: Double, p50Ms: Double?, p99Ms: Double?) {
+        self.timeSeconds = timeSeconds
+        self.p50Ms = p50Ms
+        self.p99Ms = p99Ms
+    }
+}

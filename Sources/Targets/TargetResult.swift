@@ -92,6 +92,8 @@ package struct TargetResult: Sendable, Codable, Equatable {
     /// Share of the offered requests lost to capacity: turned away (503), timed out, or beyond
     /// the simulation's backlog bound (not those sent while the link was down).
     package var lostToCapacity: Double = 0
+    /// p50/p99 of the requests completed in each timeline interval.
+    package var percentilesOverTime: [IntervalPercentiles] = []
 }
 
 extension TargetResult {
@@ -149,7 +151,7 @@ extension TargetResult {
         case target, config, deployable, infeasibility, refusal, deployMinutes, deployBreakdown, latencyMs, latencyBreakdownMs
         case offeredRps, throughputRps, successRate, errors, replicas, costPerHourUSD, costPerMonthUSD, costPerMillionUSD
         case costIsEstimate, bytesLeftDevice, forwarding, serviceMs, serviceScaling, notes, timeline, cdf, events
-        case servedWithinRun, unresolvedAtEnd, backlogGrows, lostToCapacity
+        case servedWithinRun, unresolvedAtEnd, backlogGrows, lostToCapacity, percentilesOverTime
     }
 
     /// Every key is written, absent values as `null` (a target on which no request completed
@@ -186,5 +188,6 @@ extension TargetResult {
         try c.encode(unresolvedAtEnd, forKey: .unresolvedAtEnd)
         try c.encode(backlogGrows, forKey: .backlogGrows)
         try c.encode(lostToCapacity, forKey: .lostToCapacity)
+        try c.encode(percentilesOverTime, forKey: .percentilesOverTime)
     }
 }

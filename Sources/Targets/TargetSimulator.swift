@@ -85,7 +85,8 @@ package struct TargetSimulator: Sendable {
             servedWithinRun: o.offered > 0 ? Double(o.completedAtHorizon) / Double(o.offered) : 1,
             unresolvedAtEnd: o.offered > 0 ? Double(o.unresolvedAtHorizon) / Double(o.offered) : 0,
             backlogGrows: o.saturatedAtHorizon && Double(o.unresolvedAtHorizon) >= 0.01 * Double(max(1, o.offered)),
-            lostToCapacity: Double(o.rejected + o.timeouts + o.beyondBacklogBound) / Double(max(1, o.offered)))
+            lostToCapacity: Double(o.rejected + o.timeouts + o.beyondBacklogBound) / Double(max(1, o.offered)),
+            percentilesOverTime: o.percentilesOverTime)
     }
 
     /// Runs every target in `targets`, in order.
