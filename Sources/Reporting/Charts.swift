@@ -174,14 +174,16 @@ enum Charts {
                 Chart(
                     id: "scaling-timeline", title: "\(r.rawValue): replicas and load over time",
                     caption:
-                        "The recommended target's replicas (its autoscaler) and the requests it served per second, sampled every \(String(format: "%.0f", t.intervalSeconds)) s under the workload's traffic.",
+                        "The recommended target's replicas (its autoscaler), the requests offered and served per second, sampled every \(String(format: "%.0f", t.intervalSeconds)) s under the workload's traffic.",
                     settings: [
-                        "set xlabel 'time (s)'", "set ylabel 'replicas'", "set y2label 'requests served per second'", "set ytics nomirror",
+                        "set xlabel 'time (s)'", "set ylabel 'replicas'", "set y2label 'requests per second'", "set ytics nomirror",
                         "set y2tics", "set grid", "set key outside right top", "set yrange [0:*]", "set y2range [0:*]",
                     ],
                     series: [
                         .init(title: "replicas", rows: column(0), style: "with steps lw 2 lc rgb '\(colour(r))'"),
-                        .init(title: "served/s", rows: column(5), using: "1:2 axes x1y2", style: "with lines lw 1 lc rgb '#555555'"),
+                        .init(title: "offered/s", rows: column(6), using: "1:2 axes x1y2", style: "with lines lw 1 lc rgb '#555555'"),
+                        .init(
+                            title: "served/s", rows: column(5), using: "1:2 axes x1y2", style: "with lines lw 1 dt 2 lc rgb '#E69F00'"),
                     ]))
         }
         if let r = d.recommendation.recommendation, let run = d.targets.first(where: { $0.target == r }),

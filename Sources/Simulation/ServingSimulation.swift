@@ -185,6 +185,7 @@ package struct ServingSimulation: Sendable {
         var tickBusyArea = 0.0
         var lowSince: Double?
         var completedInInterval = 0
+        var arrivedInInterval = 0
         /// Latencies of the requests completed since the last sample (its p50/p99 go in the timeline).
         var intervalLatencies: [Double] = []
         var backlog = RingBuffer<Double>(capacity: 1024)
@@ -215,7 +216,7 @@ package struct ServingSimulation: Sendable {
                 latency: LatencyRecorder(highestSeconds: sim.latencyCeilingSeconds),
                 timeline: Timeline(
                     intervalSeconds: interval,
-                    names: ["replicas", "queue", "inService", "backlogMessages", "linkUp", "completedPerSecond"]))
+                    names: ["replicas", "queue", "inService", "backlogMessages", "linkUp", "completedPerSecond", "offeredPerSecond"]))
             outcome.waits = sim.waitBatches.map { BatchMeans(batches: $0.count, batchSize: $0.size) }
             outcome.replicasMin = sim.replicas
             outcome.replicasMax = sim.replicas
@@ -266,6 +267,7 @@ package struct ServingSimulation: Sendable {
         mutating func arrive(_ queue: inout EventQueue<Event>) {
             let index = out.offered
             out.offered += 1
+            arrivedInInterval += 1
             if measureStart == .infinity && index >= sim.warmupArrivals && now >= sim.measureFrom { startMeasuring() }
             if measureStart <= now { out.measuredArrivals += 1 }
             if out.offered < sim.arrivalLimit, let t = arrivals.next(), t < horizon { queue.schedule(.arrival, at: t) }
@@ -427,7 +429,7 @@ package struct ServingSimulation: Sendable {
             purgeBacklog()
             out.timeline.append([
                 Double(station.activeServers), Double(station.queueLength), Double(inService), Double(backlog.count),
-                link.isUp(at: now) ? 1 : 0, Double(completedInInterval) / interval,
+                link.isUp(at: now) ? 1 : 0, Double(completedInInterval) / interval, Double(arrivedInInterval) / interval,
             ])
             // Nearest-rank percentiles of the interval's completions (sorted once per interval).
             intervalLatencies.sort()
@@ -438,6 +440,7 @@ package struct ServingSimulation: Sendable {
             }
             out.percentilesOverTime.append(IntervalPercentiles(timeSeconds: now, p50Ms: rank(0.5), p99Ms: rank(0.99)))
             completedInInterval = 0
+            arrivedInInterval = 0
             intervalLatencies.removeAll(keepingCapacity: true)
             if now + interval <= horizon { queue.schedule(.sample, at: now + interval) }
         }
