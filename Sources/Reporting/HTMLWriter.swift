@@ -138,7 +138,7 @@ enum HTMLWriter {
                     p.target.rawValue, p.feasible ? p.summary : "cannot: \(p.reason ?? "")",
                     p.analyticP99Ms.map { String(format: "%.2f", $0) } ?? "—",
                     p.simulatedP99Ms.map { String(format: "%.2f", $0) } ?? "—",
-                    p.feasible ? String(format: "%.2f", p.costPerMonthUSD) : "—", String(format: "%.1f", p.deployMinutes),
+                    p.feasible ? Grouped.fixed(p.costPerMonthUSD) : "—", String(format: "%.1f", p.deployMinutes),
                     PlanEvidence.cell(p),
                 ]
             }, id: "plan")
@@ -149,8 +149,7 @@ enum HTMLWriter {
             ["requests/s", "cheapest", "configuration", "$/month"],
             d.curve.map {
                 [
-                    String(format: "%.0f", $0.rps), $0.target?.rawValue ?? "—", $0.summary,
-                    $0.costPerMonthUSD.map { String(format: "%.2f", $0) } ?? "—",
+                    Grouped.fixed($0.rps, 0), $0.target?.rawValue ?? "—", $0.summary, $0.costPerMonthUSD.map { Grouped.fixed($0) } ?? "—",
                 ]
             }, id: "curve")
         h += "<h2>FPGA emulation</h2>"

@@ -92,7 +92,7 @@ enum MarkdownWriter {
                 d.plans.map {
                     [
                         $0.target.rawValue, $0.feasible ? $0.summary : "cannot: \($0.reason ?? "")",
-                        $0.p99Ms.map { String(format: "%.2f", $0) } ?? "—", $0.feasible ? String(format: "%.2f", $0.costPerMonthUSD) : "—",
+                        $0.p99Ms.map { String(format: "%.2f", $0) } ?? "—", $0.feasible ? Grouped.fixed($0.costPerMonthUSD) : "—",
                         PlanEvidence.cell($0),
                     ]
                 }))

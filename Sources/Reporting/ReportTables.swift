@@ -4,6 +4,23 @@ import Foundation
 import Simulation
 import Targets
 
+/// Money and counts in tables: fixed decimals with thousands grouped ("12,045.00").
+enum Grouped {
+    static func fixed(_ x: Double, _ decimals: Int = 2) -> String {
+        guard x.isFinite else { return "—" }
+        let text = String(format: "%.\(decimals)f", abs(x))
+        let parts = text.split(separator: ".", maxSplits: 1)
+        var whole = String(parts[0])
+        var groups: [String] = []
+        while whole.count > 3 {
+            groups.insert(String(whole.suffix(3)), at: 0)
+            whole.removeLast(3)
+        }
+        groups.insert(whole, at: 0)
+        return (x < 0 ? "-" : "") + groups.joined(separator: ",") + (parts.count > 1 ? "." + parts[1] : "")
+    }
+}
+
 /// The predicted-versus-measured table (`report --validate`), shared by HTML and Markdown.
 enum ValidationTable {
     static let header = [
@@ -116,9 +133,8 @@ struct ComparisonRow {
                     (met ? "yes" : "no") + (r.latencyCaveat.map { ": \($0)" } ?? ""),
                     maxRpsAtSLO(r, slo: slo, d).map { String(format: "%.1f", $0) } ?? "—",
                     String(format: "%.2f%%%@", 100 * r.reportedSuccessRate, r.backlogGrows ? " within the run" : ""),
-                    String(format: "%.3f", r.costPerHourUSD),
-                    String(format: "%.2f%@", r.costPerMonthUSD, r.costIsEstimate ? " (estimate)" : ""),
-                    r.costPerMillionUSD.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.1f", r.deployMinutes),
+                    Grouped.fixed(r.costPerHourUSD, 3), Grouped.fixed(r.costPerMonthUSD) + (r.costIsEstimate ? " (estimate)" : ""),
+                    r.costPerMillionUSD.map { Grouped.fixed($0) } ?? "—", String(format: "%.1f", r.deployMinutes),
                     humanBytes(r.bytesLeftDevice),
                 ])
         }
@@ -234,16 +250,16 @@ enum AlternativesTable {
     static func rows(_ d: ReportData) -> [[String]] {
         d.plans.filter(\.feasible).flatMap { p -> [[String]] in
             let first = [
-                p.target.rawValue, p.summary, p.p99Ms.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.2f", p.costPerMonthUSD),
-                p.costPerMillionUSD.map { String(format: "%.2f", $0) } ?? "—", "the plan",
+                p.target.rawValue, p.summary, p.p99Ms.map { String(format: "%.2f", $0) } ?? "—", Grouped.fixed(p.costPerMonthUSD),
+                p.costPerMillionUSD.map { Grouped.fixed($0) } ?? "—", "the plan",
             ]
             return [first]
                 + p.alternatives.map { a in
                     let dCost = p.costPerMonthUSD > 0 ? 100 * (a.costPerMonthUSD / p.costPerMonthUSD - 1) : 0
                     let dP99 = (p.p99Ms ?? 0) > 0 ? 100 * (a.simulatedP99Ms / p.p99Ms! - 1) : 0
                     return [
-                        p.target.rawValue, a.summary, String(format: "%.2f", a.simulatedP99Ms), String(format: "%.2f", a.costPerMonthUSD),
-                        String(format: "%.2f", a.costPerMillionUSD), String(format: "cost %+.0f%%, p99 %+.0f%%", dCost, dP99),
+                        p.target.rawValue, a.summary, String(format: "%.2f", a.simulatedP99Ms), Grouped.fixed(a.costPerMonthUSD),
+                        Grouped.fixed(a.costPerMillionUSD), String(format: "cost %+.0f%%, p99 %+.0f%%", dCost, dP99),
                     ]
                 }
         }

@@ -59,6 +59,13 @@ final class XMLCheck: NSObject, XMLParserDelegate {
 
 @Suite("Reports")
 struct ReportTests {
+    /// Thousands grouped, decimals fixed, signs and rounding kept.
+    @Test func groupedNumbers() {
+        #expect(Grouped.fixed(12045) == "12,045.00" && Grouped.fixed(999.999) == "1,000.00" && Grouped.fixed(0.5, 0) == "0")
+        #expect(Grouped.fixed(-1_234_567.891, 1) == "-1,234,567.9" && Grouped.fixed(740.22) == "740.22")
+        #expect(Grouped.fixed(.nan) == "—")
+    }
+
     @Test func htmlIsWellFormedSelfContainedAndAgreesWithResultsJSON() throws {
         let (dir, data, outcome) = try makeReport()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -91,7 +98,7 @@ struct ReportTests {
             if let l = t["latencyMs"] as? [String: Double] {
                 #expect(row[2] == String(format: "%.2f", l["p50"]!) && row[4] == String(format: "%.2f", l["p99"]!))
             }
-            #expect(row[9].hasPrefix(String(format: "%.2f", t["costPerMonthUSD"] as! Double)))
+            #expect(row[9].hasPrefix(Grouped.fixed(t["costPerMonthUSD"] as! Double)))
             #expect(row[11] == String(format: "%.1f", t["deployMinutes"] as! Double))
         }
         // The recommendation comes first.
@@ -211,8 +218,9 @@ struct ReportConsistencyTests {
             let row = try #require(plan.first { $0[0] == chosen.rawValue })
             let p99 = String(format: "%.2f", try #require(p.p99Ms))
             #expect(row[3] == p99 && d.recommendation.summary.contains("p99 \(p99) ms at the"), "\(row) | \(d.recommendation.summary)")
-            let cost = String(format: "%.2f", p.costPerMonthUSD)
-            #expect(row[4] == cost && d.recommendation.summary.contains("USD \(cost)/month"), "\(row)")
+            // The same number, grouped in the table ("3,613.50") and plain in the sentence.
+            #expect(row[4] == Grouped.fixed(p.costPerMonthUSD), "\(row)")
+            #expect(d.recommendation.summary.contains(String(format: "USD %.2f/month", p.costPerMonthUSD)))
         }
         for (r, row) in zip(d.targets, comparison) {
             let p = try #require(d.plans.first { $0.target == r.target })
