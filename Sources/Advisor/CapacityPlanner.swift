@@ -31,8 +31,9 @@ package struct CapacityPlanner: Sendable {
     /// Rules the FPGA out whatever its plan (no number format keeps the accuracy floor); the
     /// plan that the most accurate format would need is kept as the best attempt.
     package var fpgaRefusal: Infeasibility?
-    /// Simulate up to two alternatives per feasible plan (reports show them; answers do not need them).
-    package var withAlternatives = false
+    /// Simulate what only a report shows (answers do not depend on it): up to two alternatives
+    /// per feasible plan, and each ruled-out target's best attempt at the peak.
+    package var forReport = false
 
     package init(
         workload: Workload, graph: ModelGraph, calibration: ModelCalibration, pricing: Pricing = .defaults,
@@ -205,14 +206,14 @@ package struct CapacityPlanner: Sendable {
         let uplinkSaturated = !target.scoresOnSite && traffic.uplinkUtilization(rate: rate) >= 1
         let (candidates, closest, families, attempt) = try search(
             target, context, rate: rate, networkSeconds: uplinkSaturated ? 0 : networkSeconds)
-        /// The configuration that came closest, simulated at the peak when verifying.
+        /// The configuration that came closest, simulated at the peak for a report.
         func bestAttempt() throws -> NeighbourCheck? {
             guard let attempt else { return nil }
-            let r = verify ? try TargetSimulator(context: context, traffic: traffic, configurations: attempt).run(kind) : nil
+            let r = verify && forReport ? try TargetSimulator(context: context, traffic: traffic, configurations: attempt).run(kind) : nil
             return NeighbourCheck(
                 summary: try target.summary(attempt, context), settings: attempt, simulatedP99Ms: r?.reportedLatencyMs(percentile: 99),
-                simulatedSuccessRate: r?.reportedSuccessRate, notSimulated: r == nil ? "analytics only (quick)" : nil,
-                caveat: r?.latencyCaveat)
+                simulatedSuccessRate: r?.reportedSuccessRate,
+                notSimulated: r == nil ? (verify ? "simulated only for reports" : "analytics only (quick)") : nil, caveat: r?.latencyCaveat)
         }
         // A site's shared uplink that cannot carry the peak rules out every target off the site.
         if uplinkSaturated {
@@ -263,7 +264,7 @@ package struct CapacityPlanner: Sendable {
         }
         let cost = try target.cost(chosen, context)
         let others =
-            verify && feasible && withAlternatives
+            verify && feasible && forReport
             ? try alternatives(target, kind, ordered, chosen: [chosen, peakChosen], context: context, traffic: traffic, rate: rate)
             : []
         return TargetPlan(

@@ -168,10 +168,12 @@ package struct Study: Sendable {
 
     /// Plans every target at the workload's peak rate.
     ///
-    /// - Parameter verify: simulate each chosen configuration (false: analytics only).
-    package func plan(verify: Bool, alternatives: Bool = false) throws -> [TargetPlan] {
+    /// - Parameters:
+    ///   - verify: simulate each chosen configuration (false: analytics only).
+    ///   - forReport: also simulate what only a report shows (alternatives, best attempts at the peak).
+    package func plan(verify: Bool, forReport: Bool = false) throws -> [TargetPlan] {
         var p = planner
-        p.withAlternatives = alternatives
+        p.forReport = forReport
         return try p.plan(verify: verify)
     }
 
@@ -396,7 +398,7 @@ extension Study {
     ///
     package func evaluate(progress: (String) -> Void = { _ in }) throws -> Evaluation {
         progress("planning capacity")
-        let plans = try plan(verify: true, alternatives: true)
+        let plans = try plan(verify: true, forReport: true)
         let recommendation = recommend(plans)
         progress("computing the cost curve")
         let curve = try planner.curve()
