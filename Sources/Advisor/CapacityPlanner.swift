@@ -250,12 +250,14 @@ package struct CapacityPlanner: Sendable {
         var missed: Infeasibility? =
             feasible ? nil : .missedInSimulation(p99Ms: simulated?.latencyMs?.p99, successRate: simulated?.successRate ?? 0)
         var patternCheck: NeighbourCheck?
+        var patternRun: TargetResult?
         let peakChosen = chosen
         if verify, feasible, let own = try ownTraffic() {
             let v = try verifiedUnderPattern(target, kind, chosen, context: context, traffic: own)
             patternCheck = v.check
             if v.meets {
                 chosen = v.check.settings
+                patternRun = v.run
             } else {
                 feasible = false
                 missed = .missedUnderPattern(
@@ -267,7 +269,7 @@ package struct CapacityPlanner: Sendable {
             verify && feasible && forReport
             ? try alternatives(target, kind, ordered, chosen: [chosen, peakChosen], context: context, traffic: traffic, rate: rate)
             : []
-        return TargetPlan(
+        var plan = TargetPlan(
             target: kind, feasible: feasible, infeasibility: missed, reason: missed.map { target.explain($0, requirements) },
             configuration: try target.parameters(chosen, context), summary: try target.summary(chosen, context),
             analyticP99Ms: analyticSeconds.map { $0 * 1000 }, simulatedP99Ms: simulated?.latencyMs?.p99,
@@ -282,6 +284,8 @@ package struct CapacityPlanner: Sendable {
                         summary: try target.summary(chosen, context), settings: chosen,
                         simulatedP99Ms: simulated?.reportedLatencyMs(percentile: 99), simulatedSuccessRate: simulated?.reportedSuccessRate,
                         caveat: simulated?.latencyCaveat))
+        plan.patternRun = patternRun
+        return plan
     }
 
     /// The evidence that a plan is minimal: its simulated neighbours.
@@ -480,7 +484,7 @@ package struct CapacityPlanner: Sendable {
     func verifiedUnderPattern(
         _ target: any DeploymentTarget, _ kind: TargetKind, _ settings: TargetConfigurations, context: TargetContext,
         traffic: TrafficSpec
-    ) throws -> (check: NeighbourCheck, meets: Bool, lostShare: Double) {
+    ) throws -> (check: NeighbourCheck, meets: Bool, lostShare: Double, run: TargetResult) {
         var chosen = settings
         var r = try TargetSimulator(context: context, traffic: traffic, configurations: chosen).run(kind)
         for _ in 0..<3 where !meets(r) {
@@ -491,7 +495,7 @@ package struct CapacityPlanner: Sendable {
         let check = NeighbourCheck(
             summary: try target.summary(chosen, context), settings: chosen, simulatedP99Ms: r.reportedLatencyMs(percentile: 99),
             simulatedSuccessRate: r.reportedSuccessRate, caveat: r.latencyCaveat)
-        return (check, meets(r), r.lostToCapacity)
+        return (check, meets(r), r.lostToCapacity, r)
     }
 
     /// The cheapest feasible target and configuration across load levels (analytics only).

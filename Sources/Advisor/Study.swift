@@ -92,13 +92,15 @@ package struct Study: Sendable {
             count: accuracySampleCount, sampleCount: model.architecture.inputShape.reduce(1, *), seed: workload.seed)
     }
 
-    /// Each format's accuracy against float32 on `inputs`; seeded inputs' results are cached
-    /// per model, seed, count, preset, format and tool version (the user's samples are measured
-    /// every time).
-    func accuracy(of formats: [NumberFormat], on inputs: AccuracyInputs, preset: String) throws -> [EmulationAccuracy] {
+    /// Each format's accuracy against float32 on the accuracy inputs, and where those came
+    /// from. Seeded inputs' results are cached per model, seed, count, preset, format and tool
+    /// version (the user's samples are measured every time); the inputs and the weights are
+    /// only built when some format is not cached.
+    func accuracy(of formats: [NumberFormat], preset: String) throws -> (results: [EmulationAccuracy], inputs: String) {
+        let fromUser = workload.accuracySamples != nil
         func file(_ f: NumberFormat) -> String? {
-            guard let dir = cacheDirectory, !inputs.fromUser else { return nil }
-            let key = "v1|\(model.cacheKey)|\(workload.seed)|\(inputs.samples.count)|\(preset)|\(f.name)|\(Self.toolVersion)"
+            guard let dir = cacheDirectory, !fromUser else { return nil }
+            let key = "v1|\(model.cacheKey)|\(workload.seed)|\(accuracySampleCount)|\(preset)|\(f.name)|\(Self.toolVersion)"
             return dir + "/accuracy-" + ServiceTimeModel.fnv(key) + ".json"
         }
         var out: [String: EmulationAccuracy] = [:]
@@ -110,6 +112,10 @@ package struct Study: Sendable {
             }
         }
         let missing = formats.filter { out[$0.name] == nil }
+        guard !missing.isEmpty else {
+            return (formats.compactMap { out[$0.name] }, AccuracyInputs.seededSource(count: accuracySampleCount, seed: workload.seed))
+        }
+        let inputs = try accuracyInputs()
         for a in try EmulationAccuracy.measure(try model.weighted(), formats: missing, inputs: inputs) {
             out[a.format] = a
             if let f = missing.first(where: { $0.name == a.format }), let path = file(f),
@@ -119,7 +125,7 @@ package struct Study: Sendable {
                 try? data.write(to: URL(fileURLWithPath: path), options: .atomic)
             }
         }
-        return formats.compactMap { out[$0.name] }
+        return (formats.compactMap { out[$0.name] }, inputs.source)
     }
 
     /// Measures the plan formats against float32 on the accuracy inputs and sets the FPGA
@@ -134,12 +140,11 @@ package struct Study: Sendable {
         let formats = try names.map { try NumberFormat.named($0).native(to: npu) }.sorted {
             $0.storageBitsPerElement < $1.storageBitsPerElement
         }
-        let inputs = try accuracyInputs()
-        let measured = try accuracy(of: formats, on: inputs, preset: npu.name)
+        let (measured, inputs) = try accuracy(of: formats, preset: npu.name)
         let chosen = measured.first { floor.isMet(by: $0) }
         let best = measured.max { ($0.top1Agreement, $0.sqnrDB) < ($1.top1Agreement, $1.sqnrDB) }
         formatChoice = FormatChoice(
-            floor: floor, inputs: inputs.source, userInputs: inputs.fromUser, randomWeights: model.weightsAreRandom,
+            floor: floor, inputs: inputs, userInputs: workload.accuracySamples != nil, randomWeights: model.weightsAreRandom,
             candidates: measured, chosen: chosen?.format, setByUser: userSet != nil)
         configurations.fpga.numberFormat = chosen?.format ?? best?.format
     }
@@ -403,11 +408,12 @@ extension Study {
         progress("computing the cost curve")
         let curve = try planner.curve()
         // A target without a plan runs its best attempt (the closest configuration the planner
-        // tried), not its defaults.
-        let results = try simulate(
-            plans.map(\.target),
-            settings: { kind in plans.first { $0.target == kind }.flatMap { $0.feasible ? $0.settings : $0.bestAttempt?.settings } },
-            progress: progress)
+        // tried), not its defaults; a plan verified under the workload's pattern already ran it.
+        let results = try plans.map { p -> TargetResult in
+            if p.feasible, let run = p.patternRun { return run }
+            let settings = p.feasible ? p.settings : p.bestAttempt?.settings
+            return try simulate([p.target], settings: { _ in settings }, progress: progress)[0]
+        }
         progress("emulating the FPGA")
         let fpga = try fpgaEvaluation()
         progress("finding what would change the answer")
@@ -463,12 +469,13 @@ extension Study {
         let estimate = try NPUCycleModel.estimate(model.architecture, preset: npu, format: format, batch: workload.batch)
         let known = Dictionary((formatChoice?.candidates ?? []).map { ($0.format, $0) }, uniquingKeysWith: { a, _ in a })
         let missing = try Self.reportedFormats.filter { known[$0] == nil }.map { try NumberFormat.named($0).native(to: npu) }
-        let inputs = try accuracyInputs()
-        let fresh = try accuracy(of: missing, on: inputs, preset: npu.name)
+        // The choice's inputs when every reported format was among its candidates.
+        let (fresh, inputs) =
+            missing.isEmpty && formatChoice != nil ? ([], formatChoice!.inputs) : try accuracy(of: missing, preset: npu.name)
         let all = known.merging(fresh.map { ($0.format, $0) }, uniquingKeysWith: { a, _ in a })
         return FPGAEvaluation(
             preset: npu, format: format.name, estimate: estimate, accuracy: Self.reportedFormats.compactMap { all[$0] },
-            randomWeights: model.weightsAreRandom, inputs: inputs.source, choice: formatChoice)
+            randomWeights: model.weightsAreRandom, inputs: inputs, choice: formatChoice)
     }
 }
 

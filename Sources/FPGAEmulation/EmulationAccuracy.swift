@@ -105,8 +105,11 @@ package struct AccuracyInputs: Sendable {
         try MemoryBudget.check(o ? Int.max : bytes, for: "\(count) accuracy inputs of \(sampleCount) values")
         var rng = SplitMix64(seed: seed)
         let samples = (0..<count).map { _ in (0..<sampleCount).map { _ in rng.nextSymmetricUnit() } }
-        return AccuracyInputs(samples: samples, source: "\(count) seeded random inputs (seed \(seed))", fromUser: false)
+        return AccuracyInputs(samples: samples, source: seededSource(count: count, seed: seed), fromUser: false)
     }
+
+    /// How a report names `count` seeded inputs.
+    package static func seededSource(count: Int, seed: UInt64) -> String { "\(count) seeded random inputs (seed \(seed))" }
 
     /// Every `.npy` file in `directory` (sorted by name): each holds one sample of
     /// `sampleShape` or a stack `[N, ...sampleShape]` of them, float32.

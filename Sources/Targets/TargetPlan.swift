@@ -45,6 +45,9 @@ package struct TargetPlan: Sendable, Codable, Equatable {
     package var alternatives: [PlanAlternative] = []
     /// The plan's cost per million requests at the peak rate (feasible plans).
     package var costPerMillionUSD: Double?
+    /// The run under the workload's own pattern that ``patternCheck`` summarizes, kept in
+    /// memory (not written) so a report does not simulate the same run again.
+    package var patternRun: TargetResult? = nil
 
     package init(
         target: TargetKind, feasible: Bool, infeasibility: Infeasibility?, reason: String?, configuration: [String: ConfigValue],
