@@ -7,6 +7,10 @@ the scripts.
 
     validate-manifests.py DIR        exit 0 when every file is accepted, 1 otherwise (each
                                      problem printed with its file), 2 on usage errors.
+    validate-manifests.py FILE.yaml  a Kubernetes file (deploy/kubernetes/sweep-job.yaml):
+                                     every document against the schemas, strict; an Indexed
+                                     Job running `sweep` must set DEPLOY_ADVISOR_SHARD_COUNT
+                                     to its completions.
 """
 import json
 import os
@@ -16,9 +20,39 @@ import sys
 import yaml
 
 
+def kubernetes_file(path):
+    import kubernetes_validate
+    with open(path) as f:
+        documents = [d for d in yaml.safe_load_all(f) if d]
+    problems = []
+    for d in documents:
+        name = f"{d.get('kind')}/{d.get('metadata', {}).get('name')}"
+        try:
+            kubernetes_validate.validate(d, kubernetes_validate.latest_version(), strict=True)
+        except Exception as e:
+            problems.append(f"{path}: {name}: {type(e).__name__}: {e}")
+            continue
+        spec = d.get("spec", {})
+        if d.get("kind") == "Job" and spec.get("completionMode") == "Indexed":
+            for c in spec["template"]["spec"]["containers"]:
+                if "sweep" not in c.get("args", []):
+                    continue
+                env = {e["name"]: e.get("value") for e in c.get("env", [])}
+                if env.get("DEPLOY_ADVISOR_SHARD_COUNT") != str(spec.get("completions")):
+                    problems.append(
+                        f"{path}: {name}: DEPLOY_ADVISOR_SHARD_COUNT {env.get('DEPLOY_ADVISOR_SHARD_COUNT')!r} "
+                        f"is not the Job's completions {spec.get('completions')!r}")
+    for p in problems:
+        print(p)
+    print(f"checked {len(documents)} Kubernetes documents in {path}; {len(problems)} problem(s)")
+    return 1 if problems or not documents else 0
+
+
 def main(argv):
+    if len(argv) == 2 and os.path.isfile(argv[1]) and argv[1].endswith((".yaml", ".yml")):
+        return kubernetes_file(argv[1])
     if len(argv) != 2 or not os.path.isdir(argv[1]):
-        print("usage: validate-manifests.py DIR", file=sys.stderr)
+        print("usage: validate-manifests.py DIR | FILE.yaml", file=sys.stderr)
         return 2
     root = argv[1]
     problems = []

@@ -68,9 +68,20 @@ package struct Study: Sendable {
         }
         progress("calibrating \(model.name) (batch \(workload.batch)) on this machine")
         let calibration = try measure(model, batch: workload.batch, cacheDirectory: cacheDirectory)
+        progress("checking the FPGA number formats' accuracy on \(model.name)")
+        return try prepare(
+            workload, model: model, calibration: calibration, configurations: configurations, pricing: pricing,
+            cacheDirectory: cacheDirectory)
+    }
+
+    /// The study of a model measured already (a fleet sweep measures each model once): the
+    /// FPGA's number format is chosen by the accuracy check, cached beside the calibration.
+    package static func prepare(
+        _ workload: Workload, model: ModelSource, calibration: ModelCalibration, configurations: TargetConfigurations,
+        pricing: Pricing, cacheDirectory: String?
+    ) throws -> Study {
         var study = try Study(workload: workload, model: model, calibration: calibration, configurations: configurations, pricing: pricing)
         study.cacheDirectory = cacheDirectory
-        progress("checking the FPGA number formats' accuracy on \(model.name)")
         try study.chooseFormat()
         return study
     }

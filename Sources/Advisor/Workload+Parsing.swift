@@ -53,7 +53,16 @@ extension Workload {
         } catch {
             throw WorkloadError("\(source): not valid YAML or JSON: \(error)")
         }
-        guard let root, let mapping = root.mapping else {
+        guard let root else {
+            throw WorkloadError("\(source): the workload must be a mapping of keys to values (e.g. 'model: resnet50')")
+        }
+        return try parse(node: root, source: source)
+    }
+
+    /// Parses and validates a workload given as a YAML mapping node (a workload file's root, or
+    /// a fleet file's entry with its overrides applied).
+    package static func parse(node root: Node, source: String) throws(WorkloadError) -> Workload {
+        guard let mapping = root.mapping else {
             throw WorkloadError("\(source): the workload must be a mapping of keys to values (e.g. 'model: resnet50')")
         }
         let reader = NodeReader(source: source)

@@ -17,7 +17,8 @@ struct DeployAdvisor: AsyncParsableCommand {
         version: version,
         subcommands: [
             Models.self, Profile.self, Infer.self, Export.self, Quantize.self, FPGA.self, Queue.self, Simulate.self, Recommend.self,
-            Plan.self, Report.self, Manifests.self, Bench.self, Check.self, Serve.self, Load.self, Validate.self, Hardware.self,
+            Plan.self, Report.self, Manifests.self, Sweep.self, Merge.self, Bench.self, Check.self, Serve.self, Load.self, Validate.self,
+            Hardware.self,
         ]
     )
 
