@@ -117,17 +117,17 @@ package struct Fleet: Sendable {
                 seenDirectories[directory] = variant.name
                 var member = variant
                 member.directory = directory
-                let where_ = "\(source): workload '\(variant.name)'"
+                let memberSource = "\(source): workload '\(variant.name)'"
                 do {
-                    try member.workload.validate(source: where_)
+                    try member.workload.validate(source: memberSource)
                     var c = TargetConfigurations()
                     try c.apply(member.settings)
                 } catch let e as WorkloadError {
                     throw e
                 } catch {
-                    throw WorkloadError("\(where_): \(error)")
+                    throw WorkloadError("\(memberSource): \(error)")
                 }
-                let model = try models.model(member.workload, baseDirectory: baseDirectory, source: where_)
+                let model = try models.model(member.workload, baseDirectory: baseDirectory, source: memberSource)
                 member.modelKey = model.key
                 member.estimatedSeconds = FleetCost.workloadSeconds(member.workload, quick: quick)
                 member.calibrationSeconds = quick ? 0 : FleetCost.calibrationSeconds(macs: model.macs, batch: member.workload.batch)
