@@ -38,6 +38,8 @@ package struct Fleet: Sendable {
     package var hash: String
     /// Answers from profiles and analytics only (`--quick`).
     package var quick: Bool
+    /// Whether shards are balanced counting the models' measurement (see ``assumingMeasured()``).
+    package var balancedWithMeasurement = true
 
     package static let topKeys = ["name", "defaults", "grid", "weights", "config", "workloads"]
     package static let entryKeys = ["file", "weights", "config"]

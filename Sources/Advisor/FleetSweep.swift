@@ -76,6 +76,16 @@ extension Fleet {
         return shardOf
     }
 
+    /// The fleet balanced by planning work alone: its models are measured already (a
+    /// `sweep --calibrate-only` filled the shared cache). Every shard must be given the same
+    /// choice, since it changes the split (`merge` checks that the shards agree).
+    package func assumingMeasured() -> Fleet {
+        var f = self
+        for i in f.members.indices { f.members[i].calibrationSeconds = 0 }
+        f.balancedWithMeasurement = false
+        return f
+    }
+
     /// Estimated seconds of each shard under ``assignment(shards:)``.
     package func estimatedLoad(shards count: Int) -> [Double] {
         let shardOf = assignment(shards: count)
@@ -212,6 +222,8 @@ package struct ShardManifest: Sendable, Codable {
     package var quick: Bool
     package var shard: Int
     package var shards: Int
+    /// Whether the split counted measuring the models (false with `--cached-calibrations`).
+    package var balancedWithMeasurement: Bool
     /// Every member of the fleet and its shard: what `merge` checks coverage against.
     package var assignment: [Member]
     /// This shard's members, in the order they ran.
@@ -306,7 +318,7 @@ package struct FleetSweep: Sendable {
         }
         let manifest = ShardManifest(
             fleet: fleet.name, fleetHash: fleet.hash, toolVersion: Study.toolVersion, quick: fleet.quick, shard: shard.index,
-            shards: shard.count,
+            shards: shard.count, balancedWithMeasurement: fleet.balancedWithMeasurement,
             assignment: fleet.members.indices.map {
                 .init(
                     name: fleet.members[$0].name, directory: fleet.members[$0].directory, inputHash: fleet.members[$0].inputHash,
@@ -317,6 +329,30 @@ package struct FleetSweep: Sendable {
             finishedAt: ISO8601DateFormatter().string(from: Date()))
         try Self.encoder.encode(manifest).write(to: URL(fileURLWithPath: out + "/" + shard.manifestName), options: .atomic)
         return manifest
+    }
+
+    /// Measures each model of the shard's members once into the cache (with the FPGA formats'
+    /// accuracy check), without planning: run it once before the shards so that every shard
+    /// reads the same measurements. Returns each model's measurement and whether it was cached
+    /// (a busy host's measurement is not).
+    package func calibrate(progress: (String) -> Void = { _ in }) throws -> [(summary: CalibrationSummary, cached: Bool)] {
+        guard let cacheDirectory else { throw WorkloadError("--calibrate-only needs the calibration cache (not --no-cache)") }
+        let shardOf = fleet.assignment(shards: shard.count)
+        var seen: Set<String> = []
+        var out: [(summary: CalibrationSummary, cached: Bool)] = []
+        for (i, m) in fleet.members.enumerated() where shardOf[i] == shard.index {
+            guard seen.insert(m.modelKey + "|\(m.workload.batch)").inserted else { continue }
+            let workload = m.resolvedWorkload(baseDirectory: fleet.baseDirectory)
+            let model = try ModelSource.load(workload.model, inputShapes: workload.modelInputShapes)
+            progress("measuring \(model.name) (batch \(workload.batch)) and its FPGA formats' accuracy")
+            let calibration = try Study.measure(model, batch: workload.batch, cacheDirectory: cacheDirectory)
+            _ = try Study.prepare(
+                workload, model: model, calibration: calibration, configurations: TargetConfigurations(), pricing: pricing,
+                cacheDirectory: cacheDirectory)
+            let cached = Study.cachedCalibration(model, batch: workload.batch, cacheDirectory: cacheDirectory) != nil
+            out.append((CalibrationSummary(calibration, modelKey: model.cacheKey, measured: true), cached))
+        }
+        return out
     }
 
     /// Plans one member: the same study as `recommend` (measured, or the profile's estimate

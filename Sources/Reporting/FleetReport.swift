@@ -55,6 +55,9 @@ package struct FleetData: Sendable, Codable {
     package var calibrations: [CalibrationSummary]
     /// Workloads without a recommendation.
     package var unanswered: [String]
+    /// Models whose answers rest on measurements that differ by more than 5% (shards on other
+    /// hosts, or a busy one): those answers are not comparable with each other.
+    package var calibrationWarnings: [String] = []
 }
 
 /// How each shard ran (`shards.json`): not part of the answer, so kept out of `fleet.json`.
@@ -119,6 +122,11 @@ package enum FleetMerge {
         }
         let count = first.manifest.shards
         let assignment = first.manifest.assignment
+        if let m = manifests.first(where: { $0.manifest.assignment != assignment }) {
+            throw FleetMergeError(
+                "\(m.file) splits the fleet differently from \(first.file) (\(m.manifest.balancedWithMeasurement == first.manifest.balancedWithMeasurement ? "another split of the same inputs" : "--cached-calibrations was given to one and not the other")): run every shard with the same options"
+            )
+        }
         var byShard: [Int: (folder: String, file: String, manifest: ShardManifest)] = [:]
         for m in manifests {
             if let other = byShard[m.manifest.shard] {
@@ -223,10 +231,23 @@ package enum FleetMerge {
         var calibrations: [CalibrationSummary] = []
         for r in results where !calibrations.contains(r.calibration) { calibrations.append(r.calibration) }
         calibrations.sort { ($0.modelKey, $0.batch, $0.cpuModel, $0.medianMs) < ($1.modelKey, $1.batch, $1.cpuModel, $1.medianMs) }
+        var warnings: [String] = []
+        for (key, group) in Dictionary(grouping: calibrations, by: { "\($0.modelKey) batch \($0.batch)" }).sorted(by: { $0.key < $1.key }) {
+            let times = group.map(\.medianMs)
+            guard let lo = times.min(), let hi = times.max(), lo > 0, hi / lo > 1.05 else { continue }
+            let names = results.filter { r in group.contains(r.calibration) }.count
+            warnings.append(
+                String(
+                    format:
+                        "%@ was measured %d times with different results (median %.3f to %.3f ms, ×%.2f) on %@; its %d workloads' answers rest on different measurements: measure each model once (sweep --calibrate-only into a shared cache) and rerun the shards",
+                    key, group.count, lo, hi, hi / lo,
+                    Set(group.map { "\($0.cpuModel), \($0.cores) cores" }).sorted().joined(separator: " and "),
+                    names))
+        }
         return FleetData(
             fleet: m.fleet, fleetHash: m.fleetHash, toolVersion: m.toolVersion, quick: m.quick, workloads: rows, totals: totals,
             closestToFlip: flips.prefix(20).map(\.name), calibrations: calibrations,
-            unanswered: rows.filter { $0.recommendation == nil }.map(\.name))
+            unanswered: rows.filter { $0.recommendation == nil }.map(\.name), calibrationWarnings: warnings)
     }
 }
 
@@ -456,6 +477,7 @@ package enum FleetReportWriter {
         h += "<h2>Every workload</h2><p>Each workload's recommended plan (p99 simulated at the peak; analytic with --quick).</p>"
         h += HTMLWriter.table(FleetTables.workloadsHeader, FleetTables.workloads(d), id: "workloads")
         h += "<h2>Measurements</h2><p>The model measurements the answers rest on, per model and host.</p>"
+        for w in d.calibrationWarnings { h += "<p class=\"missing calibration-warning\">\(e(w)).</p>" }
         h += HTMLWriter.table(FleetTables.calibrationHeader, FleetTables.calibrations(d), id: "calibrations")
         h += "<h2>Shards</h2><p>How the sweep ran (not part of the answer).</p>"
         h += HTMLWriter.table(FleetTables.shardHeader, FleetTables.shards(shards), id: "shards")
@@ -472,7 +494,9 @@ package enum FleetReportWriter {
         m += MarkdownWriter.section(
             "Every workload", "Each workload's recommended plan.", FleetTables.workloadsHeader, FleetTables.workloads(d))
         m += MarkdownWriter.section(
-            "Measurements", "The model measurements the answers rest on.", FleetTables.calibrationHeader, FleetTables.calibrations(d))
+            "Measurements",
+            (["The model measurements the answers rest on."] + d.calibrationWarnings.map { "**Warning:** \($0)." }).joined(separator: " "),
+            FleetTables.calibrationHeader, FleetTables.calibrations(d))
         m += MarkdownWriter.section(
             "Shards", "How the sweep ran (not part of the answer).", FleetTables.shardHeader, FleetTables.shards(shards))
         return m.joined(separator: "\n")

@@ -19,7 +19,13 @@ extension DeployAdvisor {
         var fleet: String
 
         @Option(help: "The output folder (created if needed): workloads/<name>/results.json and shard-<i>-of-<n>.json.")
-        var out: String
+        var out: String?
+
+        @Flag(
+            help:
+                "Only measure each model of the shard (and its FPGA formats' accuracy) into the calibration cache; exit 1 if a measurement could not be cached (busy host). Run once before the shards so they all read the same measurements."
+        )
+        var calibrateOnly = false
 
         @Option(help: "This run's shard, i/n with i from 0 (default: JOB_COMPLETION_INDEX and DEPLOY_ADVISOR_SHARD_COUNT, else 0/1).")
         var shard: String?
@@ -33,12 +39,33 @@ extension DeployAdvisor {
         @Flag(help: "Print the shards' assignment and estimated seconds, and exit without planning.")
         var dryRun = false
 
+        @Flag(
+            help:
+                "The models are measured already (a `sweep --calibrate-only` filled the cache): balance the shards by planning work alone. Give it to every shard or none."
+        )
+        var cachedCalibrations = false
+
         @OptionGroup var cache: CacheOptions
 
         func run() throws {
-            guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out must name a folder") }
+            if calibrateOnly && quick { throw ValidationError("--calibrate-only measures the models; --quick does not use measurements") }
             let spec = try shard.map { try ShardSpec(parsing: $0) } ?? ShardSpec.fromEnvironment()
-            let fleet = try Fleet.load(path: fleet, quick: quick)
+            let loaded = try Fleet.load(path: fleet, quick: quick)
+            let fleet = cachedCalibrations ? loaded.assumingMeasured() : loaded
+            if calibrateOnly {
+                let sweep = FleetSweep(fleet: fleet, shard: spec, out: out ?? "", cacheDirectory: cache.cacheDirectory)
+                let measured = try sweep.calibrate { warn($0) }
+                for m in measured {
+                    print(
+                        String(
+                            format: "%@ batch %d: median %.3f ms (1 thread) on %@, %@", m.summary.modelKey, m.summary.batch,
+                            m.summary.medianMs,
+                            m.summary.cpuModel, m.cached ? "cached" : "NOT cached (the host was busy)"))
+                }
+                if measured.contains(where: { !$0.cached }) { throw ExitCode(1) }
+                return
+            }
+            guard let out, !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out must name a folder") }
             if dryRun {
                 let shardOf = fleet.assignment(shards: spec.count)
                 let load = fleet.estimatedLoad(shards: spec.count)
@@ -98,6 +125,7 @@ extension DeployAdvisor {
                 throw EnvironmentFailure("\(out): cannot write the fleet report (\(error.localizedDescription)); nothing was changed there")
             }
             if let w = outcome.plotWarning { warn("warning: \(w)") }
+            for w in data.calibrationWarnings { warn("warning: \(w)") }
             print(FleetTables.headline(data))
             print("wrote \(out)/index.html (+ \(outcome.files.filter { $0 != "index.html" }.joined(separator: ", ")))")
         }

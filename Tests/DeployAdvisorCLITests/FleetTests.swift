@@ -186,6 +186,30 @@ struct FleetTests {
         #expect(empty.status == 2 && empty.stderr.contains("no shard manifest"), "\(empty.stderr)")
     }
 
+    /// Answers resting on different measurements of one model (shards on other hosts, or a
+    /// busy one) are flagged by the merge, in the report and on stderr.
+    @Test func differingMeasurementsAreFlagged() throws {
+        let dir = try Self.fleetFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        #expect(try Self.sweep(dir, out).status == 0)
+        let clean = try CLI.run(["merge", out, "--out", dir.appendingPathComponent("r1").path])
+        #expect(clean.status == 0 && !clean.stderr.contains("measured"), "\(clean.stderr)")
+        // As if another host had measured the model of one of the tagger's members.
+        let file = URL(fileURLWithPath: out).appendingPathComponent("workloads/tagger_loadScale_3_/results.json")
+        var object = try Self.object(file)
+        var calibration = try #require(object["calibration"] as? [String: Any])
+        calibration["medianMs"] = (calibration["medianMs"] as! Double) * 1.5
+        calibration["cpuModel"] = "Other CPU"
+        object["calibration"] = calibration
+        try JSONSerialization.data(withJSONObject: object).write(to: file)
+        let r = try CLI.run(["merge", out, "--out", dir.appendingPathComponent("r2").path])
+        #expect(r.status == 0 && r.stderr.contains("was measured 2 times with different results"), "\(r.stderr)")
+        #expect(r.stderr.contains("×1.50") && r.stderr.contains("Other CPU"), "\(r.stderr)")
+        let html = try String(contentsOf: dir.appendingPathComponent("r2/index.html"), encoding: .utf8)
+        #expect(html.contains("calibration-warning"))
+    }
+
     /// In a Kubernetes Indexed Job the shard comes from JOB_COMPLETION_INDEX and
     /// DEPLOY_ADVISOR_SHARD_COUNT; one without the other is refused.
     @Test func shardFromTheEnvironment() throws {
