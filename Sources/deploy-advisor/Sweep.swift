@@ -65,7 +65,6 @@ extension DeployAdvisor {
                 if measured.contains(where: { !$0.cached }) { throw ExitCode(1) }
                 return
             }
-            guard let out, !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out must name a folder") }
             if dryRun {
                 let shardOf = fleet.assignment(shards: spec.count)
                 let load = fleet.estimatedLoad(shards: spec.count)
@@ -78,6 +77,7 @@ extension DeployAdvisor {
                 }
                 return
             }
+            guard let out, !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out must name a folder") }
             var sweep = FleetSweep(fleet: fleet, shard: spec, out: out, cacheDirectory: cache.cacheDirectory)
             if let pricing { sweep.pricing = try Pricing.load(path: pricing) }
             let manifest: ShardManifest

@@ -257,7 +257,7 @@ struct FleetTests {
         let job = ManifestTests.root.appendingPathComponent("deploy/kubernetes/sweep-job.yaml").path
         let ok = try ManifestTests.run(ManifestTests.python, [ManifestTests.script, job])
         #expect(ok.status == 0, "\(ok.stdout)")
-        #expect(ok.stdout.contains("checked 3 Kubernetes documents"), "\(ok.stdout)")
+        #expect(ok.stdout.contains("checked 4 Kubernetes documents"), "\(ok.stdout)")
         // The same check fails a Job whose shard count disagrees with its completions.
         let text = try String(contentsOfFile: job, encoding: .utf8)
         let dir = try CLI.temporaryDirectory()
