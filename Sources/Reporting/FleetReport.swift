@@ -37,6 +37,9 @@ package struct FleetData: Sendable, Codable {
         /// IoT Edge devices, FPGAs.
         package var units: Int
         package var unitName: String
+        /// Serving replicas of the plans at their peak size: AKS replicas (autoscale maximum),
+        /// managed instances, ACI container groups (nil for devices and FPGAs, which are the servers).
+        package var replicas: Int?
         package var costPerMonthUSD: Double
         /// Whether any plan's cost is an estimate (no published price).
         package var costIsEstimate: Bool
@@ -198,15 +201,27 @@ package enum FleetMerge {
             marginPoints: runnerUp.map { chosen!.score - $0.score }, summary: rec.summary)
     }
 
+    /// A whole-number setting of a plan (0 when absent).
+    static func int(_ p: TargetPlan, _ key: String) -> Int {
+        switch p.configuration[key] {
+        case .integer(let i)?: i
+        case .number(let x)?: Int(x.rounded())
+        default: 0
+        }
+    }
+
+    /// Serving replicas of a plan at its peak size (nil for devices and FPGAs).
+    static func replicas(_ p: TargetPlan) -> Int? {
+        switch p.target {
+        case .aks: int(p, "autoscale_max_replicas")
+        case .managed, .aci: units(p).0
+        case .iotEdge, .fpga: nil
+        }
+    }
+
     /// Each target's servers in a plan, and what they are called.
     static func units(_ p: TargetPlan) -> (Int, String) {
-        func int(_ key: String) -> Int {
-            switch p.configuration[key] {
-            case .integer(let i)?: i
-            case .number(let x)?: Int(x.rounded())
-            default: 0
-            }
-        }
+        func int(_ key: String) -> Int { Self.int(p, key) }
         switch p.target {
         case .aks: return (int("nodes"), "nodes")
         case .managed:
@@ -225,6 +240,7 @@ package enum FleetMerge {
             totals.append(
                 FleetData.Total(
                     target: t, workloads: plans.count, units: plans.map { units($0).0 }.reduce(0, +), unitName: units(plans[0]).1,
+                    replicas: replicas(plans[0]) == nil ? nil : plans.compactMap(replicas).reduce(0, +),
                     costPerMonthUSD: plans.map(\.costPerMonthUSD).reduce(0, +), costIsEstimate: plans.contains(where: \.costIsEstimate)))
         }
         let flips = rows.filter { $0.marginPoints != nil }.sorted { ($0.marginPoints!, $0.name) < ($1.marginPoints!, $1.name) }
@@ -255,19 +271,20 @@ package enum FleetMerge {
 package enum FleetTables {
     static func money(_ x: Double, estimate: Bool) -> String { Grouped.fixed(x) + (estimate ? " (estimate)" : "") }
 
-    static let totalsHeader = ["target", "workloads", "servers", "$/month"]
+    static let totalsHeader = ["target", "workloads", "replicas (at most)", "servers", "$/month"]
     static func totals(_ d: FleetData) -> [[String]] {
         var rows = d.totals.map { t in
             [
-                t.target.rawValue, String(t.workloads), "\(Grouped.fixed(Double(t.units), 0)) \(t.unitName)",
+                t.target.rawValue, String(t.workloads), t.replicas.map { Grouped.fixed(Double($0), 0) } ?? "—",
+                "\(Grouped.fixed(Double(t.units), 0)) \(t.unitName)",
                 money(t.costPerMonthUSD, estimate: t.costIsEstimate),
             ]
         }
         let sum = d.totals.map(\.costPerMonthUSD).reduce(0, +)
         rows.append([
-            "all", String(d.totals.map(\.workloads).reduce(0, +)), "", money(sum, estimate: d.totals.contains(where: \.costIsEstimate)),
+            "all", String(d.totals.map(\.workloads).reduce(0, +)), "", "", money(sum, estimate: d.totals.contains(where: \.costIsEstimate)),
         ])
-        if !d.unanswered.isEmpty { rows.append(["none qualifies", String(d.unanswered.count), "", ""]) }
+        if !d.unanswered.isEmpty { rows.append(["none qualifies", String(d.unanswered.count), "", "", ""]) }
         return rows
     }
 
@@ -376,10 +393,11 @@ package enum FleetReportWriter {
             ).utf8)
         files["totals.csv"] = Data(
             CSVWriter.csv(
-                ["target", "workloads", "servers", "server_kind", "usd_per_month", "cost_is_estimate"],
+                ["target", "workloads", "replicas", "servers", "server_kind", "usd_per_month", "cost_is_estimate"],
                 d.totals.map {
                     [
-                        $0.target.rawValue, String($0.workloads), String($0.units), $0.unitName, String(format: "%.2f", $0.costPerMonthUSD),
+                        $0.target.rawValue, String($0.workloads), $0.replicas.map(String.init) ?? "", String($0.units), $0.unitName,
+                        String(format: "%.2f", $0.costPerMonthUSD),
                         String($0.costIsEstimate),
                     ]
                 }

@@ -122,6 +122,20 @@ struct FleetTests {
         #expect(totals.compactMap { $0["workloads"] as? Int }.reduce(0, +) == answered)
         let cost = workloads.compactMap { ($0["plan"] as? [String: Any])?["costPerMonthUSD"] as? Double }.reduce(0, +)
         #expect(abs(totals.compactMap { $0["costPerMonthUSD"] as? Double }.reduce(0, +) - cost) < 1e-6 * max(1, cost))
+        // Servers and replicas per target are the plans' own numbers added up.
+        for t in totals {
+            let target = try #require(t["target"] as? String)
+            let plans = workloads.filter { $0["recommendation"] as? String == target }.compactMap { $0["plan"] as? [String: Any] }
+            func sum(_ key: String) -> Int { plans.compactMap { ($0["configuration"] as? [String: Any])?[key] as? Int }.reduce(0, +) }
+            switch target {
+            case "aks": #expect(t["replicas"] as? Int == sum("autoscale_max_replicas") && t["units"] as? Int == sum("nodes"))
+            case "managed": #expect(t["units"] as? Int == sum("autoscale_max_instances"))
+            case "iot-edge": #expect(t["units"] as? Int == sum("devices"))
+            case "fpga": #expect(t["units"] as? Int == sum("fpgas"))
+            default: #expect(t["units"] as? Int == sum("container_groups"))
+            }
+        }
+        #expect(Set(totals.compactMap { $0["target"] as? String }).count >= 2, "the test fleet should spread over targets")
     }
 
     /// A rerun keeps what is done; a changed workload is planned again, alone; shards of
