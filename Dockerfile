@@ -23,7 +23,7 @@ RUN swift build -c release --product deploy-advisor --static-swift-stdlib \
 FROM debian:bookworm-slim
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
-    && apt-get -q install -y --no-install-recommends libopenblas0-pthread gnuplot-nox ca-certificates tzdata \
+    && apt-get -q install -y --no-install-recommends libopenblas0-pthread libstdc++6 gnuplot-nox ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 advisor
 COPY --from=build /usr/local/bin/deploy-advisor /usr/local/bin/deploy-advisor

@@ -55,16 +55,20 @@ package struct Fleet: Sendable {
     /// - Parameters:
     ///   - path: the fleet file.
     ///   - quick: whether the sweep answers from profiles (part of every input hash).
-    package static func load(path: String, quick: Bool) throws(WorkloadError) -> Fleet {
+    ///   - prices: the bytes of the pricing file the sweep uses (nil: the built-in prices);
+    ///     part of every input hash, since the plans' costs and ranks depend on them.
+    package static func load(path: String, quick: Bool, prices: Data? = nil) throws(WorkloadError) -> Fleet {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw WorkloadError("\(path): cannot read the fleet file (missing or unreadable)")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw WorkloadError("\(path): the fleet file is not UTF-8 text") }
-        return try parse(text, source: path, baseDirectory: (path as NSString).deletingLastPathComponent, quick: quick)
+        return try parse(text, source: path, baseDirectory: (path as NSString).deletingLastPathComponent, quick: quick, prices: prices)
     }
 
     /// Parses fleet text; `baseDirectory` is where its relative paths start.
-    package static func parse(_ text: String, source: String, baseDirectory: String, quick: Bool) throws(WorkloadError) -> Fleet {
+    package static func parse(
+        _ text: String, source: String, baseDirectory: String, quick: Bool, prices: Data? = nil
+    ) throws(WorkloadError) -> Fleet {
         if let problem = YAMLGuard.aliasProblem(in: text, source: source) { throw WorkloadError(problem) }
         let root: Node?
         do {
@@ -133,7 +137,8 @@ package struct Fleet: Sendable {
                 member.modelKey = model.key
                 member.estimatedSeconds = FleetCost.workloadSeconds(member.workload, quick: quick)
                 member.calibrationSeconds = quick ? 0 : FleetCost.calibrationSeconds(macs: model.macs, batch: member.workload.batch)
-                member.inputHash = try member.inputHashing(modelKey: model.key, baseDirectory: baseDirectory, quick: quick)
+                member.inputHash = try member.inputHashing(
+                    modelKey: model.key, baseDirectory: baseDirectory, quick: quick, prices: prices.map(ContentHash.data) ?? "built-in")
                 members.append(member)
             }
         }
@@ -429,12 +434,12 @@ package struct FleetMember: Sendable {
     }
 
     /// The hash of the workload as written (JSON, sorted keys), the weights, the settings, the
-    /// mode, the tool version and the contents of the files it names (the model through its
+    /// mode, the prices, the tool version and the contents of the files it names (the model through its
     /// cache key, which hashes an ONNX file's bytes; the trace; the accuracy samples).
-    func inputHashing(modelKey: String, baseDirectory: String, quick: Bool) throws(WorkloadError) -> String {
+    func inputHashing(modelKey: String, baseDirectory: String, quick: Bool, prices: String) throws(WorkloadError) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var text = "member-v1|\(Study.toolVersion)|quick=\(quick)|model=\(modelKey)"
+        var text = "member-v1|\(Study.toolVersion)|quick=\(quick)|prices=\(prices)|model=\(modelKey)"
         do {
             text += "|" + String(decoding: try encoder.encode(workload), as: UTF8.self)
             text += "|" + String(decoding: try encoder.encode(weights), as: UTF8.self)

@@ -50,7 +50,13 @@ extension DeployAdvisor {
         func run() throws {
             if calibrateOnly && quick { throw ValidationError("--calibrate-only measures the models; --quick does not use measurements") }
             let spec = try shard.map { try ShardSpec(parsing: $0) } ?? ShardSpec.fromEnvironment()
-            let loaded = try Fleet.load(path: fleet, quick: quick)
+            let prices = try pricing.map { path -> Data in
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("--pricing '\(path)': cannot read the file")
+                }
+                return data
+            }
+            let loaded = try Fleet.load(path: fleet, quick: quick, prices: prices)
             let fleet = cachedCalibrations ? loaded.assumingMeasured() : loaded
             if calibrateOnly {
                 let sweep = FleetSweep(fleet: fleet, shard: spec, out: out ?? "", cacheDirectory: cache.cacheDirectory)

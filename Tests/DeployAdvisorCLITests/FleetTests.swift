@@ -152,6 +152,13 @@ struct FleetTests {
         let statuses = try #require((try Self.object(manifest))["workloads"] as? [[String: Any]]).compactMap { $0["status"] as? String }
         #expect(!statuses.isEmpty && statuses.allSatisfy { $0 == "reused" }, "\(statuses)")
         #expect((first["workloads"] as? [Any])?.count == statuses.count)
+        // Other prices are other inputs: every answer is planned again.
+        let prices = dir.appendingPathComponent("prices.yaml")
+        try "{}\n".write(to: prices, atomically: true, encoding: .utf8)
+        #expect(try Self.sweep(dir, out, ["--shard", "0/2", "--pricing", prices.path]).status == 0)
+        let repriced = try #require((try Self.object(manifest))["workloads"] as? [[String: Any]]).compactMap { $0["status"] as? String }
+        #expect(repriced.allSatisfy { $0 == "computed" }, "\(repriced)")
+        #expect(try Self.sweep(dir, out, ["--shard", "0/2"]).status == 0)
         // Change one workload (the base file's SLO): only the member from it is planned again.
         try Self.base.replacingOccurrences(of: "p99Ms: 60", with: "p99Ms: 70").write(
             to: dir.appendingPathComponent("base.yaml"), atomically: true, encoding: .utf8)
