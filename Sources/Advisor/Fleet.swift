@@ -69,14 +69,7 @@ package struct Fleet: Sendable {
     package static func parse(
         _ text: String, source: String, baseDirectory: String, quick: Bool, prices: Data? = nil
     ) throws(WorkloadError) -> Fleet {
-        if let problem = YAMLGuard.aliasProblem(in: text, source: source) { throw WorkloadError(problem) }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw WorkloadError("\(source): not valid YAML or JSON: \(error)")
-        }
-        guard let mapping = root?.mapping else {
+        guard let mapping = try NodeReader.compose(text, source: source)?.mapping else {
             throw WorkloadError("\(source): the fleet file must be a mapping with a 'workloads' list")
         }
         let reader = NodeReader(source: source)
@@ -171,14 +164,7 @@ package struct Fleet: Sendable {
             guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8) else {
                 throw WorkloadError("\(reader.location(entry)): key '\(label).file': cannot read the workload file '\(full)'")
             }
-            if let problem = YAMLGuard.aliasProblem(in: text, source: full) { throw WorkloadError(problem) }
-            let node: Node?
-            do {
-                node = try Yams.compose(yaml: text)
-            } catch {
-                throw WorkloadError("\(full): not valid YAML or JSON: \(error)")
-            }
-            guard let m = node?.mapping else {
+            guard let m = try NodeReader.compose(text, source: full)?.mapping else {
                 throw WorkloadError("\(full): the workload must be a mapping of keys to values (e.g. 'model: resnet50')")
             }
             merged = Self.merge(merged, Self.relocated(m, by: (file as NSString).deletingLastPathComponent))

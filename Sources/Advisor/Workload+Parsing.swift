@@ -46,14 +46,7 @@ extension Workload {
     ///   - text: the document.
     ///   - source: a name for messages (the file path).
     package static func parse(_ text: String, source: String = "workload") throws(WorkloadError) -> Workload {
-        if let problem = YAMLGuard.aliasProblem(in: text, source: source) { throw WorkloadError(problem) }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw WorkloadError("\(source): not valid YAML or JSON: \(error)")
-        }
-        guard let root else {
+        guard let root = try NodeReader.compose(text, source: source) else {
             throw WorkloadError("\(source): the workload must be a mapping of keys to values (e.g. 'model: resnet50')")
         }
         return try parse(node: root, source: source)
@@ -151,6 +144,16 @@ extension Workload {
 /// Reads typed scalars from YAML nodes, with errors that name the key and the value.
 struct NodeReader {
     let source: String
+
+    /// The document's root node (nil when empty), refusing aliases (see ``YAMLGuard``).
+    static func compose(_ text: String, source: String) throws(WorkloadError) -> Node? {
+        if let problem = YAMLGuard.aliasProblem(in: text, source: source) { throw WorkloadError(problem) }
+        do {
+            return try Yams.compose(yaml: text)
+        } catch {
+            throw WorkloadError("\(source): not valid YAML or JSON: \(error)")
+        }
+    }
 
     func location(_ node: Node) -> String {
         if let mark = node.mark { return "\(source):\(mark.line)" }

@@ -350,24 +350,7 @@ package enum FleetReportWriter {
     package static func write(
         _ d: FleetData, shards: [ShardRun], to directory: String, gnuplot: GnuplotRenderer? = GnuplotRenderer.find()
     ) throws -> ReportWriter.Outcome {
-        let charts = Self.charts(d)
-        var plots: [(Charts.Chart, String?)] = []
-        var warning: String?
-        for c in charts {
-            guard let gnuplot else {
-                warning = "gnuplot is not installed (apt-get install gnuplot-nox): the report has no plots"
-                plots.append((c, nil))
-                continue
-            }
-            do {
-                let svg = try gnuplot.render(settings: c.settings, series: c.series)
-                plots.append(
-                    (c, svg.replacingOccurrences(of: "<title>Gnuplot</title>", with: "<title>\(HTMLWriter.escape(c.title))</title>")))
-            } catch {
-                warning = "some plots were not rendered: \(error)"
-                plots.append((c, nil))
-            }
-        }
+        let (plots, warning) = ReportWriter.render(charts(d), with: gnuplot)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var files: [String: Data] = [:]

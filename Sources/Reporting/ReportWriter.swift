@@ -21,25 +21,7 @@ package enum ReportWriter {
     package static func write(
         _ data: ReportData, to directory: String, gnuplot: GnuplotRenderer? = GnuplotRenderer.find(), manifests: [String: String] = [:]
     ) throws -> Outcome {
-        let charts = Charts.all(data)
-        var plots: [(Charts.Chart, String?)] = []
-        var warning: String?
-        if let gnuplot {
-            for c in charts {
-                do {
-                    // gnuplot titles every SVG "Gnuplot": name the chart instead.
-                    let svg = try gnuplot.render(settings: c.settings, series: c.series)
-                    plots.append(
-                        (c, svg.replacingOccurrences(of: "<title>Gnuplot</title>", with: "<title>\(HTMLWriter.escape(c.title))</title>")))
-                } catch {
-                    warning = "some plots were not rendered: \(error)"
-                    plots.append((c, nil))
-                }
-            }
-        } else {
-            warning = "gnuplot is not installed (apt-get install gnuplot-nox): the report has no plots"
-            plots = charts.map { ($0, nil) }
-        }
+        let (plots, warning) = render(Charts.all(data), with: gnuplot)
         var files: [String: Data] = [:]
         let deploy = manifests.keys.sorted().map { "deploy/" + $0 }
         files["index.html"] = Data(HTMLWriter.render(data, plots: plots, plotNote: warning, deployFiles: deploy).utf8)
@@ -52,5 +34,27 @@ package enum ReportWriter {
 
         try DirectoryWriter.write(files, to: directory)
         return Outcome(files: files.keys.sorted(), plotWarning: warning)
+    }
+
+    /// Renders each chart to inline SVG titled with the chart's title; a chart gnuplot could
+    /// not draw (or every chart, without gnuplot) is kept with no SVG and a warning.
+    static func render(_ charts: [Charts.Chart], with gnuplot: GnuplotRenderer?) -> (plots: [(Charts.Chart, String?)], warning: String?) {
+        guard let gnuplot else {
+            return (charts.map { ($0, nil) }, "gnuplot is not installed (apt-get install gnuplot-nox): the report has no plots")
+        }
+        var plots: [(Charts.Chart, String?)] = []
+        var warning: String?
+        for c in charts {
+            do {
+                // gnuplot titles every SVG "Gnuplot": name the chart instead.
+                let svg = try gnuplot.render(settings: c.settings, series: c.series)
+                plots.append(
+                    (c, svg.replacingOccurrences(of: "<title>Gnuplot</title>", with: "<title>\(HTMLWriter.escape(c.title))</title>")))
+            } catch {
+                warning = "some plots were not rendered: \(error)"
+                plots.append((c, nil))
+            }
+        }
+        return (plots, warning)
     }
 }
