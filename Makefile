@@ -7,7 +7,7 @@ VENV := .build/venv
 PY_PACKAGES := onnx==1.23.2 onnxruntime==1.32.0 numpy==2.4.6 azure-ai-ml==1.35.2 kubernetes-validate==1.37.0
 BIN := .build/release/deploy-advisor
 
-.PHONY: deps build release demo test lint bench clean python-env corpus-fetch corpus fuzz-build fuzz fuzz-smoke
+.PHONY: deps build release demo test lint bench bench-peers clean python-env corpus-fetch corpus fuzz-build fuzz fuzz-smoke
 
 # Installs the system packages that are missing (apt-get update once, only when needed).
 deps:
@@ -65,6 +65,11 @@ test: deps lint corpus-fetch
 # Package benchmarks (ordo-one/benchmark), kept out of the product's dependency graph.
 bench: deps
 	DEPLOY_ADVISOR_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark
+
+# This engine against ONNX Runtime on the same exported models (ResNet-50, MobileNetV2; batch 1
+# and 8), interleaved rounds, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for both sides.
+bench-peers: python-env release
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(VENV)/bin/python Benchmarks/peers/bench_peers.py --binary $(BIN)
 
 # Fuzzing (libFuzzer + AddressSanitizer): the ONNX importer, the workload parser, the .npy
 # reader, the baseline reader and the /score body parser. `make fuzz` runs each for
