@@ -158,6 +158,9 @@ package struct CalibrationSummary: Sendable, Codable, Equatable {
     package var openblas: String
     /// Median one-thread inference time here, ms.
     package var medianMs: Double
+    /// The host as measured with the model: one-thread sgemm GFLOP/s and copy bandwidth, GB/s.
+    package var sgemmGflops1: Double
+    package var memoryGBps: Double
 
     init(_ c: ModelCalibration, modelKey: String, measured: Bool) {
         self.modelKey = modelKey
@@ -167,6 +170,8 @@ package struct CalibrationSummary: Sendable, Codable, Equatable {
         cores = c.host.cores
         openblas = c.host.openblas
         medianMs = c.median1 * 1e3
+        sgemmGflops1 = c.host.sgemmGflops1
+        memoryGBps = c.host.memoryGBps
     }
 }
 

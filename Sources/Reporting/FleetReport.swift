@@ -314,12 +314,14 @@ package enum FleetTables {
         }
     }
 
-    static let calibrationHeader = ["model", "batch", "measured", "host", "OpenBLAS", "median ms (1 thread)"]
+    static let calibrationHeader = [
+        "model", "batch", "measured", "host", "OpenBLAS", "sgemm GFLOP/s (1 thread)", "copy GB/s", "median ms (1 thread)",
+    ]
     static func calibrations(_ d: FleetData) -> [[String]] {
         d.calibrations.map { c in
             [
                 c.modelKey, String(c.batch), c.measured ? "here" : "profile estimate", "\(c.cpuModel), \(c.cores) cores", c.openblas,
-                String(format: "%.3f", c.medianMs),
+                String(format: "%.1f", c.sgemmGflops1), String(format: "%.1f", c.memoryGBps), String(format: "%.3f", c.medianMs),
             ]
         }
     }

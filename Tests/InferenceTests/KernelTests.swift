@@ -75,6 +75,13 @@ struct KernelTests {
                 outChannels: 2, kernelH: 3, kernelW: 3, strideH: 2, strideW: 1, padTop: 2, padLeft: 2, padBottom: 0,
                 padRight: 0, dilationH: 1, dilationW: 1, groups: 2, bias: true),
             batch: 1),
+        // Narrow depthwise planes (MobileNet's 7×7 and 14×14): an overlapping last vector, four
+        // columns at a time, and planes too narrow for either.
+        ConvCase(input: [5, 7, 7], attributes: Conv2DAttributes(outChannels: 5, kernel: 3, padding: 1, groups: 5, bias: true), batch: 2),
+        ConvCase(input: [3, 14, 14], attributes: Conv2DAttributes(outChannels: 3, kernel: 3, padding: 1, groups: 3), batch: 1),
+        ConvCase(input: [2, 5, 6], attributes: Conv2DAttributes(outChannels: 2, kernel: 3, padding: 0, groups: 2), batch: 3),
+        ConvCase(input: [4, 6, 4], attributes: Conv2DAttributes(outChannels: 4, kernel: 3, padding: 1, groups: 4, bias: true), batch: 1),
+        ConvCase(input: [3, 9, 11], attributes: Conv2DAttributes(outChannels: 3, kernel: 3, padding: 1, groups: 3, bias: true), batch: 2),
     ]
 
     @Test("convolution", arguments: convCases)

@@ -183,8 +183,9 @@ enum ConvolutionKernels {
 
     /// 3×3, dilation 1, horizontal stride 1 or 2, any vertical stride and padding. Each output
     /// row is computed once with all nine taps accumulated in registers, eight columns at a time
-    /// (stride 2 loads sixteen inputs and keeps the even lanes); the padded border columns and
-    /// the tail are computed one by one with bounds checks. Rows outside the input contribute
+    /// (stride 2 loads sixteen inputs and keeps the even lanes; stride 1 ends the interior with
+    /// an overlapping vector, or four columns at a time on narrow planes); the padded border
+    /// columns and the stride-2 tail are computed one by one with bounds checks. Rows outside the input contribute
     /// nothing (zero padding).
     static func depthwise3x3(
         _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ g: WindowGeometry,
@@ -204,6 +205,10 @@ enum ConvolutionKernels {
         let (w3, w4, w5) = (V(repeating: w[3]), V(repeating: w[4]), V(repeating: w[5]))
         let (w6, w7, w8) = (V(repeating: w[6]), V(repeating: w[7]), V(repeating: w[8]))
         @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self) }
+        let (q0, q1, q2) = (w0.lowHalf, w1.lowHalf, w2.lowHalf)
+        let (q3, q4, q5) = (w3.lowHalf, w4.lowHalf, w5.lowHalf)
+        let (q6, q7, q8) = (w6.lowHalf, w7.lowHalf, w8.lowHalf)
         @inline(__always) func loadEven(_ p: UnsafePointer<Float>) -> V {
             UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
         }
@@ -231,14 +236,49 @@ enum ConvolutionKernels {
                 ox += 1
             }
             if sw == 1 {
-                while ox + 8 <= interiorHi {
+                @inline(__always) func eight(_ ox: Int) {
                     let i = ox - pl
                     var acc = vBias
                     if let r0 { acc += w0 * load(r0 + i) + w1 * load(r0 + i + 1) + w2 * load(r0 + i + 2) }
                     if let r1 { acc += w3 * load(r1 + i) + w4 * load(r1 + i + 1) + w5 * load(r1 + i + 2) }
                     if let r2 { acc += w6 * load(r2 + i) + w7 * load(r2 + i + 1) + w8 * load(r2 + i + 2) }
                     UnsafeMutableRawPointer(d + ox).storeBytes(of: acc, as: V.self)
+                }
+                @inline(__always) func four(_ ox: Int) {
+                    let i = ox - pl
+                    @inline(__always) func taps(_ row: UnsafePointer<Float>, _ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>)
+                        -> SIMD4<Float>
+                    {
+                        let x: SIMD4<Float> = a * load4(row + i)
+                        let y: SIMD4<Float> = b * load4(row + i + 1)
+                        let z: SIMD4<Float> = c * load4(row + i + 2)
+                        return x + y + z
+                    }
+                    var acc = SIMD4<Float>(repeating: bias)
+                    if let r0 { acc += taps(r0, q0, q1, q2) }
+                    if let r1 { acc += taps(r1, q3, q4, q5) }
+                    if let r2 { acc += taps(r2, q6, q7, q8) }
+                    UnsafeMutableRawPointer(d + ox).storeBytes(of: acc, as: SIMD4<Float>.self)
+                }
+                while ox + 8 <= interiorHi {
+                    eight(ox)
                     ox += 8
+                }
+                // The interior's last columns: one more vector ending at its end, overlapping
+                // columns already written (recomputed to the same values), on planes wide
+                // enough; four columns at a time on narrow ones (MobileNet's 7×7 and 14×14).
+                if ox < interiorHi && interiorHi - interiorLo >= 8 {
+                    eight(interiorHi - 8)
+                    ox = interiorHi
+                } else if interiorHi - interiorLo >= 4 {
+                    while ox + 4 <= interiorHi {
+                        four(ox)
+                        ox += 4
+                    }
+                    if ox < interiorHi {
+                        four(interiorHi - 4)
+                        ox = interiorHi
+                    }
                 }
             } else {
                 // The widest load starts at 2·ox − pl + 2 and spans 16 floats: keep it in the row.
