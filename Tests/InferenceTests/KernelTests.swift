@@ -82,6 +82,11 @@ struct KernelTests {
         ConvCase(input: [2, 5, 6], attributes: Conv2DAttributes(outChannels: 2, kernel: 3, padding: 0, groups: 2), batch: 3),
         ConvCase(input: [4, 6, 4], attributes: Conv2DAttributes(outChannels: 4, kernel: 3, padding: 1, groups: 4, bias: true), batch: 1),
         ConvCase(input: [3, 9, 11], attributes: Conv2DAttributes(outChannels: 3, kernel: 3, padding: 1, groups: 3, bias: true), batch: 2),
+        ConvCase(input: [4, 14, 14], attributes: Conv2DAttributes(outChannels: 4, kernel: 3, stride: 2, padding: 1, groups: 4), batch: 2),
+        ConvCase(
+            input: [3, 28, 28], attributes: Conv2DAttributes(outChannels: 3, kernel: 3, stride: 2, padding: 1, groups: 3, bias: true),
+            batch: 1),
+        ConvCase(input: [2, 11, 13], attributes: Conv2DAttributes(outChannels: 2, kernel: 3, stride: 2, padding: 0, groups: 2), batch: 2),
     ]
 
     @Test("convolution", arguments: convCases)

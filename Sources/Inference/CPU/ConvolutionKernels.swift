@@ -183,9 +183,10 @@ enum ConvolutionKernels {
 
     /// 3×3, dilation 1, horizontal stride 1 or 2, any vertical stride and padding. Each output
     /// row is computed once with all nine taps accumulated in registers, eight columns at a time
-    /// (stride 2 loads sixteen inputs and keeps the even lanes; stride 1 ends the interior with
-    /// an overlapping vector, or four columns at a time on narrow planes); the padded border
-    /// columns and the stride-2 tail are computed one by one with bounds checks. Rows outside the input contribute
+    /// (stride 2 loads sixteen inputs and keeps the even lanes, then four columns from eight
+    /// near the row's end; stride 1 ends the interior with an overlapping vector, or four
+    /// columns at a time on narrow planes); the padded border columns and what remains are
+    /// computed one by one with bounds checks. Rows outside the input contribute
     /// nothing (zero padding).
     static func depthwise3x3(
         _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ g: WindowGeometry,
@@ -290,6 +291,27 @@ enum ConvolutionKernels {
                     if let r2 { acc += w6 * loadEven(r2 + i) + w7 * loadEven(r2 + i + 1) + w8 * loadEven(r2 + i + 2) }
                     UnsafeMutableRawPointer(d + ox).storeBytes(of: acc, as: V.self)
                     ox += 8
+                }
+                // Then four columns at a time (eight inputs per load), as far as the row allows.
+                @inline(__always) func loadEven4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+                    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self).evenHalf
+                }
+                @inline(__always) func taps(_ row: UnsafePointer<Float>, _ i: Int, _ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>)
+                    -> SIMD4<Float>
+                {
+                    let x: SIMD4<Float> = a * loadEven4(row + i)
+                    let y: SIMD4<Float> = b * loadEven4(row + i + 1)
+                    let z: SIMD4<Float> = c * loadEven4(row + i + 2)
+                    return x + y + z
+                }
+                while ox + 4 <= interiorHi && 2 * ox - pl + 2 + 8 <= inW {
+                    let i = 2 * ox - pl
+                    var acc = SIMD4<Float>(repeating: bias)
+                    if let r0 { acc += taps(r0, i, q0, q1, q2) }
+                    if let r1 { acc += taps(r1, i, q3, q4, q5) }
+                    if let r2 { acc += taps(r2, i, q6, q7, q8) }
+                    UnsafeMutableRawPointer(d + ox).storeBytes(of: acc, as: SIMD4<Float>.self)
+                    ox += 4
                 }
             }
             while ox < g.outW {
