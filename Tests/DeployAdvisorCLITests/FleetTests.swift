@@ -179,6 +179,25 @@ struct FleetTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("mixed").path))
     }
 
+    /// A shard stopped part-way (no manifest, one answer missing, one cut short) resumes: the
+    /// rerun plans only those two and keeps the rest.
+    @Test func anInterruptedShardResumes() throws {
+        let dir = try Self.fleetFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        #expect(try Self.sweep(dir, out).status == 0)
+        let workloads = URL(fileURLWithPath: out).appendingPathComponent("workloads")
+        try FileManager.default.removeItem(atPath: out + "/shard-0-of-1.json")
+        let names = try FileManager.default.contentsOfDirectory(atPath: workloads.path).sorted()
+        try FileManager.default.removeItem(at: workloads.appendingPathComponent(names[0] + "/results.json"))
+        let cut = workloads.appendingPathComponent(names[1] + "/results.json")
+        try Data(try Data(contentsOf: cut).prefix(100)).write(to: cut)
+        #expect(try CLI.run(["merge", out, "--out", dir.appendingPathComponent("r").path]).status == 2)
+        let r = try Self.sweep(dir, out)
+        #expect(r.status == 0 && r.stdout.contains("10 workloads (2 planned, 8 kept"), "\(r.stdout)")
+        #expect(try CLI.run(["merge", out, "--out", dir.appendingPathComponent("r").path]).status == 0)
+    }
+
     /// A merge names the missing shard and its workloads, a shard given twice, and a result
     /// that is gone.
     @Test func mergeNamesWhatIsMissingOrDuplicated() throws {
