@@ -101,7 +101,9 @@ package enum FleetMerge {
                 do {
                     manifests.append((folder, path, try decoder.decode(ShardManifest.self, from: data)))
                 } catch {
-                    throw FleetMergeError("\(path): not a shard manifest of this tool (\(error))")
+                    throw FleetMergeError(
+                        "\(path): not a shard manifest this version of deploy-advisor reads (\(Self.describe(error))); rerun the shard with this version"
+                    )
                 }
             }
         }
@@ -168,7 +170,9 @@ package enum FleetMerge {
                 do {
                     r = try decoder.decode(FleetResult.self, from: data)
                 } catch {
-                    throw FleetMergeError("\(path): not a workload result of this tool (\(error))")
+                    throw FleetMergeError(
+                        "\(path): not a workload result this version of deploy-advisor reads (\(Self.describe(error))); rerun the shard with this version"
+                    )
                 }
                 guard r.inputHash == e.inputHash, entry.inputHash == e.inputHash, r.name == e.name else {
                     throw FleetMergeError(
@@ -188,6 +192,19 @@ package enum FleetMerge {
         }
         let rows = assignment.map { row(results[$0.name]!) }
         return (build(rows, results: assignment.map { results[$0.name]! }, from: first.manifest), runs)
+    }
+
+    /// A decoding failure in a few words: the key or value at fault and where.
+    static func describe(_ error: any Error) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.isEmpty ? "the top level" : "'" + keys.map(\.stringValue).joined(separator: ".") + "'"
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let c)?: return "key '\(key.stringValue)' missing at \(path(c.codingPath))"
+        case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?: return "wrong or missing value at \(path(c.codingPath))"
+        case .dataCorrupted(let c)?: return "not valid JSON at \(path(c.codingPath))"
+        default: return "\(error)"
+        }
     }
 
     static func row(_ r: FleetResult) -> FleetData.Row {

@@ -222,6 +222,13 @@ struct FleetTests {
         try FileManager.default.removeItem(at: workloads.appendingPathComponent(victim).appendingPathComponent("results.json"))
         let gone = try CLI.run(["merge", a, "--out", dir.appendingPathComponent("r2").path])
         #expect(gone.status == 2 && gone.stderr.contains("results.json: missing"), "\(gone.stderr)")
+        // A manifest that is not one (cut short, or from another version).
+        let bad = dir.appendingPathComponent("bad")
+        try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+        try Data("{\"schemaVersion\": 1}".utf8).write(to: bad.appendingPathComponent("shard-0-of-1.json"))
+        let odd = try CLI.run(["merge", bad.path, "--out", dir.appendingPathComponent("r4").path])
+        #expect(odd.status == 2 && odd.stderr.contains("shard-0-of-1.json: not a shard manifest this version"), "\(odd.stderr)")
+        #expect(odd.stderr.contains("key 'fleet' missing"), "\(odd.stderr)")
         let empty = try CLI.run(["merge", dir.path, "--out", dir.appendingPathComponent("r3").path])
         #expect(empty.status == 2 && empty.stderr.contains("no shard manifest"), "\(empty.stderr)")
     }
