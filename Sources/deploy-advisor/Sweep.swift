@@ -46,6 +46,15 @@ extension DeployAdvisor {
         var cachedCalibrations = false
 
         @OptionGroup var cache: CacheOptions
+        @OptionGroup var output: FormatOption
+
+        /// `--dry-run --format json`: each shard's members and estimated seconds.
+        struct Split: Encodable {
+            var shard: Int
+            var shards: Int
+            var estimatedSeconds: Double
+            var workloads: [String]
+        }
 
         func run() throws {
             if calibrateOnly && quick { throw ValidationError("--calibrate-only measures the models; --quick does not use measurements") }
@@ -61,12 +70,20 @@ extension DeployAdvisor {
             if calibrateOnly {
                 let sweep = FleetSweep(fleet: fleet, shard: spec, out: out ?? "", cacheDirectory: cache.cacheDirectory)
                 let measured = try sweep.calibrate { warn($0) }
-                for m in measured {
-                    print(
-                        String(
-                            format: "%@ batch %d: median %.3f ms (1 thread) on %@, %@", m.summary.modelKey, m.summary.batch,
-                            m.summary.medianMs,
-                            m.summary.cpuModel, m.cached ? "cached" : "NOT cached (the host was busy)"))
+                if output.format == .json {
+                    struct Measured: Encodable {
+                        var calibration: CalibrationSummary
+                        var cached: Bool
+                    }
+                    try printJSON(measured.map { Measured(calibration: $0.summary, cached: $0.cached) })
+                } else {
+                    for m in measured {
+                        print(
+                            String(
+                                format: "%@ batch %d: median %.3f ms (1 thread) on %@, %@", m.summary.modelKey, m.summary.batch,
+                                m.summary.medianMs,
+                                m.summary.cpuModel, m.cached ? "cached" : "NOT cached (the host was busy)"))
+                    }
                 }
                 if measured.contains(where: { !$0.cached }) { throw ExitCode(1) }
                 return
@@ -74,6 +91,15 @@ extension DeployAdvisor {
             if dryRun {
                 let shardOf = fleet.assignment(shards: spec.count)
                 let load = fleet.estimatedLoad(shards: spec.count)
+                if output.format == .json {
+                    try printJSON(
+                        (0..<spec.count).map { s in
+                            Split(
+                                shard: s, shards: spec.count, estimatedSeconds: load[s],
+                                workloads: fleet.members.indices.filter { shardOf[$0] == s }.map { fleet.members[$0].name })
+                        })
+                    return
+                }
                 for s in 0..<spec.count {
                     let names = fleet.members.indices.filter { shardOf[$0] == s }.map { fleet.members[$0].name }
                     print(
@@ -94,13 +120,17 @@ extension DeployAdvisor {
             }
             let failed = manifest.workloads.filter { $0.status == .failed }
             let computed = manifest.workloads.filter { $0.status == .computed }.count
-            print(
-                String(
-                    format:
-                        "shard %d/%d of fleet %@: %d workloads (%d planned, %d kept from an earlier run, %d failed) in %.1f s (estimated %.1f s); wrote %@/%@",
-                    spec.index, spec.count, fleet.name, manifest.workloads.count, computed,
-                    manifest.workloads.count - computed - failed.count,
-                    failed.count, manifest.wallSeconds, manifest.estimatedSeconds, out, spec.manifestName))
+            if output.format == .json {
+                try printJSON(manifest)
+            } else {
+                print(
+                    String(
+                        format:
+                            "shard %d/%d of fleet %@: %d workloads (%d planned, %d kept from an earlier run, %d failed) in %.1f s (estimated %.1f s); wrote %@/%@",
+                        spec.index, spec.count, fleet.name, manifest.workloads.count, computed,
+                        manifest.workloads.count - computed - failed.count,
+                        failed.count, manifest.wallSeconds, manifest.estimatedSeconds, out, spec.manifestName))
+            }
             if !failed.isEmpty {
                 for f in failed { warn("failed: \(f.name): \(f.error ?? "")") }
                 throw ExitCode(1)
@@ -121,6 +151,8 @@ extension DeployAdvisor {
         @Option(help: "The fleet report folder (written atomically as a set).")
         var out: String
 
+        @OptionGroup var output: FormatOption
+
         func run() throws {
             guard !folders.isEmpty else { throw ValidationError("give the shard folders to merge") }
             let (data, shards) = try FleetMerge.load(folders)
@@ -132,6 +164,10 @@ extension DeployAdvisor {
             }
             if let w = outcome.plotWarning { warn("warning: \(w)") }
             for w in data.calibrationWarnings { warn("warning: \(w)") }
+            if output.format == .json {
+                try printJSON(data)  // fleet.json
+                return
+            }
             print(FleetTables.headline(data))
             print("wrote \(out)/index.html (+ \(outcome.files.filter { $0 != "index.html" }.joined(separator: ", ")))")
         }

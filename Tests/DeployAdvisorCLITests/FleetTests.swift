@@ -257,6 +257,24 @@ struct FleetTests {
         #expect(html.contains("calibration-warning"))
     }
 
+    /// `--format json`: the split (dry run), the shard's manifest, and the merge's fleet.json.
+    @Test func jsonOutput() throws {
+        let dir = try Self.fleetFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fleet = dir.appendingPathComponent("fleet.yaml").path
+        let split = try CLI.run(["sweep", fleet, "--quick", "--dry-run", "--shard", "0/3", "--format", "json"])
+        let shards = try #require(try JSONSerialization.jsonObject(with: Data(split.stdout.utf8)) as? [[String: Any]])
+        #expect(shards.count == 3)
+        #expect(shards.flatMap { $0["workloads"] as? [String] ?? [] }.sorted().count == 10)
+        let out = dir.appendingPathComponent("out").path
+        let manifest = try CLI.json(["sweep", fleet, "--quick", "--out", out, "--format", "json"])
+        #expect((manifest["workloads"] as? [Any])?.count == 10 && manifest["fleetHash"] is String)
+        let merged = try CLI.run(["merge", out, "--out", dir.appendingPathComponent("r").path, "--format", "json"])
+        #expect(merged.status == 0)
+        let written = try Data(contentsOf: dir.appendingPathComponent("r/fleet.json"))
+        #expect(Data(merged.stdout.utf8) == written + Data("\n".utf8))
+    }
+
     /// In a Kubernetes Indexed Job the shard comes from JOB_COMPLETION_INDEX and
     /// DEPLOY_ADVISOR_SHARD_COUNT; one without the other is refused.
     @Test func shardFromTheEnvironment() throws {
