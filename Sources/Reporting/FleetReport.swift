@@ -477,9 +477,7 @@ package enum FleetReportWriter {
 
     static func html(_ d: FleetData, shards: [ShardRun], plots: [(Charts.Chart, String?)], note: String?) -> String {
         let e = HTMLWriter.escape
-        var h =
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
-        h += "<title>\(e(d.fleet)) — DeployAdvisor fleet report</title><style>\(HTMLWriter.css)</style></head><body>"
+        var h = HTMLWriter.head(title: "\(d.fleet) — DeployAdvisor fleet report")
         h += "<h1>Fleet <code>\(e(d.fleet))</code>: where each workload should run</h1>"
         h +=
             "<p><small>deploy-advisor \(e(d.toolVersion)) · fleet hash \(e(d.fleetHash)) · \(d.workloads.count) workloads in \(shards.count) shard\(shards.count == 1 ? "" : "s")</small></p>"
@@ -488,12 +486,7 @@ package enum FleetReportWriter {
         h += HTMLWriter.table(FleetTables.totalsHeader, FleetTables.totals(d), id: "totals")
         h += "<h2>Closest to a different answer</h2><p>\(e(FleetTables.flipCaption))</p>"
         h += HTMLWriter.table(["workload", "recommendation", "runner-up", "margin"], FleetTables.flips(d), id: "flips")
-        h += "<h2>Charts</h2>"
-        if let note { h += "<p class=\"missing\">\(e(note))</p>" }
-        for (c, svg) in plots {
-            h += "<figure id=\"\(c.id)\">" + (svg ?? "<div class=\"missing\">plot not rendered</div>")
-            h += "<figcaption><strong>\(e(c.title)).</strong> \(e(c.caption))</figcaption></figure>"
-        }
+        h += HTMLWriter.charts(plots, note: note)
         h += "<h2>Every workload</h2><p>Each workload's recommended plan (p99 simulated at the peak; analytic with --quick).</p>"
         h += HTMLWriter.table(FleetTables.workloadsHeader, FleetTables.workloads(d), id: "workloads")
         h += "<h2>Measurements</h2><p>The model measurements the answers rest on, per model and host.</p>"

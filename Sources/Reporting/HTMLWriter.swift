@@ -44,12 +44,30 @@ enum HTMLWriter {
         @media print{body{max-width:none}.scroll{overflow:visible}h2,h3{break-after:avoid}table,figure,.verdict{break-inside:avoid}}
         """
 
+    /// The page up to `<body>`: doctype, charset, viewport, title and the report's CSS.
+    static func head(title: String) -> String {
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+            + "<title>\(escape(title))</title><style>\(css)</style></head><body>"
+    }
+
+    /// The "Charts" section: each chart's figure (its SVG, or why it is missing) and caption.
+    static func charts(_ plots: [(Charts.Chart, String?)], note: String?) -> String {
+        var h = "<h2>Charts</h2>"
+        if let note { h += "<p class=\"missing\">\(escape(note))</p>" }
+        for (chart, svg) in plots {
+            h += "<figure id=\"plot-\(chart.id)\" class=\"plot\"><h3>\(escape(chart.title))</h3>"
+            h +=
+                svg
+                ?? "<div class=\"missing\">Plot not rendered: \(escape(note ?? "gnuplot unavailable")). The data is in the CSV files beside this report.</div>"
+            h += "<figcaption>\(escape(chart.caption))</figcaption></figure>"
+        }
+        return h
+    }
+
     static func render(_ d: ReportData, plots: [(Charts.Chart, String?)], plotNote: String?, deployFiles: [String] = []) -> String {
         let rec = d.recommendation
         let slo = d.workload.effectiveP99Ms ?? 100
-        var h =
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
-        h += "<title>\(escape(d.title)) — DeployAdvisor report</title><style>\(css)</style></head><body>"
+        var h = head(title: "\(d.title) — DeployAdvisor report")
         h += "<h1>Where to deploy <code>\(escape(d.model.name))</code>: \(escape(d.title))</h1>"
         h += String(
             format: "<p><small>%@ · %@ at %.4g requests/s (peak %.4g) for %.0f s · SLO p99 %.4g ms · %@ · seed %llu</small></p>",
@@ -117,15 +135,7 @@ enum HTMLWriter {
             }
             h += "</p>"
         }
-        h += "<h2>Charts</h2>"
-        if let plotNote { h += "<p class=\"missing\">\(escape(plotNote))</p>" }
-        for (chart, svg) in plots {
-            h += "<figure id=\"plot-\(chart.id)\" class=\"plot\"><h3>\(escape(chart.title))</h3>"
-            h +=
-                svg
-                ?? "<div class=\"missing\">Plot not rendered: \(escape(plotNote ?? "gnuplot unavailable")). The data is in the CSV files beside this report.</div>"
-            h += "<figcaption>\(escape(chart.caption))</figcaption></figure>"
-        }
+        h += charts(plots, note: plotNote)
         h +=
             "<h2>Capacity plan</h2><p>The smallest configuration per target meeting the SLO at the peak rate (\(String(format: "%.4g", d.workload.load.effectivePeakRps)) requests/s): queueing analytics, then verified by simulation, which walks down while one server fewer or a smaller size costing no more still meets the SLO; the last column is that evidence.</p>"
         h += table(
