@@ -297,12 +297,13 @@ package struct CapacityPlanner: Sendable {
     }
 
     /// Simulates the analytic candidates, cheapest first, until one meets the SLO; then walks
-    /// down from it while a neighbour still meets the SLO in simulation — one server fewer of
-    /// the same size, then the next smaller size of the same series with as many servers as cost
-    /// no more (and reserve less) — so the plan is the smallest the simulation accepts and its
-    /// failing neighbours are the evidence. When no candidate meets it, grows the cheapest with
+    /// down from it while a neighbour still meets the SLO in simulation — the fewest servers of
+    /// the same size (bisected), then the next smaller size of the same series with as many
+    /// servers as cost no more (at equal cost, demanding at most `policy.demandTolerance` more)
+    /// — so the plan is the smallest the simulation accepts and its failing neighbours (one
+    /// server fewer, one size smaller) are the evidence. When no candidate meets it, grows the cheapest with
     /// ``DeploymentTarget/larger(than:_:)``. At most `policy.verificationAttempts` simulations
-    /// to find the first, as many again to walk down, and as many to grow.
+    /// to find the first, twice as many to walk down, and as many to grow.
     func verified(
         _ target: any DeploymentTarget, _ kind: TargetKind, _ ordered: [Candidate], families: [CandidateFamily], context: TargetContext,
         traffic: TrafficSpec, networkSeconds: Double
@@ -324,25 +325,30 @@ package struct CapacityPlanner: Sendable {
             guard meets(result) else { continue }
             var best = (family: candidate.family, servers: candidate.servers, settings: candidate.settings, result: result)
             var evidence = Neighbours()
-            var walk = policy.verificationAttempts
+            var walk = 2 * policy.verificationAttempts
             while walk > 0 {
-                // One server fewer, while it still meets the SLO.
+                // The fewest servers of this size that still meet the SLO, by bisection (fewer
+                // servers never serve better); the count just below is the failing neighbour.
                 evidence = Neighbours()
-                while best.servers - 1 >= best.family.servers.lowerBound, walk > 0 {
-                    let fewer = best.family.settings(best.servers - 1)
+                var (low, failures) = (best.family.servers.lowerBound, [Int: NeighbourCheck]())
+                while low < best.servers, walk > 0 {
+                    let mid = low + (best.servers - low) / 2
+                    let fewer = best.family.settings(mid)
                     // A sizing rule can keep the configuration as it is (AKS's autoscale maximum).
                     if fewer == best.settings {
-                        best.servers -= 1
+                        best.servers = mid
                         continue
                     }
                     let r = try simulate(fewer)
                     walk -= 1
-                    guard meets(r) else {
-                        evidence.fewer = try check(fewer, r)
-                        break
+                    if meets(r) {
+                        best = (best.family, mid, fewer, r)
+                    } else {
+                        failures[mid] = try check(fewer, r)
+                        low = mid + 1
                     }
-                    best = (best.family, best.servers - 1, fewer, r)
                 }
+                evidence.fewer = failures[best.servers - 1]
                 // The next smaller size: if it meets the SLO at no more cost, it is the plan.
                 guard walk > 0,
                     let step = try smallerSize(
@@ -394,7 +400,8 @@ package struct CapacityPlanner: Sendable {
 
     /// The smaller size of the plan's series most likely to do the plan's job for no more (nil
     /// when the plan's size is the smallest). For each smaller size, the most servers of it
-    /// whose cost is below the plan's, or equal with a smaller ``DeploymentTarget/footprint(_:)``
+    /// whose cost is below the plan's, or equal with a ``CandidateFamily/demand(servers:)`` no more
+    /// than `policy.demandTolerance` above the plan's
     /// — the configuration of that size with the most capacity that is no bigger than the
     /// plan; fewer of that size carry less, so if it misses the SLO, every cheaper configuration
     /// of that size does too. Of those, the one with the lowest analytic p99 is simulated (a
@@ -408,12 +415,13 @@ package struct CapacityPlanner: Sendable {
         let smaller = families.filter { $0.series == family.series && $0.size < family.size }.sorted { $0.size > $1.size }
         guard let next = smaller.first else { return nil }
         let planCost = try target.cost(settings, context).perHourUSD
-        let planFootprint = target.footprint(settings)
+        let planDemand = family.demand(servers: servers)
         var prospect: (family: CandidateFamily, servers: Int, p99: Double)?
         for f in smaller where f.excluded == nil {
             func noBigger(_ n: Int) throws -> Bool {
                 let cost = try target.cost(f.settings(n), context).perHourUSD
-                return cost < planCost - 1e-9 || (abs(cost - planCost) <= 1e-9 && target.footprint(f.settings(n)) < planFootprint)
+                return cost < planCost - 1e-9
+                    || (abs(cost - planCost) <= 1e-9 && f.demand(servers: n) <= planDemand * (1 + policy.demandTolerance))
             }
             guard try noBigger(f.servers.lowerBound) else { continue }
             // The cost grows with the count: bisect for the largest count still no bigger.
@@ -433,7 +441,7 @@ package struct CapacityPlanner: Sendable {
         if let why = next.excluded { return .excluded(next.settings(servers), why) }
         return .excluded(
             next.settings(next.servers.lowerBound),
-            "the fewest of the next size down that carry \(next.partitioned ? "their share" : "the peak") already cost or reserve more than the plan, and no smaller size does better"
+            "the fewest of the next size down that carry \(next.partitioned ? "their share" : "the peak") already cost more than the plan, or the same while demanding more than \(Int((policy.demandTolerance * 100).rounded()))% more per request, and no smaller size does better"
         )
     }
 

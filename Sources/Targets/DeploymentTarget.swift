@@ -18,10 +18,6 @@ package protocol DeploymentTarget: Sendable {
     func deployPhases(_ context: TargetContext) -> [String: Double]
     /// What `settings` cost, per hour (the one cost function planner and simulator share).
     func cost(_ settings: TargetConfigurations, _ context: TargetContext) throws -> TargetCost
-    /// What `settings` reserve at the peak, in the target's own unit (vCPU of replicas or
-    /// containers, the hardware price of the devices, FPGAs): between configurations of equal
-    /// cost, the one reserving less is the smaller.
-    func footprint(_ settings: TargetConfigurations) -> Double
     /// The deployment parameters of `settings`, in Azure ML's names.
     func parameters(_ settings: TargetConfigurations, _ context: TargetContext) throws -> [String: ConfigValue]
     /// `settings` as people read them ("3–12 replicas × 2 cpu_cores (Standard_D4s_v3)").
@@ -130,6 +126,17 @@ package struct CandidateFamily: Sendable {
     /// Why the planner may not use this size (a sizing rule), when it may not; it is still
     /// named as a plan's smaller neighbour.
     package var excluded: String?
+
+    /// What `servers` of this family reserve for the same work, in the size's unit: the size ×
+    /// one request's mean service time (what the sizing rule's replica count is proportional to,
+    /// before it rounds up), or the size × the count for a partitioned family (a site's devices,
+    /// whose number the site fixes). Between equal-cost configurations the planner compares
+    /// demands: unlike replicas × size after rounding (31 × 0.5 vCPU against 16 × 1 vCPU), they
+    /// do not change order with the last percent of the measured service time, since every
+    /// size's time scales alike when the host is faster or slower.
+    package func demand(servers n: Int) -> Double {
+        partitioned ? size * Double(n) : size * service.meanSeconds
+    }
 
     package init(
         service: ServiceTime, servers: ClosedRange<Int>, partitioned: Bool = false, series: String = "", size: Double = 0,

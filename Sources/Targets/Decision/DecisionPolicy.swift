@@ -26,6 +26,15 @@ package struct DecisionPolicy: Sendable, Codable, Equatable {
     package var maxFPGAs = 64
     /// Verification: how many times a plan that misses in simulation is grown and simulated again.
     package var verificationAttempts = 6
+    /// Between configurations of equal cost, a smaller size becomes the plan when its
+    /// ``CandidateFamily/demand(servers:)`` is at most this share above the plan's: near-ties go
+    /// to the smaller size (less left unused when its replica count rounds up, finer autoscaling
+    /// steps, less capacity lost with one replica) by rule rather than by the last percent of a
+    /// measurement. For a model whose time halves with twice the vCPU, 0.5 and 1 vCPU demand the
+    /// same but for the per-request overhead; 5% is well above what separates sizes from one
+    /// host to another (`Scripts/check-host-invariance.py`: every target's service time moved by
+    /// the same factor within 0.3%).
+    package var demandTolerance = 0.05
     /// How much AKS replicas grow per failed verification (a quarter: the simulation's
     /// difference from Erlang C is a queueing-tail effect of tens of percent at most).
     package var replicaGrowthOnMiss = 0.25

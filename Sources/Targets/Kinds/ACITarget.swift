@@ -24,8 +24,6 @@ package struct ACITarget: DeploymentTarget {
             perHourUSD: 3600 * (c.cpuCores * context.pricing.aciVcpuSecond.usd + c.memoryGB * context.pricing.aciGbSecond.usd))
     }
 
-    package func footprint(_ settings: TargetConfigurations) -> Double { settings.aci.cpuCores }
-
     package func parameters(_ settings: TargetConfigurations, _ context: TargetContext) -> [String: ConfigValue] {
         ["cpu_cores": .number(settings.aci.cpuCores), "memory_gb": .number(settings.aci.memoryGB), "container_groups": 1]
     }

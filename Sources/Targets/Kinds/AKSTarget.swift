@@ -43,10 +43,6 @@ package struct AKSTarget: DeploymentTarget {
         return TargetCost(perHourUSD: Double(nodes) * price + context.pricing.aksControlPlaneHour.usd)
     }
 
-    package func footprint(_ settings: TargetConfigurations) -> Double {
-        Double(maxReplicas(settings.aks)) * settings.aks.cpuCores
-    }
-
     package func parameters(_ settings: TargetConfigurations, _ context: TargetContext) throws -> [String: ConfigValue] {
         let c = settings.aks
         let (perNode, nodes) = try packing(settings, context)

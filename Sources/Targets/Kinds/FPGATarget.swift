@@ -29,8 +29,6 @@ package struct FPGATarget: DeploymentTarget {
             perHourUSD: Double(settings.fpga.fpgas) * context.pricing.fpgaVmHour.usd, isEstimate: context.pricing.fpgaVmHour.estimate)
     }
 
-    package func footprint(_ settings: TargetConfigurations) -> Double { Double(settings.fpga.fpgas) }
-
     package func parameters(_ settings: TargetConfigurations, _ context: TargetContext) throws -> [String: ConfigValue] {
         let s = try serviceTime(settings, context)
         return [

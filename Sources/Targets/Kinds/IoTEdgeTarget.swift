@@ -32,10 +32,6 @@ package struct IoTEdgeTarget: DeploymentTarget {
         return TargetCost(perHourUSD: perMonth / Pricing.hoursPerMonth)
     }
 
-    package func footprint(_ settings: TargetConfigurations) -> Double {
-        Double(settings.edge.devices) * ((try? HardwareProfile.named(settings.edge.device))?.hardwareUSD ?? 0)
-    }
-
     package func parameters(_ settings: TargetConfigurations, _ context: TargetContext) throws -> [String: ConfigValue] {
         let c = settings.edge
         let device = try HardwareProfile.named(c.device)

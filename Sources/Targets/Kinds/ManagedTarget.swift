@@ -41,10 +41,6 @@ package struct ManagedTarget: DeploymentTarget {
         return TargetCost(perHourUSD: Double(c.autoscaleMaxInstances) * price.usd, isEstimate: price.estimate)
     }
 
-    package func footprint(_ settings: TargetConfigurations) -> Double {
-        Double(settings.managed.autoscaleMaxInstances) * ((try? HardwareProfile.named(settings.managed.instanceType))?.cores ?? 0)
-    }
-
     package func parameters(_ settings: TargetConfigurations, _ context: TargetContext) throws -> [String: ConfigValue] {
         let c = settings.managed
         let vm = try HardwareProfile.named(c.instanceType)
