@@ -69,6 +69,15 @@ package struct CapacityPlanner: Sendable {
         return q.waitPercentile(0.99) * (1 + cs2) / 2 + s99
     }
 
+    /// The analytic p99 of `n` servers of `f` at `rate` (a partitioned family: one server with
+    /// its `1/n` share; a sizing rule's servers at the peak counted).
+    func analyticP99(_ f: CandidateFamily, _ n: Int, rate: Double, maxUtilization: Double) -> Double? {
+        let servers = f.peakServers(n)
+        return Self.analyticP99(
+            samples: f.service.samples, servers: f.partitioned ? 1 : servers, rate: f.partitioned ? rate / Double(servers) : rate,
+            maxUtilization: maxUtilization)
+    }
+
     func context() throws -> TargetContext {
         try TargetContext(
             graph: graph, fpgaOffered: fpgaOffered, batch: workload.batch, calibration: calibration, pricing: pricing,
@@ -139,11 +148,7 @@ package struct CapacityPlanner: Sendable {
         for family in families where family.excluded == nil {
             let worst = family.service.samples.max() ?? family.service.meanSeconds
             for n in family.servers {
-                guard
-                    let p = Self.analyticP99(
-                        samples: family.service.samples, servers: family.partitioned ? 1 : n,
-                        rate: family.partitioned ? rate / Double(n) : rate, maxUtilization: policy.maxAnalyticUtilization)
-                else { continue }  // not enough servers for the load yet
+                guard let p = analyticP99(family, n, rate: rate, maxUtilization: policy.maxAnalyticUtilization) else { continue }  // not enough servers for the load yet
                 if p + networkSeconds < closest {
                     closest = p + networkSeconds
                     closestAt = (family, n)
@@ -181,9 +186,7 @@ package struct CapacityPlanner: Sendable {
         var best = (settings: f.settings(at.servers), p99Seconds: Double.infinity)
         for n in at.servers...min(f.servers.upperBound, at.servers + 256) {
             guard
-                let p = Self.analyticP99(
-                    samples: f.service.samples, servers: f.partitioned ? 1 : n, rate: f.partitioned ? rate / Double(n) : rate,
-                    maxUtilization: policy.maxAnalyticUtilization), p < best.p99Seconds
+                let p = analyticP99(f, n, rate: rate, maxUtilization: policy.maxAnalyticUtilization), p < best.p99Seconds
             else { continue }
             best = (f.settings(n), p)
             if p <= 1.05 * floor { break }
@@ -330,25 +333,26 @@ package struct CapacityPlanner: Sendable {
                 // The fewest servers of this size that still meet the SLO, by bisection (fewer
                 // servers never serve better); the count just below is the failing neighbour.
                 evidence = Neighbours()
-                var (low, failures) = (best.family.servers.lowerBound, [Int: NeighbourCheck]())
-                while low < best.servers, walk > 0 {
-                    let mid = low + (best.servers - low) / 2
+                var (low, high, failures) = (best.family.servers.lowerBound, best.servers, [Int: NeighbourCheck]())
+                while low < high, walk > 0 {
+                    let mid = low + (high - low) / 2
                     let fewer = best.family.settings(mid)
                     // A sizing rule can keep the configuration as it is (AKS's autoscale maximum).
                     if fewer == best.settings {
-                        best.servers = mid
+                        high = mid
                         continue
                     }
                     let r = try simulate(fewer)
                     walk -= 1
                     if meets(r) {
                         best = (best.family, mid, fewer, r)
+                        high = mid
                     } else {
                         failures[mid] = try check(fewer, r)
                         low = mid + 1
                     }
                 }
-                evidence.fewer = failures[best.servers - 1]
+                evidence.fewer = failures[high - 1]
                 // The next smaller size: if it meets the SLO at no more cost, it is the plan.
                 guard walk > 0,
                     let step = try smallerSize(
@@ -373,9 +377,7 @@ package struct CapacityPlanner: Sendable {
             }
             // The analytic p99 of the configuration chosen (its family's queue, as in the search).
             let f = best.family
-            let analytic = Self.analyticP99(
-                samples: f.service.samples, servers: f.partitioned ? 1 : best.servers,
-                rate: f.partitioned ? traffic.offeredRps / Double(best.servers) : traffic.offeredRps, maxUtilization: 1)
+            let analytic = analyticP99(f, best.servers, rate: traffic.offeredRps, maxUtilization: 1)
             return (best.settings, best.result, evidence, analytic.map { $0 + networkSeconds })
         }
         // Nothing the analytics accepted meets the SLO in simulation: grow the cheapest.
@@ -431,9 +433,7 @@ package struct CapacityPlanner: Sendable {
                 if try noBigger(mid) { low = mid } else { high = mid - 1 }
             }
             guard
-                let p99 = Self.analyticP99(
-                    samples: f.service.samples, servers: f.partitioned ? 1 : low, rate: f.partitioned ? rate / Double(low) : rate,
-                    maxUtilization: 1)
+                let p99 = analyticP99(f, low, rate: rate, maxUtilization: 1)
             else { continue }
             if prospect == nil || p99 < prospect!.p99 { prospect = (f, low, p99) }
         }

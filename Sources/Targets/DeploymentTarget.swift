@@ -126,6 +126,9 @@ package struct CandidateFamily: Sendable {
     /// Why the planner may not use this size (a sizing rule), when it may not; it is still
     /// named as a plan's smaller neighbour.
     package var excluded: String?
+    /// How many servers `settings(n)` has at the peak, when a sizing rule raises it above `n`
+    /// (AKS's autoscale maximum from Azure ML's `ceil(rps × seconds / utilization)`).
+    package var peakServers: @Sendable (Int) -> Int = { $0 }
 
     /// What `servers` of this family reserve for the same work, in the size's unit: the size ×
     /// one request's mean service time (what the sizing rule's replica count is proportional to,
@@ -140,8 +143,10 @@ package struct CandidateFamily: Sendable {
 
     package init(
         service: ServiceTime, servers: ClosedRange<Int>, partitioned: Bool = false, series: String = "", size: Double = 0,
-        excluded: String? = nil, settings: @escaping @Sendable (Int) -> TargetConfigurations
+        excluded: String? = nil, peakServers: @escaping @Sendable (Int) -> Int = { $0 },
+        settings: @escaping @Sendable (Int) -> TargetConfigurations
     ) {
+        self.peakServers = peakServers
         self.service = service
         self.servers = servers
         self.partitioned = partitioned

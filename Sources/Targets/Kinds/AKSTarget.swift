@@ -114,7 +114,10 @@ package struct AKSTarget: DeploymentTarget {
                 let sizing = Int((rate * st.meanSeconds / policy.sizingUtilization).rounded(.up))
                 let floor = max(1, Int((context.meanRps * st.meanSeconds / policy.sizingUtilization).rounded(.up)))
                 families.append(
-                    CandidateFamily(service: st, servers: start...(start + policy.maxExtraReplicas), series: node.id, size: cores) {
+                    CandidateFamily(
+                        service: st, servers: start...(start + policy.maxExtraReplicas), series: node.id, size: cores,
+                        peakServers: { max($0, sizing) }
+                    ) {
                         replicas in
                         var s = base
                         s.aks.nodeSize = node.id
