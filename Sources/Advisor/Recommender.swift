@@ -289,8 +289,8 @@ package struct Recommender: Sendable {
                     AnswerBoundary(
                         requirement: .budget, target: w.target, value: v.plan.costPerMonthUSD,
                         text: String(
-                            format: "with a budget of ≥ USD %.2f/month (yours: USD %.4g) the answer is %@ (%@)",
-                            v.plan.costPerMonthUSD, budget, w.target.rawValue, w.plan.summary)))
+                            format: "with a budget of ≥ %@/month (yours: USD %.4g) the answer is %@ (%@)",
+                            Grouped.usd(v.plan.costPerMonthUSD), budget, w.target.rawValue, w.plan.summary)))
                 break
             }
         }
@@ -364,7 +364,7 @@ package struct Recommender: Sendable {
         if let budget = r.budgetUSDPerMonth, plan.feasible, plan.costPerMonthUSD > budget {
             reasons.append(
                 Reason(
-                    .budget, .blocks, evidence: String(format: "USD %.2f/month > budget USD %.4g", plan.costPerMonthUSD, budget),
+                    .budget, .blocks, evidence: String(format: "%@/month > budget USD %.4g", Grouped.usd(plan.costPerMonthUSD), budget),
                     text: "costs more than the budget"))
         }
         return reasons
@@ -434,8 +434,8 @@ enum RecommendationSummary {
                 "Deploy to \(kind.displayName) (\(v.plan.summary)): "
                 + (deciding.isEmpty ? "" : deciding.joined(separator: "; ") + "; ")
                 + String(
-                    format: "p99 %.2f ms at the %.4g requests/s peak within the %.4g ms SLO, USD %.2f/month%@.", v.plan.p99Ms ?? 0,
-                    r.peakRps, r.sloMs, v.plan.costPerMonthUSD, v.plan.costIsEstimate ? " (estimate)" : "")
+                    format: "p99 %.2f ms at the %.4g requests/s peak within the %.4g ms SLO, %@/month%@.", v.plan.p99Ms ?? 0,
+                    r.peakRps, r.sloMs, Grouped.usd(v.plan.costPerMonthUSD), v.plan.costIsEstimate ? " (estimate)" : "")
             let out = verdicts.filter { $0.verdict == .ruledOut }
             if !out.isEmpty {
                 summary += " Ruled out: " + out.map { "\($0.target.rawValue) (\($0.blockers.first!.text))" }.joined(separator: "; ") + "."
@@ -452,7 +452,7 @@ enum RecommendationSummary {
         if let nearest, let v = verdicts.first(where: { $0.target == nearest }) {
             let needs = v.blockers.map { b -> String in
                 switch b.criterion {
-                case .budget: String(format: "a budget of USD %.2f/month", v.plan.costPerMonthUSD)
+                case .budget: "a budget of \(Grouped.usd(v.plan.costPerMonthUSD))/month"
                 case .deployDeadline: String(format: "a deadline of %.1f minutes", v.plan.deployMinutes)
                 case .latencySLO: v.plan.closestP99Ms.map { String(format: "an SLO of %.4g ms", $0) } ?? "a looser SLO"
                 default: b.criterion.rawValue

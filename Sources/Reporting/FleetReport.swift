@@ -358,7 +358,7 @@ package enum FleetTables {
         let parts = d.totals.map { "\($0.workloads) on \($0.target.rawValue)" }
         return "\(d.workloads.count) workloads: " + (parts.isEmpty ? "none answered" : parts.joined(separator: ", "))
             + (d.unanswered.isEmpty ? "" : ", \(d.unanswered.count) with no qualifying target")
-            + "; USD \(Grouped.fixed(sum))/month for the recommended plans"
+            + "; \(Grouped.usd(sum))/month for the recommended plans"
             + (d.quick ? " (quick: profiles and queueing analytics only)." : ".")
     }
 }

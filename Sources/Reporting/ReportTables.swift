@@ -4,23 +4,6 @@ import Foundation
 import Simulation
 import Targets
 
-/// Money and counts in tables: fixed decimals with thousands grouped ("12,045.00").
-enum Grouped {
-    static func fixed(_ x: Double, _ decimals: Int = 2) -> String {
-        guard x.isFinite else { return "—" }
-        let text = String(format: "%.\(decimals)f", abs(x))
-        let parts = text.split(separator: ".", maxSplits: 1)
-        var whole = String(parts[0])
-        var groups: [String] = []
-        while whole.count > 3 {
-            groups.insert(String(whole.suffix(3)), at: 0)
-            whole.removeLast(3)
-        }
-        groups.insert(whole, at: 0)
-        return (x < 0 ? "-" : "") + groups.joined(separator: ",") + (parts.count > 1 ? "." + parts[1] : "")
-    }
-}
-
 /// The predicted-versus-measured table (`report --validate`), shared by HTML and Markdown.
 enum ValidationTable {
     static let header = [

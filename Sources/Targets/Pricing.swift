@@ -125,3 +125,25 @@ package struct Pricing: Sendable, Codable, Equatable {
         return b
     }
 }
+
+/// Money and counts in tables: fixed decimals with thousands grouped ("12,045.00").
+package enum Grouped {
+    package static func fixed(_ x: Double, _ decimals: Int = 2) -> String {
+        guard x.isFinite else { return "—" }
+        let text = String(format: "%.\(decimals)f", abs(x))
+        let parts = text.split(separator: ".", maxSplits: 1)
+        var whole = String(parts[0])
+        var groups: [String] = []
+        while whole.count > 3 {
+            groups.insert(String(whole.suffix(3)), at: 0)
+            whole.removeLast(3)
+        }
+        groups.insert(whole, at: 0)
+        return (x < 0 ? "-" : "") + groups.joined(separator: ",") + (parts.count > 1 ? "." + parts[1] : "")
+    }
+}
+
+extension Grouped {
+    /// An amount of money as every sentence and table prints it: "USD 3,613.50".
+    package static func usd(_ x: Double) -> String { "USD " + fixed(x) }
+}

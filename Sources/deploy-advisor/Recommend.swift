@@ -70,8 +70,9 @@ enum RecommendationText {
             if let s = v.scoreBreakdown {
                 lines.append(
                     String(
-                        format: "  = fit %.2f, cost %.2f (USD %.2f/month%@), latency %.2f, deploy %.2f (%.1f min)", s.fit, s.cost,
-                        v.plan.costPerMonthUSD, v.plan.costIsEstimate ? ", estimate" : "", s.latency, s.deploy, v.plan.deployMinutes))
+                        format: "  = fit %.2f, cost %.2f (%@/month%@), latency %.2f, deploy %.2f (%.1f min)", s.fit, s.cost,
+                        Grouped.usd(v.plan.costPerMonthUSD), v.plan.costIsEstimate ? ", estimate" : "", s.latency, s.deploy,
+                        v.plan.deployMinutes))
             }
         }
         return lines.joined(separator: "\n")

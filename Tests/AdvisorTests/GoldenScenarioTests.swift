@@ -206,7 +206,7 @@ struct GoldenScenarioTests {
         #expect(
             r.summary.contains(String(format: "p99 %.2f ms at the %.4g requests/s peak", try #require(plan.p99Ms), peak)), "\(r.summary)")
         #expect(
-            r.summary.contains(String(format: "USD %.2f/month (estimate).", plan.costPerMonthUSD)) == plan.costIsEstimate, "\(r.summary)")
+            r.summary.contains("\(Grouped.usd(plan.costPerMonthUSD))/month (estimate).") == plan.costIsEstimate, "\(r.summary)")
     }
 
     /// Support status as data: the document's ACI answer (dev/test, quick validation) carries

@@ -63,7 +63,7 @@ struct ReportTests {
     @Test func groupedNumbers() {
         #expect(Grouped.fixed(12045) == "12,045.00" && Grouped.fixed(999.999) == "1,000.00" && Grouped.fixed(0.5, 0) == "0")
         #expect(Grouped.fixed(-1_234_567.891, 1) == "-1,234,567.9" && Grouped.fixed(740.22) == "740.22")
-        #expect(Grouped.fixed(.nan) == "—")
+        #expect(Grouped.fixed(.nan) == "—" && Grouped.usd(3613.5) == "USD 3,613.50")
     }
 
     @Test func htmlIsWellFormedSelfContainedAndAgreesWithResultsJSON() throws {
@@ -220,7 +220,7 @@ struct ReportConsistencyTests {
             #expect(row[3] == p99 && d.recommendation.summary.contains("p99 \(p99) ms at the"), "\(row) | \(d.recommendation.summary)")
             // The same number, grouped in the table ("3,613.50") and plain in the sentence.
             #expect(row[4] == Grouped.fixed(p.costPerMonthUSD), "\(row)")
-            #expect(d.recommendation.summary.contains(String(format: "USD %.2f/month", p.costPerMonthUSD)))
+            #expect(d.recommendation.summary.contains("\(Grouped.usd(p.costPerMonthUSD))/month"))
         }
         for (r, row) in zip(d.targets, comparison) {
             let p = try #require(d.plans.first { $0.target == r.target })

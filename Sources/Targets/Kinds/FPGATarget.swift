@@ -142,14 +142,14 @@ package struct FPGATarget: DeploymentTarget {
                             .ultraLowLatency, .favors,
                             evidence: String(
                                 format:
-                                    "p99 %.2f ms at USD %.2f/month; the cheapest CPU target meeting the SLO of %.4g ms, %@, costs USD %.2f",
-                                p, plan.costPerMonthUSD, r.sloMs, cpu.rawValue, cpuUSD),
+                                    "p99 %.2f ms at %@/month; the cheapest CPU target meeting the SLO of %.4g ms, %@, costs %@",
+                                p, Grouped.usd(plan.costPerMonthUSD), r.sloMs, cpu.rawValue, Grouped.usd(cpuUSD)),
                             text: "the SLO needs the FPGA's latency to be met at the lowest cost"))
                 } else {
                     reasons.append(
                         Reason(
                             .ultraLowLatency, .against,
-                            evidence: String(format: "%@ meets the SLO of %.4g ms at USD %.2f/month", cpu.rawValue, r.sloMs, cpuUSD),
+                            evidence: String(format: "%@ meets the SLO of %.4g ms at %@/month", cpu.rawValue, r.sloMs, Grouped.usd(cpuUSD)),
                             text: "the SLO does not need an FPGA: a CPU target meets it for less"))
                 }
             } else {
