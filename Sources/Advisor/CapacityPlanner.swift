@@ -148,7 +148,8 @@ package struct CapacityPlanner: Sendable {
         for family in families where family.excluded == nil {
             let worst = family.service.samples.max() ?? family.service.meanSeconds
             for n in family.servers {
-                guard let p = analyticP99(family, n, rate: rate, maxUtilization: policy.maxAnalyticUtilization) else { continue }  // not enough servers for the load yet
+                // No figure: not enough servers for the load yet.
+                guard let p = analyticP99(family, n, rate: rate, maxUtilization: policy.maxAnalyticUtilization) else { continue }
                 if p + networkSeconds < closest {
                     closest = p + networkSeconds
                     closestAt = (family, n)
