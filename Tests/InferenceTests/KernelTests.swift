@@ -87,6 +87,25 @@ struct KernelTests {
             input: [3, 28, 28], attributes: Conv2DAttributes(outChannels: 3, kernel: 3, stride: 2, padding: 1, groups: 3, bias: true),
             batch: 1),
         ConvCase(input: [2, 11, 13], attributes: Conv2DAttributes(outChannels: 2, kernel: 3, stride: 2, padding: 0, groups: 2), batch: 2),
+        // Narrow planes through the zero-padded copy with uneven padding and strides.
+        ConvCase(
+            input: [2, 6, 9],
+            attributes: Conv2DAttributes(
+                outChannels: 2, kernelH: 3, kernelW: 3, strideH: 2, strideW: 1, padTop: 2, padLeft: 2, padBottom: 0,
+                padRight: 0, dilationH: 1, dilationW: 1, groups: 2, bias: true),
+            batch: 2),
+        ConvCase(
+            input: [3, 12, 20],
+            attributes: Conv2DAttributes(
+                outChannels: 3, kernelH: 3, kernelW: 3, strideH: 1, strideW: 2, padTop: 0, padLeft: 0, padBottom: 1,
+                padRight: 1, dilationH: 1, dilationW: 1, groups: 3, bias: false),
+            batch: 1),
+        ConvCase(
+            input: [2, 16, 16],
+            attributes: Conv2DAttributes(
+                outChannels: 2, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 0, padBottom: 1,
+                padRight: 2, dilationH: 1, dilationW: 1, groups: 2, bias: true),
+            batch: 1),
     ]
 
     @Test("convolution", arguments: convCases)
