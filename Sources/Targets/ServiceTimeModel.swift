@@ -328,10 +328,11 @@ package enum ServiceTimeModel {
     }
 
     /// The cache file of a calibration: keyed by model, batch, iterations, this host (CPU model,
-    /// cores, OpenBLAS build) and the tool version.
+    /// cores, OpenBLAS build), the tool version and the engine's revision (a changed kernel
+    /// measures again instead of reusing a measurement of the old one).
     static func cacheFile(modelKey: String, batch: Int, iterations: Int, cacheDirectory: String, toolVersion: String) -> String {
         let identity = "\(HostCalibration.cpuModelName())|\(ProcessInfo.processInfo.activeProcessorCount)|\(BLAS.configuration)"
-        let key = "v2|\(modelKey)|\(batch)|\(iterations)|\(identity)|\(toolVersion)"
+        let key = "v2|\(modelKey)|\(batch)|\(iterations)|\(identity)|\(toolVersion)|engine \(CPUExecutor.engineRevision)"
         return cacheDirectory + "/calibration-" + fnv(key) + ".json"
     }
 

@@ -16,6 +16,11 @@ import Foundation
 ///
 /// An executor is a class because it owns its memory; it is not thread-safe (one run at a time).
 package final class CPUExecutor: @unchecked Sendable {
+    /// The engine's revision: part of the calibration cache's key, so measurements of an older
+    /// engine are not reused. Raise it with any change that can change a step's time (a kernel,
+    /// the step planner's fusions, threading). 2: the depthwise 3×3 kernel's vector row ends
+    /// (2026-12-07), which calibrations cached under the same tool version kept hiding.
+    package static let engineRevision = 2
     /// The model as prepared.
     package let graph: ModelGraph
     /// Samples per run.
