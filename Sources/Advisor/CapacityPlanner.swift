@@ -305,9 +305,10 @@ package struct CapacityPlanner: Sendable {
     /// the same size (bisected), then the next smaller size of the same series with as many
     /// servers as cost no more (at equal cost, demanding at most `policy.demandTolerance` more)
     /// — so the plan is the smallest the simulation accepts and its failing neighbours (one
-    /// server fewer, one size smaller) are the evidence. When no candidate meets it, grows the cheapest with
-    /// ``DeploymentTarget/larger(than:_:)``. At most `policy.verificationAttempts` simulations
-    /// to find the first, twice as many to walk down, and as many to grow.
+    /// server fewer, one size smaller) are the evidence. When no candidate meets it, grows the
+    /// cheapest with ``DeploymentTarget/larger(than:_:)``. At most
+    /// `policy.verificationAttempts` simulations to find the first, twice as many to walk down,
+    /// and as many to grow.
     func verified(
         _ target: any DeploymentTarget, _ kind: TargetKind, _ ordered: [Candidate], families: [CandidateFamily], context: TargetContext,
         traffic: TrafficSpec, networkSeconds: Double
@@ -403,11 +404,10 @@ package struct CapacityPlanner: Sendable {
 
     /// The smaller size of the plan's series most likely to do the plan's job for no more (nil
     /// when the plan's size is the smallest). For each smaller size, the most servers of it
-    /// whose cost is below the plan's, or equal with a ``CandidateFamily/demand(servers:)`` no more
-    /// than `policy.demandTolerance` above the plan's
-    /// — the configuration of that size with the most capacity that is no bigger than the
-    /// plan; fewer of that size carry less, so if it misses the SLO, every cheaper configuration
-    /// of that size does too. Of those, the one with the lowest analytic p99 is simulated (a
+    /// whose cost is below the plan's, or equal with a ``CandidateFamily/demand(servers:)`` no
+    /// more than `policy.demandTolerance` above the plan's — the configuration of that size
+    /// with the most capacity that is no bigger than the plan; fewer of that size carry less,
+    /// so if it misses the SLO, every cheaper configuration of that size does too. Of those, the one with the lowest analytic p99 is simulated (a
     /// replica size that packs badly onto nodes can cost more than a smaller one, so the next
     /// size down is not always the best prospect). When no smaller size qualifies, the next
     /// size down is named with the reason.
