@@ -113,17 +113,20 @@ package struct AKSTarget: DeploymentTarget {
                 // Azure ML's sizing rule for the most replicas, and the mean load's for the fewest.
                 let sizing = Int((rate * st.meanSeconds / policy.sizingUtilization).rounded(.up))
                 let floor = max(1, Int((context.meanRps * st.meanSeconds / policy.sizingUtilization).rounded(.up)))
+                // The replicas at the peak: never fewer than the sizing rule's (one rule for the
+                // settings and the planner's analytic figure).
+                let peak: @Sendable (Int) -> Int = { max($0, sizing) }
                 families.append(
                     CandidateFamily(
                         service: st, servers: start...(start + policy.maxExtraReplicas), series: node.id, size: cores,
-                        peakServers: { max($0, sizing) }
+                        peakServers: peak
                     ) {
                         replicas in
                         var s = base
                         s.aks.nodeSize = node.id
                         s.aks.cpuCores = cores
                         s.aks.memoryGB = memory
-                        s.aks.autoscaleMaxReplicas = max(replicas, sizing)
+                        s.aks.autoscaleMaxReplicas = peak(replicas)
                         s.aks.autoscaleMinReplicas = min(floor, s.aks.autoscaleMaxReplicas)
                         return s
                     })
