@@ -137,6 +137,111 @@ struct KernelTests {
         }
     }
 
+    /// An inverted residual (producer → depthwise → 1×1 project) that the planner runs
+    /// pixel-major in the middle: the producer's GEMM writes `[N·H·W, C]`, the depthwise kernel
+    /// vectorizes across channels, the 1×1 reads it back. Shapes with channels past a multiple of
+    /// eight, stride 2, uneven padding, a 5×5 dilated filter, a k×k producer, a residual on the
+    /// projection, batches and threads.
+    struct InvertedResidualCase: CustomTestStringConvertible, Sendable {
+        var input: [Int]
+        var expand: Conv2DAttributes
+        var depthwise: Conv2DAttributes
+        var project: Int
+        var activation: Activation?
+        var residual = false
+        var batch: Int
+        var threads = 1
+        var testDescription: String {
+            let d = depthwise
+            return
+                "in \(input) → \(expand.outChannels) k\(expand.kernelH) → dw k\(d.kernelH) s\(d.strideH),\(d.strideW) p\(d.padTop),\(d.padLeft),\(d.padBottom),\(d.padRight) d\(d.dilationH) → \(project) \(activation.map { "\($0)" } ?? "linear")\(residual ? " +x" : "") n\(batch) t\(threads)"
+        }
+
+        var graph: ModelGraph {
+            var b = GraphBuilder(name: "inverted-residual", inputShape: input)
+            var x = b.add(.conv2d(expand), [b.input], name: "expand")
+            x = b.add(.batchNorm(epsilon: 1e-3), [x], name: "expand.bn")
+            if let activation { x = b.add(.activation(activation), [x], name: "expand.act") }
+            x = b.add(.conv2d(depthwise), [x], name: "dw")
+            if let activation { x = b.add(.activation(activation), [x], name: "dw.act") }
+            let y = b.add(.conv2d(Conv2DAttributes(outChannels: project, kernel: 1, bias: true)), [x], name: "project")
+            if residual { b.add(.add, [y, b.input], name: "add") }
+            return b.build()
+        }
+    }
+
+    static let invertedResidualCases: [InvertedResidualCase] = [
+        InvertedResidualCase(
+            input: [8, 14, 14], expand: Conv2DAttributes(outChannels: 48, kernel: 1),
+            depthwise: Conv2DAttributes(outChannels: 48, kernel: 3, padding: 1, groups: 48, bias: true), project: 8,
+            activation: .relu6, residual: true, batch: 1),
+        InvertedResidualCase(
+            input: [6, 17, 15], expand: Conv2DAttributes(outChannels: 21, kernel: 1, bias: true),
+            depthwise: Conv2DAttributes(outChannels: 21, kernel: 3, stride: 2, padding: 1, groups: 21), project: 9,
+            activation: .relu, batch: 3),
+        InvertedResidualCase(
+            input: [3, 16, 16], expand: Conv2DAttributes(outChannels: 32, kernel: 3, stride: 2, padding: 1),
+            depthwise: Conv2DAttributes(outChannels: 32, kernel: 3, padding: 1, groups: 32, bias: true), project: 16,
+            activation: .relu6, batch: 2),
+        InvertedResidualCase(
+            input: [5, 7, 7], expand: Conv2DAttributes(outChannels: 19, kernel: 1),
+            depthwise: Conv2DAttributes(
+                outChannels: 19, kernelH: 3, kernelW: 3, strideH: 2, strideW: 1, padTop: 2, padLeft: 0, padBottom: 0,
+                padRight: 2, dilationH: 1, dilationW: 1, groups: 19, bias: true),
+            project: 4, activation: nil, batch: 2),
+        InvertedResidualCase(
+            input: [4, 12, 11], expand: Conv2DAttributes(outChannels: 24, kernel: 1),
+            depthwise: Conv2DAttributes(outChannels: 24, kernel: 5, padding: 4, dilation: 2, groups: 24), project: 7,
+            activation: .relu6, batch: 1),
+        InvertedResidualCase(
+            input: [8, 33, 29], expand: Conv2DAttributes(outChannels: 40, kernel: 1, bias: true),
+            depthwise: Conv2DAttributes(outChannels: 40, kernel: 3, stride: 2, padding: 1, groups: 40, bias: true), project: 8,
+            activation: .relu6, batch: 2, threads: 3),
+        InvertedResidualCase(
+            input: [8, 28, 28], expand: Conv2DAttributes(outChannels: 64, kernel: 1),
+            depthwise: Conv2DAttributes(outChannels: 64, kernel: 3, padding: 1, groups: 64, bias: true), project: 8,
+            activation: .relu6, residual: true, batch: 1, threads: 2),
+    ]
+
+    @Test("inverted residual through the pixel-major depthwise path", arguments: invertedResidualCases)
+    func invertedResidual(_ c: InvertedResidualCase) throws {
+        let g = try c.graph.withRandomWeights(seed: 21)
+        let executor = try CPUExecutor(graph: g, batch: c.batch, threads: c.threads)
+        // The planner took the pixel-major path (else this test would check the channel-major one).
+        let marked = executor.steps.filter {
+            switch $0 {
+            case .depthwise(let s): s.inputPixelMajor && s.outputPixelMajor
+            case .convolution(let s): s.inputPixelMajor != s.outputPixelMajor
+            default: false
+            }
+        }
+        #expect(marked.count == 3, "\(c.testDescription): \(executor.stepNames)")
+        let input = ReferenceInterpreter.randomInput(count: executor.inputCount, seed: 5)
+        let err = ReferenceInterpreter.relativeError(try executor.run(input), try ReferenceInterpreter.run(g, input: input, batch: c.batch))
+        #expect(err <= Self.tolerance, "\(c.testDescription): relative error \(err)")
+    }
+
+    /// With a second reader of the expanded value (a residual around the block) the layers stay
+    /// channel-major (and still match the reference).
+    @Test("pixel-major path only where nothing else reads the values")
+    func pixelMajorOnlyForPrivateValues() throws {
+        var b = GraphBuilder(name: "shared-expand", inputShape: [8, 10, 10])
+        let e = b.add(.conv2d(Conv2DAttributes(outChannels: 16, kernel: 1)), [b.input], name: "expand")
+        let d = b.add(.conv2d(Conv2DAttributes(outChannels: 16, kernel: 3, padding: 1, groups: 16)), [e], name: "dw")
+        let p = b.add(.conv2d(Conv2DAttributes(outChannels: 16, kernel: 1)), [d], name: "project")
+        b.add(.add, [p, e], name: "add")
+        let g = try b.build().withRandomWeights(seed: 4)
+        let executor = try CPUExecutor(graph: g, batch: 2, threads: 1)
+        for step in executor.steps {
+            if case .depthwise(let s) = step { #expect(!s.inputPixelMajor) }
+            if case .convolution(let s) = step { #expect(!s.inputPixelMajor && !s.outputPixelMajor) }
+        }
+        let input = ReferenceInterpreter.randomInput(count: executor.inputCount, seed: 6)
+        #expect(
+            ReferenceInterpreter.relativeError(try executor.run(input), try ReferenceInterpreter.run(g, input: input, batch: 2))
+                <= Self.tolerance)
+    }
+
     @Test("dense", arguments: [(17, 5, true, 1), (64, 33, false, 3), (1, 1, true, 2)])
     func dense(_ inFeatures: Int, _ units: Int, _ bias: Bool, _ batch: Int) throws {
         try check(single(.dense(units: units, bias: bias), input: [inFeatures]), batch: batch)

@@ -19,8 +19,9 @@ package final class CPUExecutor: @unchecked Sendable {
     /// The engine's revision: part of the calibration cache's key, so measurements of an older
     /// engine are not reused. Raise it with any change that can change a step's time (a kernel,
     /// the step planner's fusions, threading). 2: the depthwise 3×3 kernel's vector row ends
-    /// (2026-12-07), which calibrations cached under the same tool version kept hiding.
-    package static let engineRevision = 2
+    /// (2026-12-07), which calibrations cached under the same tool version kept hiding. 3: the
+    /// inverted residual pixel-major around its depthwise layer (2026-12-08).
+    package static let engineRevision = 3
     /// The model as prepared.
     package let graph: ModelGraph
     /// Samples per run.
@@ -200,10 +201,27 @@ package final class CPUExecutor: @unchecked Sendable {
                 b = UnsafePointer(scratch)
             }
             let y = values[s.y]
-            for group in 0..<s.groups {
+            if s.inputPixelMajor || s.outputPixelMajor {
+                // One group (the planner's rule). `b` is `[K, columns]`, or `[columns, K]` when
+                // the input is pixel-major; a pixel-major output is `[columns, outC]`.
+                let k = kPerGroup
+                let inPM = s.inputPixelMajor
+                if s.outputPixelMajor {
+                    BLAS.sgemm(
+                        transA: !inPM, transB: true, m: columns, n: s.outChannels, k: k, a: b, lda: inPM ? k : columns,
+                        b: s.weights, ldb: k, c: y, ldc: s.outChannels)
+                    ElementwiseKernels.rowBiasActivation(
+                        y, rows: columns, channels: s.outChannels, bias: s.bias, activation: s.activation)
+                    break
+                }
                 BLAS.sgemm(
-                    m: mPerGroup, n: columns, k: kPerGroup, a: s.weights + group * mPerGroup * kPerGroup, lda: kPerGroup,
-                    b: b + group * kPerGroup * columns, ldb: columns, c: y + group * mPerGroup * columns, ldc: columns)
+                    transB: true, m: s.outChannels, n: columns, k: k, a: s.weights, lda: k, b: b, ldb: k, c: y, ldc: columns)
+            } else {
+                for group in 0..<s.groups {
+                    BLAS.sgemm(
+                        m: mPerGroup, n: columns, k: kPerGroup, a: s.weights + group * mPerGroup * kPerGroup, lda: kPerGroup,
+                        b: b + group * kPerGroup * columns, ldb: columns, c: y + group * mPerGroup * columns, ldc: columns)
+                }
             }
             ElementwiseKernels.biasResidualActivation(
                 y, channels: s.outChannels, rowLength: columns, bias: s.bias,
@@ -213,6 +231,12 @@ package final class CPUExecutor: @unchecked Sendable {
             let y = values[s.y]
             // Bias and a ReLU/ReLU6 are applied as outputs are stored, unless the vector unit's
             // rounding (FPGA emulation) or a residual must come first.
+            if s.inputPixelMajor, let epilogue = ConvolutionKernels.DepthwiseEpilogue(bias: s.bias, activation: s.activation) {
+                ConvolutionKernels.depthwisePixelMajor(
+                    values[s.x], channels: s.inChannels, batch: batch, g, weights: s.weights, y: y, epilogue: epilogue,
+                    threads: threads)
+                break
+            }
             let fused =
                 quantizer == nil && s.residual == nil
                 ? ConvolutionKernels.DepthwiseEpilogue(bias: s.bias, activation: s.activation) : nil

@@ -54,6 +54,31 @@ enum ElementwiseKernels {
         }
     }
 
+    /// Per-channel epilogue over a pixel-major `[rows, channels]` output: `y = act(y + bias[c])`
+    /// (ReLU and ReLU6 in the same pass as the bias).
+    static func rowBiasActivation(
+        _ y: UnsafeMutablePointer<Float>, rows: Int, channels: Int, bias: UnsafePointer<Float>?, activation: Activation?
+    ) {
+        let (low, high): (Float, Float)
+        switch activation {
+        case .relu: (low, high) = (0, .infinity)
+        case .relu6: (low, high) = (0, 6)
+        default: (low, high) = (-.infinity, .infinity)
+        }
+        if let bias {
+            for r in 0..<rows {
+                let row = y + r * channels
+                for c in 0..<channels { row[c] = min(max(row[c] + bias[c], low), high) }
+            }
+        } else if low > -.infinity {
+            for i in 0..<(rows * channels) { y[i] = min(max(y[i], low), high) }
+        }
+        switch activation {
+        case nil, .relu, .relu6: break
+        default: apply(activation, y, rows * channels)
+        }
+    }
+
     /// Per-channel affine transform (an unfolded batch-norm) from `x` to `y` over `[channels, rowLength]`.
     static func scaleShift(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, channels: Int, rowLength: Int,

@@ -96,6 +96,11 @@ struct ConvolutionStep: @unchecked Sendable {
     var activation: Activation?
     /// 1×1, stride 1, no padding: the input is already the GEMM's right-hand matrix.
     var isPointwise: Bool
+    /// The input is pixel-major (`[N·H·W, C]`, channels innermost), as the producing step
+    /// wrote it, instead of the executor's channel-major `[C, N·H·W]`.
+    var inputPixelMajor = false
+    /// The output is written pixel-major (`[N·oH·oW, C]`).
+    var outputPixelMajor = false
 }
 
 struct DenseStep: @unchecked Sendable {

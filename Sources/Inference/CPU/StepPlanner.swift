@@ -263,7 +263,48 @@ struct StepPlanner {
             names.append(name)
             stepNodes.append([i] + Set(absorbedHere).subtracting([i]).filter { $0 > i }.sorted())
         }
+        if quantizer == nil { pixelMajorAroundDepthwise(&steps) }
         return Result(steps: steps, names: names, nodes: stepNodes, scratchElements: scratch)
+    }
+
+    /// Runs a depthwise layer pixel-major (`[N·H·W, C]`) between the GEMM convolutions that feed
+    /// and read it — MobileNet's inverted residual: expand → depthwise → project. The producer's
+    /// GEMM writes its output transposed (`sgemm` takes either orientation at the same cost),
+    /// the depthwise kernel then vectorizes across channels (every tap of every pixel a full
+    /// vector, whatever the plane's width: 7×7 planes cost no more per output than 112×112),
+    /// and the 1×1 consumer reads the transposed input back into the channel-major layout. No
+    /// copy is added. Only when the FPGA emulation is off (its rounding follows the
+    /// channel-major steps), the values in between have no other reader, the producer adds no
+    /// residual, and the depthwise activation is a clamp the kernel applies as it stores.
+    mutating func pixelMajorAroundDepthwise(_ steps: inout [ExecutionStep]) {
+        var readers: [Int: [Int]] = [:]
+        var producer: [Int: Int] = [:]
+        for (k, step) in steps.enumerated() {
+            for v in step.inputs { readers[v, default: []].append(k) }
+            producer[step.output] = k
+        }
+        for d in steps.indices {
+            guard case .depthwise(var dw) = steps[d], dw.residual == nil,
+                ConvolutionKernels.DepthwiseEpilogue(bias: nil, activation: dw.activation) != nil,
+                dw.x != 0, dw.x != graph.output, dw.y != graph.output,
+                readers[dw.x] == [d], let q = readers[dw.y], q.count == 1,
+                let p = producer[dw.x], case .convolution(var expand) = steps[p], expand.groups == 1, expand.residual == nil,
+                expand.y == dw.x, case .convolution(var project) = steps[q[0]], project.groups == 1, project.isPointwise,
+                project.x == dw.y
+            else { continue }
+            // Filters `[C, kH·kW]` → `[kH·kW, C]`: one tap's weights for consecutive channels.
+            let taps = dw.geometry.kernelH * dw.geometry.kernelW
+            var transposed = [Float](repeating: 0, count: taps * dw.outChannels)
+            for c in 0..<dw.outChannels { for t in 0..<taps { transposed[t * dw.outChannels + c] = dw.weights[c * taps + t] } }
+            dw.weights = store(transposed)
+            dw.inputPixelMajor = true
+            dw.outputPixelMajor = true
+            expand.outputPixelMajor = true
+            project.inputPixelMajor = true
+            steps[p] = .convolution(expand)
+            steps[d] = .depthwise(dw)
+            steps[q[0]] = .convolution(project)
+        }
     }
 }
 
