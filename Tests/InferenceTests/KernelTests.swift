@@ -137,6 +137,51 @@ struct KernelTests {
         }
     }
 
+    /// 3×3 stride-1 convolutions through Winograd F(2×2, 3×3): odd output sizes (partial tiles at
+    /// the right and bottom), no and uneven padding, several samples, bias and ReLU, and the
+    /// transforms split over 2 and 3 workers. Each case checks the path was taken.
+    static let winogradCases: [(ConvCase, threads: Int)] = [
+        (ConvCase(input: [16, 12, 12], attributes: Conv2DAttributes(outChannels: 16, kernel: 3, padding: 1), batch: 1), 1),
+        (ConvCase(input: [17, 13, 11], attributes: Conv2DAttributes(outChannels: 20, kernel: 3, padding: 1, bias: true), batch: 2), 1),
+        (ConvCase(input: [16, 10, 15], attributes: Conv2DAttributes(outChannels: 24, kernel: 3), batch: 2), 2),
+        (
+            ConvCase(
+                input: [16, 9, 14],
+                attributes: Conv2DAttributes(
+                    outChannels: 16, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padTop: 2, padLeft: 0, padBottom: 0,
+                    padRight: 1, dilationH: 1, dilationW: 1, groups: 1, bias: true),
+                batch: 3), 3
+        ),
+        (ConvCase(input: [32, 28, 28], attributes: Conv2DAttributes(outChannels: 32, kernel: 3, padding: 1, bias: true), batch: 1), 2),
+    ]
+
+    @Test("3×3 convolution through Winograd F(2×2, 3×3)", arguments: winogradCases)
+    func winograd(_ c: ConvCase, threads: Int) throws {
+        var b = GraphBuilder(name: "winograd", inputShape: c.input)
+        let y = b.add(.conv2d(c.attributes), [b.input], name: "conv")
+        b.add(.activation(.relu), [y], name: "relu")
+        let g = try b.build().withRandomWeights(seed: 13)
+        let executor = try CPUExecutor(graph: g, batch: c.batch, threads: threads)
+        let taken = executor.steps.contains {
+            if case .convolution(let s) = $0 { s.winograd != nil } else { false }
+        }
+        #expect(taken, "\(c.testDescription) did not take the Winograd path")
+        let input = ReferenceInterpreter.randomInput(count: executor.inputCount, seed: 7)
+        let err = ReferenceInterpreter.relativeError(try executor.run(input), try ReferenceInterpreter.run(g, input: input, batch: c.batch))
+        #expect(err <= Self.tolerance, "\(c.testDescription) threads \(threads): relative error \(err)")
+    }
+
+    /// A residual block (3×3 → batch-norm → add → ReLU) through Winograd, the residual fused.
+    @Test("Winograd with a fused residual and batch-norm")
+    func winogradResidual() throws {
+        var b = GraphBuilder(name: "winograd-residual", inputShape: [16, 14, 14])
+        var y = b.add(.conv2d(Conv2DAttributes(outChannels: 16, kernel: 3, padding: 1)), [b.input], name: "conv")
+        y = b.add(.batchNorm(epsilon: 1e-5), [y], name: "bn")
+        y = b.add(.add, [y, b.input], name: "add")
+        b.add(.activation(.relu), [y], name: "relu")
+        try check(b.build(), batch: 2)
+    }
+
     /// An inverted residual (producer → depthwise → 1×1 project) that the planner runs
     /// pixel-major in the middle: the producer's GEMM writes `[N·H·W, C]`, the depthwise kernel
     /// vectorizes across channels, the 1×1 reads it back. Shapes with channels past a multiple of

@@ -20,8 +20,9 @@ package final class CPUExecutor: @unchecked Sendable {
     /// engine are not reused. Raise it with any change that can change a step's time (a kernel,
     /// the step planner's fusions, threading). 2: the depthwise 3×3 kernel's vector row ends
     /// (2026-12-07), which calibrations cached under the same tool version kept hiding. 3: the
-    /// inverted residual pixel-major around its depthwise layer (2026-12-08).
-    package static let engineRevision = 3
+    /// inverted residual pixel-major around its depthwise layer (2026-12-08). 4: 3×3 stride-1
+    /// convolutions through Winograd F(2×2, 3×3) (2026-12-08).
+    package static let engineRevision = 4
     /// The model as prepared.
     package let graph: ModelGraph
     /// Samples per run.
@@ -184,6 +185,15 @@ package final class CPUExecutor: @unchecked Sendable {
             let columns = batch * g.outH * g.outW
             let kPerGroup = (s.inChannels / s.groups) * g.kernelH * g.kernelW
             let mPerGroup = s.outChannels / s.groups
+            if let u = s.winograd {
+                Winograd.convolve(
+                    values[s.x], inChannels: s.inChannels, outChannels: s.outChannels, batch: batch, g, u: u, y: values[s.y],
+                    scratch: scratch, threads: threads)
+                ElementwiseKernels.biasResidualActivation(
+                    values[s.y], channels: s.outChannels, rowLength: columns, bias: s.bias,
+                    residual: s.residual.map { UnsafePointer(values[$0]) }, activation: s.activation)
+                break
+            }
             let b: UnsafePointer<Float>
             if s.isPointwise && quantizer == nil {
                 b = UnsafePointer(values[s.x])

@@ -90,7 +90,7 @@ struct ConvolutionStep: @unchecked Sendable {
     var groups: Int
     var batch: Int
     var geometry: WindowGeometry
-    /// `[outC, inC/groups, kH, kW]`, batch-norm folded in.
+    /// `[outC, inC/groups, kH, kW]`, batch-norm folded in (unused when `winograd` is set).
     var weights: UnsafePointer<Float>
     var bias: UnsafePointer<Float>?
     var activation: Activation?
@@ -101,6 +101,9 @@ struct ConvolutionStep: @unchecked Sendable {
     var inputPixelMajor = false
     /// The output is written pixel-major (`[N·oH·oW, C]`).
     var outputPixelMajor = false
+    /// Winograd F(2×2, 3×3) weights `[16, outC, inC]` (batch-norm folded in) when the layer
+    /// runs that way.
+    var winograd: UnsafePointer<Float>? = nil
 }
 
 struct DenseStep: @unchecked Sendable {

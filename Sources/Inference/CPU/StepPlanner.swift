@@ -121,13 +121,22 @@ struct StepPlanner {
                 let isPointwise =
                     a.kernelH == 1 && a.kernelW == 1 && a.strideH == 1 && a.strideW == 1
                     && a.padTop == 0 && a.padLeft == 0 && a.padBottom == 0 && a.padRight == 0
-                let step = ConvolutionStep(
+                let winograd =
+                    !isDepthwise && quantizer == nil && Winograd.applies(a, inChannels: inShape[0], geometry, batch: batch)
+                var step = ConvolutionStep(
                     x: node.inputs[0], y: last + 1, residual: residual, inChannels: inShape[0], outChannels: a.outChannels,
                     groups: a.groups, batch: batch, geometry: geometry,
-                    weights: isDepthwise ? store(weights) : storeMatrix(weights, rows: a.outChannels, k: weights.count / a.outChannels),
+                    weights: isDepthwise
+                        ? store(weights)
+                        : winograd ? store([]) : storeMatrix(weights, rows: a.outChannels, k: weights.count / a.outChannels),
                     bias: bias.map { store($0) }, activation: activation, isPointwise: isPointwise)
                 if isDepthwise {
                     steps.append(.depthwise(step))
+                } else if winograd {
+                    step.winograd = store(Winograd.transformWeights(weights, outChannels: a.outChannels, inChannels: inShape[0]))
+                    scratch = max(
+                        scratch, Winograd.scratch(geometry, inChannels: inShape[0], outChannels: a.outChannels, batch: batch))
+                    steps.append(.convolution(step))
                 } else {
                     if !isPointwise || quantizer != nil {
                         scratch = max(scratch, inShape[0] * a.kernelH * a.kernelW * batch * out[1] * out[2])
@@ -289,6 +298,7 @@ struct StepPlanner {
                 dw.x != 0, dw.x != graph.output, dw.y != graph.output,
                 readers[dw.x] == [d], let q = readers[dw.y], q.count == 1,
                 let p = producer[dw.x], case .convolution(var expand) = steps[p], expand.groups == 1, expand.residual == nil,
+                expand.winograd == nil,
                 expand.y == dw.x, case .convolution(var project) = steps[q[0]], project.groups == 1, project.isPointwise,
                 project.x == dw.y
             else { continue }
