@@ -142,7 +142,7 @@ struct KernelTests {
     /// transforms split over 2 and 3 workers. Each case checks the path was taken.
     static let winogradCases: [(ConvCase, threads: Int)] = [
         (ConvCase(input: [16, 12, 12], attributes: Conv2DAttributes(outChannels: 16, kernel: 3, padding: 1), batch: 1), 1),
-        (ConvCase(input: [17, 13, 11], attributes: Conv2DAttributes(outChannels: 20, kernel: 3, padding: 1, bias: true), batch: 2), 1),
+        (ConvCase(input: [17, 13, 11], attributes: Conv2DAttributes(outChannels: 20, kernel: 3, padding: 1, bias: true), batch: 2), 3),
         (ConvCase(input: [16, 10, 15], attributes: Conv2DAttributes(outChannels: 24, kernel: 3), batch: 2), 2),
         (
             ConvCase(

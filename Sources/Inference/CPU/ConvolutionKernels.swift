@@ -89,13 +89,19 @@ enum ConvolutionKernels {
         let job = DepthwiseJob(x: x, weights: weights, y: y, g: g, batch: batch, epilogue: epilogue)
         let planes = channels * batch
         let work = planes * g.outH * g.outW * g.kernelH * g.kernelW
-        let parts = threads > 1 && work >= 1 << 15 ? min(threads, planes) : 1
-        if parts == 1 {
-            job.run(0..<planes)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                job.run((planes * part / parts)..<(planes * (part + 1) / parts))
-            }
+        split(planes, parts: threads > 1 && work >= 1 << 15 ? min(threads, planes) : 1) { job.run($1) }
+    }
+
+    /// Runs `body(part, range)` over `0..<count` cut into `parts` contiguous ranges, concurrently
+    /// when there are several (each worker must write only its own range's outputs).
+    @inline(__always)
+    static func split(_ count: Int, parts: Int, _ body: @Sendable (_ part: Int, Range<Int>) -> Void) {
+        if parts <= 1 {
+            body(0, 0..<count)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            body(part, (count * part / parts)..<(count * (part + 1) / parts))
         }
     }
 

@@ -1,5 +1,3 @@
-import Dispatch
-
 extension ConvolutionKernels {
     /// Depthwise convolution on pixel-major values: `x` is `[N, H, W, C]`, `y` is `[N, oH, oW, C]`
     /// and `weights` `[kH·kW, C]` (one tap's filters for consecutive channels). Each output pixel
@@ -15,14 +13,7 @@ extension ConvolutionKernels {
         let job = PixelMajorDepthwiseJob(x: x, weights: weights, y: y, g: g, channels: channels, epilogue: epilogue)
         let rows = batch * g.outH
         let work = rows * g.outW * channels * g.kernelH * g.kernelW
-        let parts = threads > 1 && work >= 1 << 15 ? min(threads, rows) : 1
-        if parts == 1 {
-            job.run(0..<rows)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                job.run((rows * part / parts)..<(rows * (part + 1) / parts))
-            }
-        }
+        split(rows, parts: threads > 1 && work >= 1 << 15 ? min(threads, rows) : 1) { job.run($1) }
     }
 
     /// The operands of one pixel-major depthwise layer; each worker writes only its own output

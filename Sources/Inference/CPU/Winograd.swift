@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions (Lavin & Gray, "Fast Algorithms for
 /// Convolutional Neural Networks", CVPR 2016): each 2×2 output tile is
 /// `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` over a 4×4 input tile `d`, so the multiplications become 16
@@ -78,24 +76,12 @@ enum Winograd {
         let job = Job(
             x: x, u: u, y: y, scratch: scratch, g: g, inChannels: inChannels, outChannels: outChannels, batch: batch)
         let parts = max(1, min(threads, maxWorkers))
-        if parts == 1 {
-            job.transformInput(0..<inChannels, worker: 0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                job.transformInput((inChannels * part / parts)..<(inChannels * (part + 1) / parts), worker: part)
-            }
-        }
+        ConvolutionKernels.split(inChannels, parts: parts) { job.transformInput($1, worker: $0) }
         // The 16 GEMMs on OpenBLAS's threads (splitting them over the workers with OpenBLAS at
         // one thread made every later GEMM wait for OpenBLAS's threads to wake: 57 → 94 ms for
         // ResNet-50 with two threads).
         job.multiply(0..<16)
-        if parts == 1 {
-            job.transformOutput(0..<outChannels)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                job.transformOutput((outChannels * part / parts)..<(outChannels * (part + 1) / parts))
-            }
-        }
+        ConvolutionKernels.split(outChannels, parts: parts) { job.transformOutput($1) }
     }
 
     /// One layer's operands; workers write disjoint channels of `V` and `y` and their own padded
