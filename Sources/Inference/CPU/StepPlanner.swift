@@ -278,7 +278,7 @@ struct StepPlanner {
 
     /// Runs a depthwise layer pixel-major (`[N·H·W, C]`) between the GEMM convolutions that feed
     /// and read it — MobileNet's inverted residual: expand → depthwise → project. The producer's
-    /// GEMM writes its output transposed (`sgemm` takes either orientation at the same cost),
+    /// GEMM writes its output transposed (`sgemm` takes either orientation; measured the same),
     /// the depthwise kernel then vectorizes across channels (every tap of every pixel a full
     /// vector, whatever the plane's width: 7×7 planes cost no more per output than 112×112),
     /// and the 1×1 consumer reads the transposed input back into the channel-major layout. No
