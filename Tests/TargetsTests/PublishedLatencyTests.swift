@@ -64,4 +64,31 @@ struct PublishedLatencyTests {
         let localSlow = ServiceTimeModel.scale(slow, to: .local(Self.nominal), cores: 1, engine: .thisEngine).meanSeconds
         #expect(abs(localSlow / localFast - 3) < 1e-9)
     }
+    /// Fewer multiplications in this engine (Winograd's 3×3 layers, faster than the sgemm rate)
+    /// do not reach the targets: compute-bound steps measured at half their roofline predict the
+    /// same target time as at the roofline; memory-bound steps measured faster than the
+    /// bandwidth allows (from cache) keep their measurement and do lower it.
+    @Test func fewerMultiplicationsHereDoNotReachTheTargets() throws {
+        // MobileNetV2: compute-bound convolutions and memory-bound depthwise layers.
+        let graph = try ModelZoo.graph("mobilenetv2").withRandomWeights(seed: 1)
+        let roof = try ModelCalibration.roofline(graph, modelKey: "m", batch: 1, host: Self.nominal)
+        func halved(computeBound: Bool) -> ModelCalibration {
+            var c = roof
+            let hostFlops = c.host.sgemmGflops1 * 1e9
+            let bandwidth = c.host.memoryGBps * 1e9
+            let before = c.steps.reduce(0) { $0 + $1.seconds1 }
+            for k in c.steps.indices where (c.steps[k].flops / hostFlops >= c.steps[k].bytes / bandwidth) == computeBound {
+                c.steps[k].seconds1 *= 0.5
+            }
+            let after = c.steps.reduce(0) { $0 + $1.seconds1 }
+            #expect(after < before * 0.99, "some steps are \(computeBound ? "compute" : "memory")-bound")
+            c.samples1 = c.samples1.map { $0 * after / before }
+            return c
+        }
+        let base = ServiceTimeModel.scale(roof, to: .d4sv3, cores: 4).meanSeconds
+        let fewerMultiplications = ServiceTimeModel.scale(halved(computeBound: true), to: .d4sv3, cores: 4).meanSeconds
+        #expect(abs(fewerMultiplications - base) / base < 1e-9)
+        let fromCache = ServiceTimeModel.scale(halved(computeBound: false), to: .d4sv3, cores: 4).meanSeconds
+        #expect(fromCache < base * 0.999)
+    }
 }
