@@ -20,6 +20,13 @@ struct KernelTests {
         #expect(err <= tolerance, "\(graph.name) batch \(batch): relative error \(err)")
     }
 
+    /// `executor` (prepared from `g`) against the reference on one random input.
+    func expectMatchesReference(_ executor: CPUExecutor, _ g: ModelGraph, batch: Int, seed: UInt64, _ label: String) throws {
+        let input = ReferenceInterpreter.randomInput(count: executor.inputCount, seed: seed)
+        let err = ReferenceInterpreter.relativeError(try executor.run(input), try ReferenceInterpreter.run(g, input: input, batch: batch))
+        #expect(err <= Self.tolerance, "\(label): relative error \(err)")
+    }
+
     func single(_ op: LayerOp, input: [Int], name: String = "layer") -> ModelGraph {
         ModelGraph(name: name, inputShape: input, nodes: [Node(name: name, op: op, inputs: [0])])
     }
@@ -166,9 +173,7 @@ struct KernelTests {
             if case .convolution(let s) = $0 { s.winograd != nil } else { false }
         }
         #expect(taken, "\(c.testDescription) did not take the Winograd path")
-        let input = ReferenceInterpreter.randomInput(count: executor.inputCount, seed: 7)
-        let err = ReferenceInterpreter.relativeError(try executor.run(input), try ReferenceInterpreter.run(g, input: input, batch: c.batch))
-        #expect(err <= Self.tolerance, "\(c.testDescription) threads \(threads): relative error \(err)")
+        try expectMatchesReference(executor, g, batch: c.batch, seed: 7, "\(c.testDescription) threads \(threads)")
     }
 
     /// A residual block (3×3 → batch-norm → add → ReLU) through Winograd, the residual fused.
@@ -261,9 +266,7 @@ struct KernelTests {
             }
         }
         #expect(marked.count == 3, "\(c.testDescription): \(executor.stepNames)")
-        let input = ReferenceInterpreter.randomInput(count: executor.inputCount, seed: 5)
-        let err = ReferenceInterpreter.relativeError(try executor.run(input), try ReferenceInterpreter.run(g, input: input, batch: c.batch))
-        #expect(err <= Self.tolerance, "\(c.testDescription): relative error \(err)")
+        try expectMatchesReference(executor, g, batch: c.batch, seed: 5, c.testDescription)
     }
 
     /// With a second reader of the expanded value (a residual around the block) the layers stay
@@ -281,10 +284,7 @@ struct KernelTests {
             if case .depthwise(let s) = step { #expect(!s.inputPixelMajor) }
             if case .convolution(let s) = step { #expect(!s.inputPixelMajor && !s.outputPixelMajor) }
         }
-        let input = ReferenceInterpreter.randomInput(count: executor.inputCount, seed: 6)
-        #expect(
-            ReferenceInterpreter.relativeError(try executor.run(input), try ReferenceInterpreter.run(g, input: input, batch: 2))
-                <= Self.tolerance)
+        try expectMatchesReference(executor, g, batch: 2, seed: 6, "shared expand")
     }
 
     @Test("dense", arguments: [(17, 5, true, 1), (64, 33, false, 3), (1, 1, true, 2)])
