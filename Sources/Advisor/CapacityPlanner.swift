@@ -407,9 +407,10 @@ package struct CapacityPlanner: Sendable {
     /// whose cost is below the plan's, or equal with a ``CandidateFamily/demand(servers:)`` no
     /// more than `policy.demandTolerance` above the plan's — the configuration of that size
     /// with the most capacity that is no bigger than the plan; fewer of that size carry less,
-    /// so if it misses the SLO, every cheaper configuration of that size does too. Of those, the one with the lowest analytic p99 is simulated (a
-    /// replica size that packs badly onto nodes can cost more than a smaller one, so the next
-    /// size down is not always the best prospect). When no smaller size qualifies, the next
+    /// so if it misses the SLO, every cheaper configuration of that size does too. Of those,
+    /// the one with the lowest analytic p99 is simulated (a replica size that packs badly onto
+    /// nodes can cost more than a smaller one, so the next size down is not always the best
+    /// prospect). When no smaller size qualifies, the next
     /// size down is named with the reason.
     func smallerSize(
         than family: CandidateFamily, _ servers: Int, _ settings: TargetConfigurations, _ families: [CandidateFamily],

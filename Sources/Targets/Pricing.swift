@@ -126,8 +126,11 @@ package struct Pricing: Sendable, Codable, Equatable {
     }
 }
 
-/// Money and counts in tables: fixed decimals with thousands grouped ("12,045.00").
+/// Money and counts in tables and sentences: fixed decimals with thousands grouped ("12,045.00").
 package enum Grouped {
+    /// An amount of money as every sentence and table prints it: "USD 3,613.50".
+    package static func usd(_ x: Double) -> String { "USD " + fixed(x) }
+
     package static func fixed(_ x: Double, _ decimals: Int = 2) -> String {
         guard x.isFinite else { return "—" }
         let text = String(format: "%.\(decimals)f", abs(x))
@@ -141,9 +144,4 @@ package enum Grouped {
         groups.insert(whole, at: 0)
         return (x < 0 ? "-" : "") + groups.joined(separator: ",") + (parts.count > 1 ? "." + parts[1] : "")
     }
-}
-
-extension Grouped {
-    /// An amount of money as every sentence and table prints it: "USD 3,613.50".
-    package static func usd(_ x: Double) -> String { "USD " + fixed(x) }
 }

@@ -177,64 +177,70 @@ package final class CPUExecutor: @unchecked Sendable {
         LayoutKernels.swapOuterAxes(values[outputValue], output, a: outFirst, b: batch, inner: outRest)
     }
 
+    /// A convolution's multiplication through im2col (or the input as it is) and sgemm, into
+    /// `values[s.y]`. Returns true when the output is pixel-major, its epilogue already applied;
+    /// otherwise the caller applies the channel-major epilogue.
+    @inline(__always)
+    private func multiply(_ s: ConvolutionStep, columns: Int) -> Bool {
+        let g = s.geometry
+        let kPerGroup = (s.inChannels / s.groups) * g.kernelH * g.kernelW
+        let mPerGroup = s.outChannels / s.groups
+        let b: UnsafePointer<Float>
+        if s.isPointwise && quantizer == nil {
+            b = UnsafePointer(values[s.x])
+        } else {
+            if s.isPointwise {
+                scratch.update(from: values[s.x], count: s.inChannels * columns)
+            } else {
+                ConvolutionKernels.im2col(values[s.x], channels: s.inChannels, batch: batch, g, cols: scratch)
+            }
+            if let quantizer {
+                for group in 0..<s.groups {
+                    quantizer.quantizeColumns(scratch + group * kPerGroup * columns, k: kPerGroup, columns: columns)
+                }
+            }
+            b = UnsafePointer(scratch)
+        }
+        let y = values[s.y]
+        if s.inputPixelMajor || s.outputPixelMajor {
+            // One group (the planner's rule). `b` is `[K, columns]`, or `[columns, K]` when
+            // the input is pixel-major; a pixel-major output is `[columns, outC]`.
+            let k = kPerGroup
+            let inPM = s.inputPixelMajor
+            if s.outputPixelMajor {
+                BLAS.sgemm(
+                    transA: !inPM, transB: true, m: columns, n: s.outChannels, k: k, a: b, lda: inPM ? k : columns,
+                    b: s.weights, ldb: k, c: y, ldc: s.outChannels)
+                ElementwiseKernels.rowBiasActivation(
+                    y, rows: columns, channels: s.outChannels, bias: s.bias, activation: s.activation)
+                return true
+            }
+            BLAS.sgemm(
+                transB: true, m: s.outChannels, n: columns, k: k, a: s.weights, lda: k, b: b, ldb: k, c: y, ldc: columns)
+        } else {
+            for group in 0..<s.groups {
+                BLAS.sgemm(
+                    m: mPerGroup, n: columns, k: kPerGroup, a: s.weights + group * mPerGroup * kPerGroup, lda: kPerGroup,
+                    b: b + group * kPerGroup * columns, ldb: columns, c: y + group * mPerGroup * columns, ldc: columns)
+            }
+        }
+        return false
+    }
+
     @inline(__always)
     private func execute(_ step: ExecutionStep) {
         switch step {
         case .convolution(let s):
-            let g = s.geometry
-            let columns = batch * g.outH * g.outW
-            let kPerGroup = (s.inChannels / s.groups) * g.kernelH * g.kernelW
-            let mPerGroup = s.outChannels / s.groups
+            let columns = batch * s.geometry.outH * s.geometry.outW
             if let u = s.winograd {
                 Winograd.convolve(
-                    values[s.x], inChannels: s.inChannels, outChannels: s.outChannels, batch: batch, g, u: u, y: values[s.y],
-                    scratch: scratch, threads: threads)
-                ElementwiseKernels.biasResidualActivation(
-                    values[s.y], channels: s.outChannels, rowLength: columns, bias: s.bias,
-                    residual: s.residual.map { UnsafePointer(values[$0]) }, activation: s.activation)
+                    values[s.x], inChannels: s.inChannels, outChannels: s.outChannels, batch: batch, s.geometry, u: u,
+                    y: values[s.y], scratch: scratch, threads: threads)
+            } else if multiply(s, columns: columns) {
                 break
             }
-            let b: UnsafePointer<Float>
-            if s.isPointwise && quantizer == nil {
-                b = UnsafePointer(values[s.x])
-            } else {
-                if s.isPointwise {
-                    scratch.update(from: values[s.x], count: s.inChannels * columns)
-                } else {
-                    ConvolutionKernels.im2col(values[s.x], channels: s.inChannels, batch: batch, g, cols: scratch)
-                }
-                if let quantizer {
-                    for group in 0..<s.groups {
-                        quantizer.quantizeColumns(scratch + group * kPerGroup * columns, k: kPerGroup, columns: columns)
-                    }
-                }
-                b = UnsafePointer(scratch)
-            }
-            let y = values[s.y]
-            if s.inputPixelMajor || s.outputPixelMajor {
-                // One group (the planner's rule). `b` is `[K, columns]`, or `[columns, K]` when
-                // the input is pixel-major; a pixel-major output is `[columns, outC]`.
-                let k = kPerGroup
-                let inPM = s.inputPixelMajor
-                if s.outputPixelMajor {
-                    BLAS.sgemm(
-                        transA: !inPM, transB: true, m: columns, n: s.outChannels, k: k, a: b, lda: inPM ? k : columns,
-                        b: s.weights, ldb: k, c: y, ldc: s.outChannels)
-                    ElementwiseKernels.rowBiasActivation(
-                        y, rows: columns, channels: s.outChannels, bias: s.bias, activation: s.activation)
-                    break
-                }
-                BLAS.sgemm(
-                    transB: true, m: s.outChannels, n: columns, k: k, a: s.weights, lda: k, b: b, ldb: k, c: y, ldc: columns)
-            } else {
-                for group in 0..<s.groups {
-                    BLAS.sgemm(
-                        m: mPerGroup, n: columns, k: kPerGroup, a: s.weights + group * mPerGroup * kPerGroup, lda: kPerGroup,
-                        b: b + group * kPerGroup * columns, ldb: columns, c: y + group * mPerGroup * columns, ldc: columns)
-                }
-            }
             ElementwiseKernels.biasResidualActivation(
-                y, channels: s.outChannels, rowLength: columns, bias: s.bias,
+                values[s.y], channels: s.outChannels, rowLength: columns, bias: s.bias,
                 residual: s.residual.map { UnsafePointer(values[$0]) }, activation: s.activation)
         case .depthwise(let s):
             let g = s.geometry

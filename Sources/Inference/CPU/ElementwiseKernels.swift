@@ -59,12 +59,9 @@ enum ElementwiseKernels {
     static func rowBiasActivation(
         _ y: UnsafeMutablePointer<Float>, rows: Int, channels: Int, bias: UnsafePointer<Float>?, activation: Activation?
     ) {
-        let (low, high): (Float, Float)
-        switch activation {
-        case .relu: (low, high) = (0, .infinity)
-        case .relu6: (low, high) = (0, 6)
-        default: (low, high) = (-.infinity, .infinity)
-        }
+        // ReLU and ReLU6 as the depthwise kernels' clamp; other activations after the bias.
+        let clamp = ConvolutionKernels.DepthwiseEpilogue(bias: bias, activation: activation)
+        let (low, high) = clamp.map { ($0.low, $0.high) } ?? (-.infinity, .infinity)
         if let bias {
             for r in 0..<rows {
                 let row = y + r * channels
@@ -73,10 +70,7 @@ enum ElementwiseKernels {
         } else if low > -.infinity {
             for i in 0..<(rows * channels) { y[i] = min(max(y[i], low), high) }
         }
-        switch activation {
-        case nil, .relu, .relu6: break
-        default: apply(activation, y, rows * channels)
-        }
+        if clamp == nil { apply(activation, y, rows * channels) }
     }
 
     /// Per-channel affine transform (an unfolded batch-norm) from `x` to `y` over `[channels, rowLength]`.

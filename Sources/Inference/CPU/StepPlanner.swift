@@ -121,8 +121,7 @@ struct StepPlanner {
                 let isPointwise =
                     a.kernelH == 1 && a.kernelW == 1 && a.strideH == 1 && a.strideW == 1
                     && a.padTop == 0 && a.padLeft == 0 && a.padBottom == 0 && a.padRight == 0
-                let winograd =
-                    !isDepthwise && quantizer == nil && Winograd.applies(a, inChannels: inShape[0], geometry, batch: batch)
+                let winograd = quantizer == nil && Winograd.applies(a, inChannels: inShape[0], geometry, batch: batch)
                 var step = ConvolutionStep(
                     x: node.inputs[0], y: last + 1, residual: residual, inChannels: inShape[0], outChannels: a.outChannels,
                     groups: a.groups, batch: batch, geometry: geometry,
